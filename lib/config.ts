@@ -1,0 +1,78 @@
+// Every environment variable castsync reads is read here (the README lists them).
+import path from 'node:path';
+import { projectRoot } from './paths.js';
+
+export interface Config {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiUrl: string;
+  apiHost: string;
+  apiPort: number;
+  dataDir: string;
+  /** key id -> 32-byte key, for credentials at rest. */
+  masterKeys: Map<string, Buffer>;
+  activeKeyId: string;
+  maxRangeDays: number;
+  bodyLimitBytes: number;
+  /** Quiet time a sync workflow waits after a change so that a burst of changes becomes one push. */
+  syncDebounceMs: number;
+  /** Platform id -> base URL, overriding the catalog (used for simulators). */
+  platformUrls: Record<string, string>;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+/** CASTSYNC_MASTER_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"; the active one is CASTSYNC_ACTIVE_KEY_ID or the last. */
+export function parseMasterKeys(raw: string | undefined): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [id, b64] = part.split(':');
+    const key = Buffer.from(b64 ?? '', 'base64');
+    if (!id || key.length !== 32) throw new ConfigError('CASTSYNC_MASTER_KEYS: each entry must be "<id>:<base64 of 32 bytes>"');
+    keys.set(id, key);
+  }
+  return keys;
+}
+
+function platformUrlOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^CASTSYNC_PLATFORM_URL_([A-Z0-9_]+)$/.exec(name);
+    if (match && value) urls[match[1]!.toLowerCase().replace(/_/g, '-')] = value;
+  }
+  return urls;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
+  const activeKeyId = env.CASTSYNC_ACTIVE_KEY_ID ?? [...masterKeys.keys()].at(-1) ?? '';
+  if (masterKeys.size && !masterKeys.has(activeKeyId)) {
+    throw new ConfigError(`CASTSYNC_ACTIVE_KEY_ID "${activeKeyId}" is not among CASTSYNC_MASTER_KEYS`);
+  }
+  return {
+    databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/castsync',
+    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    temporalUiUrl: env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+    apiHost: env.API_HOST ?? '127.0.0.1',
+    apiPort: int(env, 'API_PORT', 3000),
+    dataDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data'),
+    masterKeys,
+    activeKeyId,
+    maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),
+    bodyLimitBytes: int(env, 'CASTSYNC_BODY_LIMIT_BYTES', 64 * 1024),
+    syncDebounceMs: int(env, 'CASTSYNC_SYNC_DEBOUNCE_MS', 200),
+    platformUrls: platformUrlOverrides(env),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
