@@ -20,13 +20,17 @@ const require = createRequire(import.meta.url);
 async function loadEngineClass(): Promise<typeof SchemaEngine> {
   const wasmPath = require.resolve('@prisma/schema-engine-wasm').replace(/schema_engine\.js$/, 'schema_engine_bg.wasm');
   const bindings = await import('@prisma/schema-engine-wasm/schema_engine_bg');
-  const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), {
-    './schema_engine_bg.js': bindings as unknown as WebAssembly.ModuleImports,
-  });
-  const exports = instance.exports as WebAssembly.Exports & { __wbindgen_start: () => void };
+  // @types/node 20 does not declare the WebAssembly global.
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { instance } = await wasm.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': bindings });
+  const exports = instance.exports as { __wbindgen_start: () => void };
   (bindings as unknown as { __wbg_set_wasm: (w: unknown) => void }).__wbg_set_wasm(exports);
   exports.__wbindgen_start();
   return bindings.SchemaEngine;
+}
+
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: unknown } }>;
 }
 
 let engineClass: Promise<typeof SchemaEngine> | undefined;
@@ -49,7 +53,7 @@ export async function openSchemaEngine(connectionString: string, shadowUrl?: str
 function adapterFactory(connectionString: string, shadowUrl: string | undefined) {
   const main = new PrismaPg(new CharAsTextPool({ connectionString }));
   return {
-    provider: main.provider,
+    provider: main.provider as 'postgres',
     adapterName: main.adapterName,
     connect: () => main.connect(),
     connectToShadowDb: () => {

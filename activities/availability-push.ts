@@ -1,0 +1,156 @@
+// Pushes a user's current availability to one platform. State-based: it reads what we want *now* from the
+// database, so a retried or late attempt can never push something older than the newest change, and pushing
+// the same state twice changes nothing on the platform.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { getPlatform } from '../adapters/catalog.js';
+import { ErrorType } from '../adapters/error-types.js';
+import { createAdapter } from '../adapters/registry.js';
+import type { AuthData, AvailabilityItem } from '../adapters/types.js';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { toDay } from '../lib/days.js';
+import { credentialOwner, openJson } from '../lib/secrets.js';
+import { isAuthFailure, toApplicationFailure } from './failures.js';
+import { closeSyncLog, openSyncLog } from './sync-log.js';
+
+export interface PushAvailabilityInput {
+  userId: string;
+  platformId: string;
+}
+
+export interface PushAvailabilityResult {
+  status: 'success' | 'partial';
+  itemsProcessed: number;
+  requests: number;
+  rejected: { id: string; reason: string }[];
+}
+
+const HEARTBEAT_EVERY_MS = 1000;
+
+export function createAvailabilityPushActivities(db: Db, config: Config) {
+  async function loadAdapter(userId: string, platformId: string) {
+    const platform = getPlatform(platformId);
+    const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
+    if (!connection?.connected) {
+      throw ApplicationFailure.create({
+        type: ErrorType.notConnected,
+        message: `${platform.name} is not connected`,
+        nonRetryable: true,
+      });
+    }
+    const credentials =
+      connection.credentialsCiphertext && connection.credentialsKeyId
+        ? openJson<AuthData>(config, credentialOwner(userId, platformId), {
+            ciphertext: connection.credentialsCiphertext,
+            keyId: connection.credentialsKeyId,
+          })
+        : {};
+    const context = Context.current();
+    return createAdapter({
+      platform,
+      baseUrl: config.platformUrls[platformId] ?? platform.baseUrl,
+      credentials,
+      onProgress: (detail) => context.heartbeat(detail),
+    });
+  }
+
+  return {
+    async pushAvailability({ userId, platformId }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
+      const log = await openSyncLog(db, userId, platformId, 'push_availability');
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        const adapter = await loadAdapter(userId, platformId);
+        const wanted = await db.availability.findMany({ where: { userId, deletedAt: null }, orderBy: { startDate: 'asc' } });
+        const result = await adapter.pushAvailability(wanted.map(toItem));
+        const syncedAt = new Date();
+        const rejectedIds = new Set(result.rejected.map((r) => r.id));
+        await db.$transaction([
+          ...wanted
+            .filter((a) => result.confirmed[a.id] && !rejectedIds.has(a.id))
+            .map((a) =>
+              db.platformAvailabilityState.upsert({
+                where: { availabilityId_platformId: { availabilityId: a.id, platformId } },
+                create: { userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt },
+                update: { ...confirmedFields(a, result.confirmed[a.id]!), syncedAt, lastError: null },
+              }),
+            ),
+          ...result.rejected.map((r) =>
+            db.platformAvailabilityState.updateMany({ where: { availabilityId: r.id, platformId }, data: { lastError: r.reason } }),
+          ),
+          // Entries we deleted are now gone from the platform too.
+          db.platformAvailabilityState.updateMany({
+            where: { userId, platformId, confirmedDeleted: false, availability: { deletedAt: { not: null } } },
+            data: { confirmedDeleted: true, syncedAt },
+          }),
+          db.platformConnection.update({
+            where: { userId_platformId: { userId, platformId } },
+            data: { lastSyncedAt: syncedAt, status: 'ok', statusMessage: null },
+          }),
+        ]);
+        const status = result.rejected.length ? 'partial' : 'success';
+        await closeSyncLog(db, log, {
+          status,
+          itemsProcessed: result.itemsProcessed,
+          errorMessage: result.rejected.length
+            ? `${result.rejected.length} entries refused: ${result.rejected.map((r) => r.reason).join('; ')}`
+            : null,
+        });
+        return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
+      } catch (error) {
+        const failure = toApplicationFailure(error);
+        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null });
+        await recordConnectionTrouble(db, userId, platformId, failure);
+        throw failure;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}
+
+async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {
+  if (failure.type === ErrorType.notConnected) return;
+  await db.platformConnection.updateMany({
+    where: { userId, platformId },
+    data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
+  });
+}
+
+function toItem(a: {
+  id: string;
+  startDate: Date;
+  endDate: Date;
+  status: AvailabilityItem['status'];
+  type: AvailabilityItem['type'];
+  optionRank: number | null;
+  optionHolder: string | null;
+  note: string | null;
+}): AvailabilityItem {
+  return {
+    id: a.id,
+    startDate: toDay(a.startDate),
+    endDate: toDay(a.endDate),
+    status: a.status,
+    type: a.type,
+    optionRank: a.optionRank,
+    optionHolder: a.optionHolder,
+    note: a.note,
+  };
+}
+
+function confirmedFields(
+  a: { version: number; startDate: Date; endDate: Date; status: AvailabilityItem['status']; type: AvailabilityItem['type'] },
+  externalId: string,
+) {
+  return {
+    externalId,
+    confirmedVersion: a.version,
+    confirmedStart: a.startDate,
+    confirmedEnd: a.endDate,
+    confirmedStatus: a.status,
+    confirmedType: a.type,
+    confirmedDeleted: false,
+  };
+}

@@ -1,0 +1,24 @@
+// Turns whatever an adapter threw into the ApplicationFailure Temporal should see: retryable or not, and for a
+// 429 the platform's own Retry-After as the next retry delay.
+import { ApplicationFailure } from '@temporalio/common';
+import { PlatformError } from '../adapters/errors.js';
+import { ErrorType } from '../adapters/error-types.js';
+
+export function toApplicationFailure(error: unknown): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof PlatformError) {
+    return ApplicationFailure.create({
+      type: error.type,
+      message: error.message,
+      nonRetryable: !error.retryable,
+      nextRetryDelay: error.details.retryAfterMs,
+      details: [{ status: error.details.status ?? null }],
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ type: 'InternalError', message, nonRetryable: false });
+}
+
+export function isAuthFailure(failure: ApplicationFailure): boolean {
+  return failure.type === ErrorType.auth;
+}

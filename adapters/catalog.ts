@@ -1,0 +1,137 @@
+// The platform catalog: everything castsync knows about a platform as data, so adding a real platform is a
+// catalog entry plus at most one adapter class. Pure data: workflows import it too.
+
+export type ConnectionKind = 'rest' | 'oauth' | 'browser' | 'email';
+
+export interface PlatformEntry {
+  id: string;
+  name: string;
+  kind: ConnectionKind;
+  /** Default base URL: the local simulator. CASTSYNC_PLATFORM_URL_<ID> overrides it (README). */
+  baseUrl: string;
+  capabilities: {
+    pushAvailability: boolean;
+    pullAvailability: boolean;
+    media: boolean;
+    profile: boolean;
+  };
+  /** The platform's published request quota for one account (the seed's RATE_LIMITS). */
+  accountRateLimit: { requests: number; perSeconds: number } | null;
+  /**
+   * Ceiling on how many sync activities per second all our workers together start against this platform
+   * (the task queue's maxTaskQueueActivitiesPerSecond), and how many one worker runs at once.
+   */
+  dispatch: { activitiesPerSecond: number; maxConcurrent: number };
+  /** Most ranges one batch request may carry (REST platforms with a batch endpoint). */
+  batchSize?: number;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+export const platformCatalog = {
+  etalenta: {
+    id: 'etalenta',
+    name: 'e-TALENTA',
+    kind: 'rest',
+    baseUrl: 'http://127.0.0.1:4101',
+    capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
+    accountRateLimit: { requests: 1000, perSeconds: DAY },
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 20 },
+    batchSize: 100,
+  },
+  'agentur-connection': {
+    id: 'agentur-connection',
+    name: 'Agentur Connection',
+    kind: 'rest',
+    baseUrl: 'http://127.0.0.1:4102',
+    capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: true },
+    // Not published; chosen like e-TALENTA's partner quota.
+    accountRateLimit: { requests: 1000, perSeconds: DAY },
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 20 },
+    batchSize: 50,
+  },
+  jobwork: {
+    id: 'jobwork',
+    name: 'JobWork',
+    kind: 'oauth',
+    baseUrl: 'http://127.0.0.1:4103',
+    capabilities: { pushAvailability: true, pullAvailability: true, media: false, profile: false },
+    accountRateLimit: { requests: 600, perSeconds: HOUR },
+    dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+  },
+  wanted: {
+    id: 'wanted',
+    name: 'Wanted',
+    kind: 'oauth',
+    baseUrl: 'http://127.0.0.1:4104',
+    capabilities: { pushAvailability: true, pullAvailability: false, media: true, profile: false },
+    accountRateLimit: { requests: 600, perSeconds: HOUR },
+    dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+  },
+  filmmakers: {
+    id: 'filmmakers',
+    name: 'Filmmakers',
+    kind: 'browser',
+    baseUrl: 'http://127.0.0.1:4105',
+    capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
+    accountRateLimit: { requests: 100, perSeconds: HOUR },
+    dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+  },
+  'casting-network': {
+    id: 'casting-network',
+    name: 'Casting Network',
+    kind: 'browser',
+    baseUrl: 'http://127.0.0.1:4106',
+    capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: false },
+    accountRateLimit: { requests: 500, perSeconds: HOUR },
+    dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+  },
+  schauspielervideos: {
+    id: 'schauspielervideos',
+    name: 'Schauspielervideos',
+    kind: 'browser',
+    baseUrl: 'http://127.0.0.1:4107',
+    capabilities: { pushAvailability: false, pullAvailability: false, media: true, profile: false },
+    accountRateLimit: { requests: 100, perSeconds: HOUR },
+    dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+  },
+  'agentur-iris-mueller': {
+    id: 'agentur-iris-mueller',
+    name: 'Agentur Iris Müller',
+    kind: 'email',
+    baseUrl: 'smtp://127.0.0.1:4125',
+    capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
+    accountRateLimit: null,
+    dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+  },
+  'agentur-sarah-weiss': {
+    id: 'agentur-sarah-weiss',
+    name: 'Agentur Sarah Weiss',
+    kind: 'email',
+    baseUrl: 'smtp://127.0.0.1:4125',
+    capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
+    accountRateLimit: null,
+    dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+  },
+} satisfies Record<string, PlatformEntry>;
+
+export type PlatformId = keyof typeof platformCatalog;
+
+export const platformIds = Object.keys(platformCatalog) as PlatformId[];
+
+export function isPlatformId(value: string): value is PlatformId {
+  return Object.hasOwn(platformCatalog, value);
+}
+
+export function getPlatform(id: string): PlatformEntry {
+  if (!isPlatformId(id)) throw new Error(`unknown platform "${id}"`);
+  return platformCatalog[id];
+}
+
+/** Each platform's activities run on a task queue of their own, so one platform's limits never slow another. */
+export function platformTaskQueue(platformId: string): string {
+  return `platform-${platformId}`;
+}
+
+export const WORKFLOW_TASK_QUEUE = 'castsync-workflows';

@@ -1,0 +1,90 @@
+// Starts the Temporal workers: one for workflows (with the database-only local activities) and one activity
+// worker per platform task queue, rate-limited by the platform catalog. SIGINT/SIGTERM drain them gracefully.
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createCoreActivities, createPlatformActivities } from './activities/index.js';
+import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from './adapters/catalog.js';
+import { hasAdapter } from './adapters/registry.js';
+import { loadConfig, type Config } from './lib/config.js';
+import { createDb, type Db } from './lib/db.js';
+
+export interface WorkerSetOptions {
+  config: Config;
+  db: Db;
+  /** A prebuilt bundle (tests build it once); otherwise the worker bundles workflows/ at start. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Only these platforms get activity workers (default: every platform with an adapter). */
+  platformIds?: string[];
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  connection: NativeConnection;
+  /** Resolves when every worker has stopped. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function createWorkers({ config, db, workflowBundle, platformIds }: WorkerSetOptions): Promise<WorkerSet> {
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const namespace = config.temporalNamespace;
+  const platformActivities = createPlatformActivities(db, config);
+  const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
+    (p) => hasAdapter(p.kind) && (!platformIds || platformIds.includes(p.id)),
+  );
+
+  const workers = [
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: new URL('./workflows/index.ts', import.meta.url).pathname }),
+      activities: createCoreActivities(db),
+    }),
+    ...(await Promise.all(
+      platforms.map((platform) =>
+        Worker.create({
+          connection,
+          namespace,
+          taskQueue: platformTaskQueue(platform.id),
+          activities: platformActivities,
+          maxTaskQueueActivitiesPerSecond: platform.dispatch.activitiesPerSecond,
+          maxConcurrentActivityTaskExecutions: platform.dispatch.maxConcurrent,
+        }),
+      ),
+    )),
+  ];
+
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    connection,
+    run() {
+      running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
+      return running;
+    },
+    async shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+async function main() {
+  const config = loadConfig();
+  const db = createDb(config.databaseUrl);
+  const set = await createWorkers({ config, db });
+  console.log(`worker: polling ${set.workers.length} task queues on ${config.temporalAddress}`);
+  // The SDK's runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
+  await set.run();
+  await set.connection.close();
+  await db.$disconnect();
+  console.log('worker: stopped');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

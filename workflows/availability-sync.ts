@@ -1,0 +1,155 @@
+// One long-lived workflow per user keeps every connected platform's copy of the user's availability in step.
+// Each change arrives as a signal (signalWithStart from the gateway). After a short quiet period the workflow
+// fans out one push activity per platform, on that platform's task queue with its kind's retry policy.
+// Per platform at most one push runs at a time; changes arriving meanwhile mark it dirty and cause exactly one
+// more push, so a burst of N changes costs about two pushes, and a slow platform never holds back the others.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CoreActivities, PlatformActivities } from '../activities/index.js';
+import type { SyncTarget } from '../activities/sync-targets.js';
+import { platformTaskQueue } from '../adapters/catalog.js';
+import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
+import { platformsAttribute } from './search-attributes.js';
+
+export interface SyncRequest {
+  /** A hand-made request (manual sync, retry) for these platforms only; otherwise a change of our data. */
+  manual?: boolean;
+  platformIds?: string[];
+}
+
+export type PlatformSyncState = 'pending' | 'syncing' | 'synced' | 'failed';
+
+export interface PlatformSyncView {
+  platformId: string;
+  state: PlatformSyncState;
+  /** Another push is due after the one running now. */
+  queued: boolean;
+  pushes: number;
+  lastItemsProcessed: number | null;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+  lastErrorType: string | null;
+}
+
+export interface AvailabilitySyncView {
+  userId: string;
+  platforms: PlatformSyncView[];
+}
+
+export interface AvailabilitySyncInput {
+  userId: string;
+  /** Quiet time after a change before pushing, so a burst becomes one push. */
+  debounceMs: number;
+  /** The workflow completes after this long without changes; the next change starts it again. */
+  idleTimeoutMs?: number;
+  carried?: { views: PlatformSyncView[]; requests: SyncRequest[] };
+}
+
+export const syncRequestedSignal = defineSignal<[SyncRequest]>('availabilitySyncRequested');
+export const syncStateQuery = defineQuery<AvailabilitySyncView>('availabilitySyncState');
+
+const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
+const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
+
+const { listAvailabilitySyncTargets } = proxyLocalActivities<CoreActivities>(localActivityOptions);
+
+function platformActivities(target: SyncTarget) {
+  return proxyActivities<PlatformActivities>({
+    ...activityOptionsByKind[target.kind],
+    taskQueue: platformTaskQueue(target.platformId),
+  });
+}
+
+export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Promise<void> {
+  const { userId } = input;
+  const views = new Map((input.carried?.views ?? []).map((v) => [v.platformId, v]));
+  const requests: SyncRequest[] = [...(input.carried?.requests ?? [])];
+  const dirty = new Set<string>();
+  const running = new Set<string>();
+
+  setHandler(syncRequestedSignal, (request) => void requests.push(request));
+  setHandler(syncStateQuery, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
+
+  const viewOf = (platformId: string): PlatformSyncView => {
+    let view = views.get(platformId);
+    if (!view) {
+      view = { platformId, state: 'pending', queued: false, pushes: 0, lastItemsProcessed: null, lastSyncedAt: null, lastError: null, lastErrorType: null };
+      views.set(platformId, view);
+    }
+    return view;
+  };
+
+  async function keepPlatformInStep(target: SyncTarget) {
+    running.add(target.platformId);
+    const view = viewOf(target.platformId);
+    try {
+      while (dirty.delete(target.platformId)) {
+        view.state = 'syncing';
+        try {
+          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId });
+          Object.assign(view, {
+            state: 'synced',
+            lastItemsProcessed: result.itemsProcessed,
+            lastSyncedAt: new Date().toISOString(),
+            lastError: result.rejected.length ? result.rejected.map((r) => r.reason).join('; ') : null,
+            lastErrorType: result.rejected.length ? 'partial' : null,
+          });
+        } catch (error) {
+          const cause = error instanceof ActivityFailure ? error.cause : error;
+          view.state = 'failed';
+          view.lastError = cause instanceof Error ? cause.message : String(cause);
+          view.lastErrorType = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
+        }
+        view.pushes += 1;
+      }
+    } finally {
+      running.delete(target.platformId);
+    }
+  }
+
+  const publishedPlatforms = new Set<string>();
+  function publishPlatforms(platformIds: string[]) {
+    const before = publishedPlatforms.size;
+    for (const id of platformIds) publishedPlatforms.add(id);
+    if (publishedPlatforms.size !== before) upsertSearchAttributes([{ key: platformsAttribute, value: [...publishedPlatforms].sort() }]);
+  }
+  publishPlatforms([...views.keys()]);
+
+  for (let round = 1; ; round += 1) {
+    const changed = await condition(() => requests.length > 0, input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    if (!changed) {
+      await condition(() => running.size === 0 || requests.length > 0);
+      if (requests.length === 0) return;
+    }
+    await sleep(input.debounceMs);
+    const batch = requests.splice(0);
+    const targets = await listAvailabilitySyncTargets({
+      userId,
+      manualPlatformIds: [...new Set(batch.flatMap((r) => (r.manual ? (r.platformIds ?? []) : [])))],
+      includeAutoSync: batch.some((r) => !r.manual),
+    });
+    publishPlatforms(targets.map((t) => t.platformId));
+    for (const target of targets) {
+      dirty.add(target.platformId);
+      const view = viewOf(target.platformId);
+      if (view.state !== 'syncing') view.state = 'pending';
+      if (!running.has(target.platformId)) void keepPlatformInStep(target);
+    }
+    if (workflowInfo().continueAsNewSuggested || round >= ROUNDS_BEFORE_CONTINUE_AS_NEW) {
+      await condition(() => running.size === 0);
+      await continueAsNew<typeof availabilitySyncWorkflow>({ ...input, carried: { views: [...views.values()], requests: requests.splice(0) } });
+    }
+  }
+}
