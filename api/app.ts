@@ -1,0 +1,81 @@
+// The Fastify gateway: JSON-schema validated routes, an OpenAPI document at /docs, bearer auth on /api.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyError } from 'fastify';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { requireUser } from './auth.js';
+import { availabilityRoutes } from './routes/availability.js';
+import { healthRoutes } from './routes/health.js';
+import { syncRoutes } from './routes/sync.js';
+import { HttpError } from './schemas.js';
+import { requestAvailabilitySync } from './sync-requests.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  logger?: boolean | object;
+}
+
+export async function buildApp({ config, db, temporal, logger }: AppDeps) {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
+    bodyLimit: config.bodyLimitBytes,
+    // Unknown fields are an error, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: reasonPhrase(error.statusCode), message: error.message });
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ statusCode: status, error: reasonPhrase(status), message: status >= 500 ? 'internal error' : error.message });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'castsync API', version: '0.1.0', description: 'One calendar, every casting platform in step.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const syncAvailability = (userId: string, request: Parameters<typeof requestAvailabilitySync>[3]) =>
+    requestAvailabilitySync(temporal, userId, config.syncDebounceMs, request);
+
+  await app.register(healthRoutes, { db, temporal });
+  await app.register(async (api) => {
+    requireUser(api, db);
+    await api.register(availabilityRoutes, {
+      db,
+      config,
+      requestSync: async (userId: string) => {
+        try {
+          await syncAvailability(userId, {});
+          return true;
+        } catch (error) {
+          // The change is saved; the next change or a manual sync pushes it.
+          api.log.error({ err: error, userId }, 'could not signal the availability sync workflow');
+          return false;
+        }
+      },
+    });
+    await api.register(syncRoutes, {
+      db,
+      temporal,
+      temporalUiUrl: config.temporalUiUrl,
+      temporalNamespace: config.temporalNamespace,
+      requestSync: syncAvailability,
+    });
+  });
+  return app;
+}
+
+function reasonPhrase(status: number): string {
+  return (
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable' }[status] ??
+    (status >= 500 ? 'Internal Server Error' : 'Error')
+  );
+}

@@ -1,0 +1,29 @@
+// Runs the gateway on its own (npm run api); `npm start` runs it together with everything else.
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../lib/config.js';
+import { createDb } from '../lib/db.js';
+import { buildApp } from './app.js';
+
+export async function startApi(config = loadConfig()) {
+  const db = createDb(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ config, db, temporal });
+  const url = await app.listen({ host: config.apiHost, port: config.apiPort });
+  return {
+    app,
+    url,
+    async stop() {
+      await app.close();
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const api = await startApi();
+  const stop = () => void api.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

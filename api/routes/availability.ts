@@ -1,0 +1,252 @@
+// Availability: create, list, change and delete the user's date ranges. Each write is one transaction that bumps
+// the entry's version, then the user's sync workflow is signalled.
+import type { FastifyInstance } from 'fastify';
+import type { Availability, PlatformAvailabilityState } from '../../generated/prisma/client.js';
+import type { Config } from '../../lib/config.js';
+import type { Db } from '../../lib/db.js';
+import { daysInclusive, parseDay, toDay } from '../../lib/days.js';
+import { bearerSecurity } from '../auth.js';
+import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, uuidParam } from '../schemas.js';
+
+const fields = {
+  startDate: { type: 'string', format: 'date', description: 'First day, YYYY-MM-DD' },
+  endDate: { type: 'string', format: 'date', description: 'Last day (included), YYYY-MM-DD' },
+  status: { type: 'string', enum: availabilityStatuses },
+  type: { type: 'string', enum: availabilityTypes },
+  optionRank: { type: ['integer', 'null'], minimum: 1, maximum: 20, description: '1 = first option; tentative only' },
+  optionHolder: { type: ['string', 'null'], minLength: 1, maxLength: 200, description: 'The production holding the date' },
+  optionExpiresAt: { type: ['string', 'null'], format: 'date-time' },
+  note: { type: ['string', 'null'], maxLength: 1000 },
+} as const;
+
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['startDate', 'endDate', 'status', 'type'],
+  properties: fields,
+} as const;
+
+const patchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { ...fields, version: { type: 'integer', minimum: 1, description: 'Reject the change (409) unless this is the current version' } },
+} as const;
+
+const platformStateSchema = {
+  type: 'object',
+  properties: {
+    platformId: { type: 'string' },
+    state: { type: 'string', enum: ['confirmed', 'pending', 'failed'] },
+    externalId: { type: ['string', 'null'] },
+    syncedAt: { type: ['string', 'null'], format: 'date-time' },
+    error: { type: ['string', 'null'] },
+  },
+} as const;
+
+const availabilitySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    ...fields,
+    source: { type: 'string' },
+    version: { type: 'integer' },
+    deleted: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    platforms: { type: 'array', items: platformStateSchema },
+    syncRequested: { type: 'boolean' },
+  },
+} as const;
+
+interface AvailabilityInput {
+  startDate?: string;
+  endDate?: string;
+  status?: (typeof availabilityStatuses)[number];
+  type?: (typeof availabilityTypes)[number];
+  optionRank?: number | null;
+  optionHolder?: string | null;
+  optionExpiresAt?: string | null;
+  note?: string | null;
+  version?: number;
+}
+
+export interface AvailabilityRouteDeps {
+  db: Db;
+  config: Config;
+  /** Tells the user's sync workflow; resolves false when Temporal could not be told (the change is still saved). */
+  requestSync: (userId: string) => Promise<boolean>;
+}
+
+export async function availabilityRoutes(app: FastifyInstance, { db, config, requestSync }: AvailabilityRouteDeps) {
+  const tags = ['availability'];
+
+  app.post<{ Body: AvailabilityInput }>(
+    '/api/availability',
+    { schema: { tags, summary: 'Add a date range', security: bearerSecurity, body: createBody, response: { 201: availabilitySchema, 400: errorSchema } } },
+    async (request, reply) => {
+      const data = checkedRange(request.body, config.maxRangeDays);
+      const created = await db.availability.create({ data: { userId: request.userId, ...data } });
+      const syncRequested = await requestSync(request.userId);
+      return reply.code(201).send({ ...present(created, []), syncRequested });
+    },
+  );
+
+  app.get<{ Querystring: { from?: string; to?: string; limit: number; offset: number; includeDeleted: boolean } }>(
+    '/api/availability',
+    {
+      schema: {
+        tags,
+        summary: 'List date ranges, with each platform\'s sync state',
+        security: bearerSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', format: 'date', description: 'Ranges ending on or after this day' },
+            to: { type: 'string', format: 'date', description: 'Ranges starting on or before this day' },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+            includeDeleted: { type: 'boolean', default: false },
+          },
+        },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: availabilitySchema }, total: { type: 'integer' } } } },
+      },
+    },
+    async (request) => {
+      const { from, to, limit, offset, includeDeleted } = request.query;
+      const where = {
+        userId: request.userId,
+        ...(includeDeleted ? {} : { deletedAt: null }),
+        ...(from ? { endDate: { gte: parseDay(from)! } } : {}),
+        ...(to ? { startDate: { lte: parseDay(to)! } } : {}),
+      };
+      const [rows, total] = await Promise.all([
+        db.availability.findMany({ where, orderBy: [{ startDate: 'asc' }, { id: 'asc' }], take: limit, skip: offset, include: { platformStates: true } }),
+        db.availability.count({ where }),
+      ]);
+      return { items: rows.map((row) => present(row, row.platformStates)), total };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/availability/:id',
+    { schema: { tags, summary: 'One date range', security: bearerSecurity, params: uuidParam('id'), response: { 200: availabilitySchema, 404: errorSchema } } },
+    async (request) => {
+      const row = await db.availability.findFirst({ where: { id: request.params.id, userId: request.userId }, include: { platformStates: true } });
+      if (!row) throw new HttpError(404, 'no such availability entry');
+      return present(row, row.platformStates);
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: AvailabilityInput }>(
+    '/api/availability/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a date range',
+        security: bearerSecurity,
+        params: uuidParam('id'),
+        body: patchBody,
+        response: { 200: availabilitySchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const { version, ...changes } = request.body;
+      const updated = await db.$transaction(async (tx) => {
+        const current = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
+        if (!current) throw new HttpError(404, 'no such availability entry');
+        if (version !== undefined && version !== current.version) {
+          throw new HttpError(409, `version ${version} is not current (now ${current.version}); reload and try again`);
+        }
+        const merged = checkedRange(
+          {
+            startDate: toDay(current.startDate),
+            endDate: toDay(current.endDate),
+            status: current.status,
+            type: current.type,
+            optionRank: current.optionRank,
+            optionHolder: current.optionHolder,
+            optionExpiresAt: current.optionExpiresAt?.toISOString() ?? null,
+            note: current.note,
+            ...changes,
+          },
+          config.maxRangeDays,
+        );
+        const { count } = await tx.availability.updateMany({
+          where: { id: current.id, version: current.version },
+          data: { ...merged, version: { increment: 1 } },
+        });
+        if (count === 0) throw new HttpError(409, 'the entry changed meanwhile; reload and try again');
+        return tx.availability.findUniqueOrThrow({ where: { id: current.id }, include: { platformStates: true } });
+      });
+      const syncRequested = await requestSync(request.userId);
+      return { ...present(updated, updated.platformStates), syncRequested };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/availability/:id',
+    { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    async (request, reply) => {
+      const { count } = await db.availability.updateMany({
+        where: { id: request.params.id, userId: request.userId, deletedAt: null },
+        data: { deletedAt: new Date(), version: { increment: 1 } },
+      });
+      if (count === 0) throw new HttpError(404, 'no such availability entry');
+      await requestSync(request.userId);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** Rules JSON schema cannot express: order of the days, the range limit, option fields only on options. */
+function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
+  const start = parseDay(input.startDate ?? '');
+  const end = parseDay(input.endDate ?? '');
+  if (!start) throw new HttpError(400, `startDate "${input.startDate}" is not a calendar day (YYYY-MM-DD)`);
+  if (!end) throw new HttpError(400, `endDate "${input.endDate}" is not a calendar day (YYYY-MM-DD)`);
+  if (end < start) throw new HttpError(400, `endDate ${input.endDate} is before startDate ${input.startDate}`);
+  const days = daysInclusive(start, end);
+  if (days > maxRangeDays) throw new HttpError(400, `the range covers ${days} days; at most ${maxRangeDays} are allowed`);
+  const isOption = input.status === 'tentative';
+  if (!isOption && (input.optionRank != null || input.optionExpiresAt != null)) {
+    throw new HttpError(400, 'optionRank and optionExpiresAt are only allowed when status is "tentative"');
+  }
+  return {
+    startDate: start,
+    endDate: end,
+    status: input.status!,
+    type: input.type!,
+    optionRank: isOption ? (input.optionRank ?? 1) : null,
+    optionHolder: input.optionHolder ?? null,
+    optionExpiresAt: input.optionExpiresAt ? new Date(input.optionExpiresAt) : null,
+    note: input.note ?? null,
+  };
+}
+
+function present(row: Availability, states: PlatformAvailabilityState[]) {
+  return {
+    id: row.id,
+    startDate: toDay(row.startDate),
+    endDate: toDay(row.endDate),
+    status: row.status,
+    type: row.type,
+    optionRank: row.optionRank,
+    optionHolder: row.optionHolder,
+    optionExpiresAt: row.optionExpiresAt?.toISOString() ?? null,
+    note: row.note,
+    source: row.source,
+    version: row.version,
+    deleted: row.deletedAt !== null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    platforms: states.map((s) => ({
+      platformId: s.platformId,
+      state: s.lastError ? 'failed' : s.confirmedVersion === row.version || (row.deletedAt && s.confirmedDeleted) ? 'confirmed' : 'pending',
+      externalId: s.externalId,
+      syncedAt: s.syncedAt?.toISOString() ?? null,
+      error: s.lastError,
+    })),
+  };
+}

@@ -1,0 +1,209 @@
+// Sync: manual sync, each platform's status, the history of attempts, and retrying a failed one.
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
+import type { Db } from '../../lib/db.js';
+import type { AvailabilitySyncView, SyncRequest } from '../../workflows/availability-sync.js';
+import { syncStateQuery } from '../../workflows/availability-sync.js';
+import { availabilitySyncWorkflowId } from '../../workflows/ids.js';
+import { bearerSecurity } from '../auth.js';
+import { errorSchema, HttpError, platformParam, syncOperations, syncStatuses, uuidParam } from '../schemas.js';
+
+export interface SyncRouteDeps {
+  db: Db;
+  temporal: Client;
+  temporalUiUrl: string;
+  temporalNamespace: string;
+  requestSync: (userId: string, request: SyncRequest) => Promise<{ workflowId: string }>;
+}
+
+const syncLogSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    platformId: { type: 'string' },
+    operation: { type: 'string' },
+    status: { type: 'string' },
+    itemsProcessed: { type: 'integer' },
+    durationMs: { type: ['integer', 'null'] },
+    errorMessage: { type: ['string', 'null'] },
+    errorType: { type: ['string', 'null'] },
+    attempt: { type: 'integer' },
+    workflowId: { type: ['string', 'null'] },
+    runId: { type: ['string', 'null'] },
+    temporalUrl: { type: ['string', 'null'], description: 'The run in the Temporal Web UI' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+const accepted = { type: 'object', properties: { workflowId: { type: 'string' }, platformId: { type: 'string' } } } as const;
+
+export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
+  const { db, temporal } = deps;
+  const tags = ['sync'];
+
+  async function connectedPlatform(userId: string, platformId: string) {
+    if (!isPlatformId(platformId)) throw new HttpError(404, `unknown platform "${platformId}"`);
+    const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
+    if (!connection?.connected) throw new HttpError(404, `${getPlatform(platformId).name} is not connected`);
+    if (!getPlatform(platformId).capabilities.pushAvailability) {
+      throw new HttpError(409, `${getPlatform(platformId).name} does not take availability`);
+    }
+    return connection;
+  }
+
+  const runUrl = (workflowId: string | null, runId: string | null) =>
+    workflowId && runId
+      ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
+      : null;
+
+  app.post<{ Params: { platformId: string } }>(
+    '/api/sync/availability/:platformId',
+    { schema: { tags, summary: 'Push availability to one platform now', security: bearerSecurity, params: platformParam, response: { 202: accepted, 404: errorSchema } } },
+    async (request, reply) => {
+      const { platformId } = request.params;
+      await connectedPlatform(request.userId, platformId);
+      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [platformId] });
+      return reply.code(202).send({ workflowId, platformId });
+    },
+  );
+
+  app.get<{ Params: { platformId: string } }>(
+    '/api/sync/status/:platformId',
+    {
+      schema: {
+        tags,
+        summary: "A platform's connection and sync state",
+        security: bearerSecurity,
+        params: platformParam,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              platformId: { type: 'string' },
+              name: { type: 'string' },
+              connectionStatus: { type: 'string', enum: ['ok', 'needs_reauth', 'failing'] },
+              statusMessage: { type: ['string', 'null'] },
+              lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
+              autoSync: { type: 'boolean' },
+              sync: {
+                type: ['object', 'null'],
+                description: 'The live state from the sync workflow, when it has run',
+                properties: {
+                  state: { type: 'string', enum: ['pending', 'syncing', 'synced', 'failed'] },
+                  queued: { type: 'boolean' },
+                  pushes: { type: 'integer' },
+                  lastItemsProcessed: { type: ['integer', 'null'] },
+                  lastSyncedAt: { type: ['string', 'null'] },
+                  lastError: { type: ['string', 'null'] },
+                  lastErrorType: { type: ['string', 'null'] },
+                },
+              },
+              lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },
+            },
+          },
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { platformId } = request.params;
+      const connection = await connectedPlatform(request.userId, platformId);
+      const [view, lastAttempt] = await Promise.all([
+        queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId)),
+        db.syncLog.findFirst({ where: { userId: request.userId, platformId }, orderBy: { startedAt: 'desc' } }),
+      ]);
+      return {
+        platformId,
+        name: getPlatform(platformId).name,
+        connectionStatus: connection.status,
+        statusMessage: connection.statusMessage,
+        lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
+        autoSync: connection.autoSync,
+        sync: view?.platforms.find((p) => p.platformId === platformId) ?? null,
+        lastAttempt: lastAttempt ? { ...lastAttempt, temporalUrl: runUrl(lastAttempt.workflowId, lastAttempt.runId) } : null,
+      };
+    },
+  );
+
+  app.get<{ Querystring: { platformId?: string; status?: string; operation?: string; page: number; pageSize: number } }>(
+    '/api/sync/history',
+    {
+      schema: {
+        tags,
+        summary: 'Sync attempts, newest first',
+        security: bearerSecurity,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            platformId: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },
+            status: { type: 'string', enum: syncStatuses },
+            operation: { type: 'string', enum: syncOperations },
+            page: { type: 'integer', minimum: 1, default: 1 },
+            pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: syncLogSchema },
+              page: { type: 'integer' },
+              pageSize: { type: 'integer' },
+              total: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { platformId, status, operation, page, pageSize } = request.query;
+      const where = {
+        userId: request.userId,
+        ...(platformId ? { platformId } : {}),
+        ...(status ? { status: status as (typeof syncStatuses)[number] } : {}),
+        ...(operation ? { operation: operation as (typeof syncOperations)[number] } : {}),
+      };
+      const [rows, total] = await Promise.all([
+        db.syncLog.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize }),
+        db.syncLog.count({ where }),
+      ]);
+      return { items: rows.map((row) => ({ ...row, temporalUrl: runUrl(row.workflowId, row.runId) })), page, pageSize, total };
+    },
+  );
+
+  app.post<{ Params: { syncLogId: string } }>(
+    '/api/sync/retry/:syncLogId',
+    {
+      schema: {
+        tags,
+        summary: 'Retry a failed or partial attempt (pushes the current state again)',
+        security: bearerSecurity,
+        params: uuidParam('syncLogId'),
+        response: { 202: accepted, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const log = await db.syncLog.findFirst({ where: { id: request.params.syncLogId, userId: request.userId } });
+      if (!log) throw new HttpError(404, 'no such sync attempt');
+      if (log.status !== 'failed' && log.status !== 'partial') {
+        throw new HttpError(409, `only failed or partial attempts can be retried; this one is ${log.status}`);
+      }
+      if (log.operation !== 'push_availability') throw new HttpError(409, `retrying ${log.operation} is not supported yet`);
+      await connectedPlatform(request.userId, log.platformId);
+      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [log.platformId] });
+      return reply.code(202).send({ workflowId, platformId: log.platformId });
+    },
+  );
+}
+
+/** The workflow's live state, or null when it never ran (or Temporal cannot answer right now). */
+async function queryWorkflow(temporal: Client, workflowId: string): Promise<AvailabilitySyncView | null> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).query(syncStateQuery);
+  } catch {
+    return null;
+  }
+}

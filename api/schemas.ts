@@ -1,0 +1,28 @@
+// JSON schemas shared by routes; they also make up the OpenAPI document.
+export const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+export const uuidParam = (name: string) =>
+  ({ type: 'object', required: [name], additionalProperties: false, properties: { [name]: { type: 'string', format: 'uuid' } } }) as const;
+
+export const platformParam = {
+  type: 'object',
+  required: ['platformId'],
+  properties: { platformId: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } },
+} as const;
+
+export const availabilityStatuses = ['available', 'unavailable', 'tentative'] as const;
+export const availabilityTypes = ['booking', 'block', 'travel'] as const;
+export const syncStatuses = ['pending', 'success', 'failed', 'partial', 'skipped'] as const;
+export const syncOperations = ['push_availability', 'pull_availability', 'upload_media', 'delete_media', 'sync_media', 'update_profile'] as const;
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,19 @@
+// The one way the gateway tells Temporal about a change: signalWithStart on the user's availability workflow.
+import type { Client } from '@temporalio/client';
+import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import type { availabilitySyncWorkflow, SyncRequest } from '../workflows/availability-sync.js';
+import { syncRequestedSignal } from '../workflows/availability-sync.js';
+import { availabilitySyncWorkflowId } from '../workflows/ids.js';
+import { userIdAttribute } from '../workflows/search-attributes.js';
+
+export async function requestAvailabilitySync(client: Client, userId: string, debounceMs: number, request: SyncRequest) {
+  const handle = await client.workflow.signalWithStart<typeof availabilitySyncWorkflow, [SyncRequest]>('availabilitySyncWorkflow', {
+    workflowId: availabilitySyncWorkflowId(userId),
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    args: [{ userId, debounceMs }],
+    signal: syncRequestedSignal,
+    signalArgs: [request],
+    typedSearchAttributes: [{ key: userIdAttribute, value: userId }],
+  });
+  return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+}
