@@ -43,7 +43,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const syncAvailability = (userId: string, request: Parameters<typeof requestAvailabilitySync>[3]) =>
-    requestAvailabilitySync(temporal, userId, config.syncDebounceMs, request);
+    requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, request);
 
   await app.register(healthRoutes, { db, temporal });
   await app.register(async (api) => {

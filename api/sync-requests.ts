@@ -6,11 +6,11 @@ import { syncRequestedSignal } from '../workflows/availability-sync.js';
 import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
 
-export async function requestAvailabilitySync(client: Client, userId: string, debounceMs: number, request: SyncRequest) {
+export async function requestAvailabilitySync(client: Client, userId: string, coalesceMs: number, request: SyncRequest) {
   const handle = await client.workflow.signalWithStart<typeof availabilitySyncWorkflow, [SyncRequest]>('availabilitySyncWorkflow', {
     workflowId: availabilitySyncWorkflowId(userId),
     taskQueue: WORKFLOW_TASK_QUEUE,
-    args: [{ userId, debounceMs }],
+    args: [{ userId, coalesceMs }],
     signal: syncRequestedSignal,
     signalArgs: [request],
     typedSearchAttributes: [{ key: userIdAttribute, value: userId }],

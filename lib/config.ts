@@ -15,8 +15,8 @@ export interface Config {
   activeKeyId: string;
   maxRangeDays: number;
   bodyLimitBytes: number;
-  /** Quiet time a sync workflow waits after a change so that a burst of changes becomes one push. */
-  syncDebounceMs: number;
+  /** Pause before a follow-up push for changes made during a push (coalescing bursts). */
+  syncCoalesceMs: number;
   /** Platform id -> base URL, overriding the catalog (used for simulators). */
   platformUrls: Record<string, string>;
   logLevel: string;
@@ -71,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     activeKeyId,
     maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),
     bodyLimitBytes: int(env, 'CASTSYNC_BODY_LIMIT_BYTES', 64 * 1024),
-    syncDebounceMs: int(env, 'CASTSYNC_SYNC_DEBOUNCE_MS', 200),
+    syncCoalesceMs: int(env, 'CASTSYNC_SYNC_COALESCE_MS', 1000),
     platformUrls: platformUrlOverrides(env),
     logLevel: env.LOG_LEVEL ?? 'info',
   };

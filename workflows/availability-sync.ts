@@ -1,8 +1,8 @@
 // One long-lived workflow per user keeps every connected platform's copy of the user's availability in step.
-// Each change arrives as a signal (signalWithStart from the gateway). After a short quiet period the workflow
-// fans out one push activity per platform, on that platform's task queue with its kind's retry policy.
-// Per platform at most one push runs at a time; changes arriving meanwhile mark it dirty and cause exactly one
-// more push, so a burst of N changes costs about two pushes, and a slow platform never holds back the others.
+// Each change arrives as a signal (signalWithStart from the gateway), and the workflow at once fans out one
+// push activity per platform, on that platform's task queue with its kind's retry policy. Per platform at most
+// one push runs at a time; changes arriving meanwhile mark it dirty and cause one more push after a short
+// pause, so a burst of N changes costs about two pushes, and a slow platform never holds back the others.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -50,8 +50,11 @@ export interface AvailabilitySyncView {
 
 export interface AvailabilitySyncInput {
   userId: string;
-  /** Quiet time after a change before pushing, so a burst becomes one push. */
-  debounceMs: number;
+  /**
+   * After a push, wait this long before the follow-up push that changes made meanwhile call for, so a burst of
+   * edits becomes two pushes: the first change at once, the final state after the burst.
+   */
+  coalesceMs: number;
   /** The workflow completes after this long without changes; the next change starts it again. */
   idleTimeoutMs?: number;
   carried?: { views: PlatformSyncView[]; requests: SyncRequest[] };
@@ -113,6 +116,7 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
           view.lastErrorType = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
         }
         view.pushes += 1;
+        if (dirty.has(target.platformId) && input.coalesceMs > 0) await sleep(input.coalesceMs);
       }
     } finally {
       running.delete(target.platformId);
@@ -133,7 +137,6 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
       await condition(() => running.size === 0 || requests.length > 0);
       if (requests.length === 0) return;
     }
-    await sleep(input.debounceMs);
     const batch = requests.splice(0);
     const targets = await listAvailabilitySyncTargets({
       userId,

@@ -1,0 +1,53 @@
+// Starts the real parts the suite needs, once: a Temporal dev server on free ports (the CLI provisioned by
+// lib/temporal-server.ts), a PostgreSQL database created for this run with every migration applied, and the
+// workflow bundle that each test's workers load.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations } from '../../scripts/db-migrate.js';
+import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../../lib/databases.js';
+import { startDevServer } from '../../lib/temporal-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+const serverDatabaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const databaseUrl = siblingDatabaseUrl(serverDatabaseUrl, 'castsync_test');
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'castsync-test-'));
+  const [server] = await Promise.all([
+    startDevServer({ uiPort: null }),
+    createDatabase(databaseUrl).then(() => applyMigrations(databaseUrl)),
+    bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), logger: quietLogger }).then(({ code }) =>
+      writeFile(path.join(tmp, 'workflow-bundle.js'), code),
+    ),
+  ]);
+  project.provide('temporalAddress', server.address);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('workflowBundlePath', path.join(tmp, 'workflow-bundle.js'));
+  console.log(`test stack: Temporal ${server.address}, database ${new URL(databaseUrl).pathname.slice(1)} (${Date.now() - started} ms)`);
+
+  return async () => {
+    await server.stop();
+    await dropDatabase(databaseUrl);
+    await rm(tmp, { recursive: true, force: true });
+  };
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

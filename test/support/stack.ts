@@ -1,0 +1,119 @@
+// One test file's view of the real stack: its own workers and simulators against the shared Temporal server and
+// database, the gateway (driven through Fastify's inject, the full request pipeline), and helpers to make users.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { credentialOwner, hashApiToken, newApiToken, newMasterKey, sealJson } from '../../lib/secrets.js';
+import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
+import { createWorkers, type WorkerSet } from '../../worker.js';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+}
+
+export interface Stack {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  simulators: Record<string, RestPlatformSimulator>;
+  workers: WorkerSet | null;
+  startWorkers(): Promise<WorkerSet>;
+  stopWorkers(): Promise<void>;
+  createUser(options?: { platforms?: string[] }): Promise<TestUser>;
+  stop(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  /** platform id -> the API key its simulator account was given */
+  apiKeys: Record<string, string>;
+  auth: { authorization: string };
+}
+
+export async function startStack(options: { restPlatforms?: string[]; workers?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  quietRuntime();
+  const restPlatforms = options.restPlatforms ?? ['etalenta'];
+  const simulators: Record<string, RestPlatformSimulator> = {};
+  for (const id of restPlatforms) {
+    simulators[id] = new RestPlatformSimulator({ name: id });
+    await simulators[id].start();
+  }
+  const config = loadConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`,
+    LOG_LEVEL: 'warn',
+    ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
+    ...options.env,
+  });
+  const db = createDb(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ config, db, temporal, logger: false });
+
+  const stack: Stack = {
+    config,
+    db,
+    temporal,
+    app,
+    simulators,
+    workers: null,
+    async startWorkers() {
+      const set = await createWorkers({ config, db, workflowBundle: { codePath: inject('workflowBundlePath') }, platformIds: restPlatforms });
+      void set.run();
+      stack.workers = set;
+      return set;
+    },
+    async stopWorkers() {
+      await stack.workers?.shutdown();
+      stack.workers = null;
+    },
+    async createUser({ platforms = restPlatforms } = {}) {
+      const token = newApiToken();
+      const user = await db.user.create({
+        data: { email: `actor-${randomBytes(6).toString('hex')}@example.test`, name: 'Test Actor', apiTokenHash: hashApiToken(token) },
+      });
+      const apiKeys: Record<string, string> = {};
+      for (const platformId of platforms) {
+        const apiKey = `key_${randomBytes(12).toString('hex')}`;
+        apiKeys[platformId] = apiKey;
+        simulators[platformId]!.addAccount(apiKey);
+        const sealed = sealJson(config, credentialOwner(user.id, platformId), { apiKey });
+        await db.platformConnection.create({
+          data: { userId: user.id, platformId, credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId },
+        });
+      }
+      return { id: user.id, token, apiKeys, auth: { authorization: `Bearer ${token}` } };
+    },
+    async stop() {
+      await stack.stopWorkers();
+      await app.close();
+      await connection.close();
+      await db.$disconnect();
+      await Promise.all(Object.values(simulators).map((s) => s.stop()));
+    },
+  };
+  if (options.workers !== false) await stack.startWorkers();
+  return stack;
+}
+
+/** Polls `probe` until it returns a truthy value (which it returns) or the time is up. */
+export async function waitFor<T>(probe: () => Promise<T> | T, { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
