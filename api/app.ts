@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
+import { validatorCompiler } from './validation.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { requireUser } from './auth.js';
@@ -23,9 +24,8 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
     bodyLimit: config.bodyLimitBytes,
-    // Unknown fields are an error, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
+  app.setValidatorCompiler(validatorCompiler);
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: reasonPhrase(error.statusCode), message: error.message });
