@@ -33,8 +33,10 @@ export interface Faults {
   failNext?: { count: number; status: number };
   /** Probability (0..1) that an API request fails with 503. */
   errorRate?: number;
-  /** Extra delay before every API answer. */
+  /** Extra delay before every API request is handled. */
   latencyMs?: number;
+  /** Extra delay after a request was handled, before its answer is sent (the work is done, the answer is late). */
+  answerDelayMs?: number;
   /** Answer the next `count` API requests with 429 and this Retry-After. */
   rateLimitNext?: { count: number; retryAfterSeconds: number };
 }
@@ -123,6 +125,9 @@ export class RestPlatformSimulator {
 
     app.register(async (api) => {
       api.addHook('onRequest', async (request, reply) => this.gate(request, reply));
+      api.addHook('onSend', async () => {
+        if (this.faults.answerDelayMs) await new Promise((r) => setTimeout(r, this.faults.answerDelayMs));
+      });
 
       api.get('/v1/me', async (request) => {
         const account = this.account(request);

@@ -20,6 +20,8 @@ function quietRuntime() {
 
 export interface Stack {
   config: Config;
+  /** The environment the stack's config was read from, for a worker started as a separate process. */
+  env: Record<string, string>;
   db: Db;
   temporal: Client;
   app: Awaited<ReturnType<typeof buildApp>>;
@@ -47,14 +49,15 @@ export async function startStack(options: { restPlatforms?: string[]; workers?: 
     simulators[id] = new RestPlatformSimulator({ name: id });
     await simulators[id].start();
   }
-  const config = loadConfig({
+  const env: Record<string, string> = {
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`,
     LOG_LEVEL: 'warn',
     ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
@@ -62,6 +65,7 @@ export async function startStack(options: { restPlatforms?: string[]; workers?: 
 
   const stack: Stack = {
     config,
+    env,
     db,
     temporal,
     app,

@@ -1,0 +1,48 @@
+// ESLint 9 flat config. typescript-eslint's recommended rules without type information (no type-checker
+// pass, so `npm run lint` stays fast), plus a fence around workflows/: Temporal replays workflow code, so it
+// must not reach I/O, clocks, randomness or process state except through the SDK.
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+const deterministic =
+  'Workflow code must be deterministic: side effects belong in activities (call them through proxyActivities).';
+
+const nodeBuiltins = [
+  'fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os', 'process', 'stream', 'worker_threads', 'timers',
+];
+
+// Regexes rather than gitignore-style groups: they catch subpaths (fs/promises, node:fs/promises) and any
+// depth of ../ without also matching unrelated names.
+const workflowImportBans = [
+  { regex: '^node:', message: deterministic },
+  { regex: `^(?:${nodeBuiltins.join('|')})(?:/|$)`, message: deterministic },
+  { regex: '^(?:undici|pg|fastify)(?:/|$)', message: deterministic },
+  { regex: '^@prisma/', message: deterministic },
+  { regex: '^@temporalio/(?:activity|worker|client)(?:/|$)', message: deterministic },
+  { regex: '^(?:\\.\\./)+(?:lib|generated|api)(?:/|$)', message: deterministic },
+  // Types describe the activities for proxyActivities<T>(); only values would pull their code in.
+  {
+    regex: '^(?:\\.\\./)+activities(?:/|$)',
+    allowTypeImports: true,
+    message: `${deterministic} Import activity types only (import type).`,
+  },
+];
+
+const workflowGlobalBans = ['process', 'require', 'Buffer', 'fetch', 'setInterval', '__dirname', '__filename'].map(
+  (name) => ({ name, message: deterministic }),
+);
+
+export default defineConfig(
+  { ignores: ['node_modules/', 'generated/', '.data/', '.temporal/', 'artifacts/'] },
+  {
+    files: ['**/*.{ts,mts,cts}'],
+    extends: [tseslint.configs.recommended],
+  },
+  {
+    files: ['workflows/**/*.{ts,mts,cts}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: workflowImportBans }],
+      'no-restricted-globals': ['error', ...workflowGlobalBans],
+    },
+  },
+);
