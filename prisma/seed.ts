@@ -1,0 +1,28 @@
+// The demo user: connected to the simulated e-TALENTA account. Idempotent; the token is kept in the data folder
+// (only its hash is in the database) so it stays the same across restarts.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { credentialOwner, hashApiToken, newApiToken, sealJson } from '../lib/secrets.js';
+
+export const DEMO_EMAIL = 'demo@castsync.local';
+
+export async function seedDemoUser(db: Db, config: Config, etalentaApiKey: string): Promise<{ userId: string; token: string }> {
+  const tokenFile = path.join(config.dataDir, 'demo-token');
+  const token = existsSync(tokenFile) ? (await readFile(tokenFile, 'utf8')).trim() : newApiToken();
+  await writeFile(tokenFile, token + '\n', { mode: 0o600 });
+  const user = await db.user.upsert({
+    where: { email: DEMO_EMAIL },
+    create: { email: DEMO_EMAIL, name: 'Demo Actor', apiTokenHash: hashApiToken(token) },
+    update: { apiTokenHash: hashApiToken(token) },
+  });
+  const sealed = sealJson(config, credentialOwner(user.id, 'etalenta'), { apiKey: etalentaApiKey });
+  await db.platformConnection.upsert({
+    where: { userId_platformId: { userId: user.id, platformId: 'etalenta' } },
+    create: { userId: user.id, platformId: 'etalenta', credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId },
+    update: { connected: true, credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, status: 'ok', statusMessage: null },
+  });
+  return { userId: user.id, token };
+}
