@@ -57,6 +57,8 @@ export interface AvailabilitySyncInput {
   coalesceMs: number;
   /** The workflow completes after this long without changes; the next change starts it again. */
   idleTimeoutMs?: number;
+  /** Sync rounds before the workflow continues as new, keeping its history short. */
+  roundsBeforeContinueAsNew?: number;
   carried?: { views: PlatformSyncView[]; requests: SyncRequest[] };
 }
 
@@ -150,7 +152,7 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
       if (view.state !== 'syncing') view.state = 'pending';
       if (!running.has(target.platformId)) void keepPlatformInStep(target);
     }
-    if (workflowInfo().continueAsNewSuggested || round >= ROUNDS_BEFORE_CONTINUE_AS_NEW) {
+    if (workflowInfo().continueAsNewSuggested || round >= (input.roundsBeforeContinueAsNew ?? ROUNDS_BEFORE_CONTINUE_AS_NEW)) {
       await condition(() => running.size === 0);
       await continueAsNew<typeof availabilitySyncWorkflow>({ ...input, carried: { views: [...views.values()], requests: requests.splice(0) } });
     }
