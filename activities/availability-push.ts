@@ -1,16 +1,18 @@
 // Pushes a user's current availability to one platform. State-based: it reads what we want *now* from the
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { getPlatform } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
+import { PlatformError } from '../adapters/errors.js';
 import { createAdapter } from '../adapters/registry.js';
-import type { AuthData, AvailabilityItem } from '../adapters/types.js';
+import type { AvailabilityItem } from '../adapters/types.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toDay } from '../lib/days.js';
-import { credentialOwner, openJson } from '../lib/secrets.js';
+import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { isAuthFailure, toApplicationFailure } from './failures.js';
 import { closeSyncLog, openSyncLog } from './sync-log.js';
 
@@ -39,18 +41,16 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         nonRetryable: true,
       });
     }
-    const credentials =
-      connection.credentialsCiphertext && connection.credentialsKeyId
-        ? openJson<AuthData>(config, credentialOwner(userId, platformId), {
-            ciphertext: connection.credentialsCiphertext,
-            keyId: connection.credentialsKeyId,
-          })
-        : {};
+    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
     const context = Context.current();
     return createAdapter({
       platform,
       baseUrl: config.platformUrls[platformId] ?? platform.baseUrl,
-      credentials,
+      credentials: openCredentials(config, userId, platformId, connection),
+      credentialStore: connectionCredentialStore(db, config, userId, platformId),
+      accountRef: connection.accountRef,
+      userName: user.name,
+      artifactsDir: path.join(config.dataDir, 'artifacts'),
       onProgress: (detail) => context.heartbeat(detail),
     });
   }
@@ -100,7 +100,8 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
       } catch (error) {
         const failure = toApplicationFailure(error);
-        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null });
+        const artifactPath = error instanceof PlatformError ? error.details.artifactPath : undefined;
+        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null, artifactPath });
         await recordConnectionTrouble(db, userId, platformId, failure);
         throw failure;
       } finally {

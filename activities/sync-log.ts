@@ -36,7 +36,7 @@ export async function openSyncLog(db: Db, userId: string, platformId: string, op
 export async function closeSyncLog(
   db: Db,
   log: OpenLog,
-  outcome: { status: SyncStatus; itemsProcessed?: number; errorMessage?: string | null; errorType?: string | null },
+  outcome: { status: SyncStatus; itemsProcessed?: number; errorMessage?: string | null; errorType?: string | null; artifactPath?: string | null },
 ) {
   await db.syncLog.update({
     where: { id: log.id },
@@ -45,6 +45,7 @@ export async function closeSyncLog(
       itemsProcessed: outcome.itemsProcessed ?? 0,
       errorMessage: outcome.errorMessage ?? null,
       errorType: outcome.errorType ?? null,
+      artifactPath: outcome.artifactPath ?? null,
       durationMs: Date.now() - log.startedAt,
       finishedAt: new Date(),
     },

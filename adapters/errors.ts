@@ -7,7 +7,7 @@ export class PlatformError extends Error {
     readonly type: ErrorTypeName,
     message: string,
     readonly retryable: boolean,
-    readonly details: { status?: number; retryAfterMs?: number } = {},
+    readonly details: { status?: number; retryAfterMs?: number; artifactPath?: string } = {},
   ) {
     super(message);
     this.name = type;

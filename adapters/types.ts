@@ -33,12 +33,30 @@ export interface SyncResult {
   rejected: { id: string; reason: string }[];
 }
 
+/** A connection's secrets, sealed at rest. Which fields are used depends on the connection kind. */
 export interface AuthData {
+  /** rest */
   apiKey?: string;
+  /** browser: login */
   email?: string;
   password?: string;
+  /** browser: Playwright storageState (cookies, local storage) of the last good session, reused until it expires */
+  sessionState?: unknown;
+  /** oauth */
   accessToken?: string;
   refreshToken?: string;
+  /** oauth: epoch milliseconds when accessToken expires */
+  accessTokenExpiresAt?: number;
+}
+
+/**
+ * The stored credentials of one connection, for adapters whose secrets change while they work (OAuth token
+ * rotation, browser sessions). `update` runs under a row lock, so two activities refreshing at once are
+ * serialized: the second sees the first one's result and can use it instead of refreshing again.
+ */
+export interface CredentialStore {
+  /** fn gets the freshest stored credentials; what it returns (if not null) replaces them, atomically. */
+  update(fn: (current: AuthData) => Promise<AuthData | null>): Promise<AuthData>;
 }
 
 export interface MediaFile {
@@ -75,6 +93,13 @@ export interface AdapterContext {
   platform: PlatformEntry;
   baseUrl: string;
   credentials: AuthData;
+  credentialStore: CredentialStore;
+  /** Non-secret account reference stored with the connection (an agency's e-mail address, an account id). */
+  accountRef?: string | null;
+  /** The connected user's display name, for messages to agencies. */
+  userName?: string;
+  /** Folder for failure artifacts (screenshots, page HTML); adapters return paths relative to it. */
+  artifactsDir?: string;
   /** Called between requests so long pushes keep their activity's heartbeat alive. */
   onProgress?: (detail: string) => void;
 }

@@ -7,7 +7,9 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
-import { credentialOwner, hashApiToken, newApiToken, newMasterKey, sealJson } from '../../lib/secrets.js';
+import { sealCredentials } from '../../activities/credential-store.js';
+import type { AuthData } from '../../adapters/types.js';
+import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
 import { createWorkers, type WorkerSet } from '../../worker.js';
 
@@ -29,7 +31,10 @@ export interface Stack {
   workers: WorkerSet | null;
   startWorkers(): Promise<WorkerSet>;
   stopWorkers(): Promise<void>;
+  /** A user with a token, connected to the given REST platforms' simulators (default: all of restPlatforms). */
   createUser(options?: { platforms?: string[] }): Promise<TestUser>;
+  /** Stores a connection with sealed credentials, as the connect route does. */
+  connect(userId: string, platformId: string, credentials: AuthData, extra?: { accountRef?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,9 +46,21 @@ export interface TestUser {
   auth: { authorization: string };
 }
 
-export async function startStack(options: { restPlatforms?: string[]; workers?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** REST platforms to run a simulator for (each gets CASTSYNC_PLATFORM_URL_<ID>); default e-TALENTA. */
+  restPlatforms?: string[];
+  /** Platforms that get activity workers; default: restPlatforms. */
+  workerPlatforms?: string[];
+  /** Start the workers in beforeAll (default true). */
+  workers?: boolean;
+  /** Extra environment for the config, e.g. URLs of simulators a test started itself. */
+  env?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const restPlatforms = options.restPlatforms ?? ['etalenta'];
+  const workerPlatforms = options.workerPlatforms ?? restPlatforms;
   const simulators: Record<string, RestPlatformSimulator> = {};
   for (const id of restPlatforms) {
     simulators[id] = new RestPlatformSimulator({ name: id });
@@ -72,7 +89,7 @@ export async function startStack(options: { restPlatforms?: string[]; workers?: 
     simulators,
     workers: null,
     async startWorkers() {
-      const set = await createWorkers({ config, db, workflowBundle: { codePath: inject('workflowBundlePath') }, platformIds: restPlatforms });
+      const set = await createWorkers({ config, db, workflowBundle: { codePath: inject('workflowBundlePath') }, platformIds: workerPlatforms });
       void set.run();
       stack.workers = set;
       return set;
@@ -91,12 +108,14 @@ export async function startStack(options: { restPlatforms?: string[]; workers?: 
         const apiKey = `key_${randomBytes(12).toString('hex')}`;
         apiKeys[platformId] = apiKey;
         simulators[platformId]!.addAccount(apiKey);
-        const sealed = sealJson(config, credentialOwner(user.id, platformId), { apiKey });
-        await db.platformConnection.create({
-          data: { userId: user.id, platformId, credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId },
-        });
+        await stack.connect(user.id, platformId, { apiKey });
       }
       return { id: user.id, token, apiKeys, auth: { authorization: `Bearer ${token}` } };
+    },
+    async connect(userId, platformId, credentials, extra = {}) {
+      await db.platformConnection.create({
+        data: { userId, platformId, accountRef: extra.accountRef ?? null, ...sealCredentials(config, userId, platformId, credentials) },
+      });
     },
     async stop() {
       await stack.stopWorkers();

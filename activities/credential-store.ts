@@ -1,0 +1,40 @@
+// Sealed credentials of one connection, read and replaced under a row lock (SELECT ... FOR UPDATE), so that
+// concurrent token refreshes or session renewals by several activities never lose an update.
+import type { AuthData, CredentialStore } from '../adapters/types.js';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { credentialOwner, openJson, sealJson } from '../lib/secrets.js';
+
+export function openCredentials(config: Config, userId: string, platformId: string, row: { credentialsCiphertext: Uint8Array | null; credentialsKeyId: string | null }): AuthData {
+  if (!row.credentialsCiphertext || !row.credentialsKeyId) return {};
+  return openJson<AuthData>(config, credentialOwner(userId, platformId), { ciphertext: row.credentialsCiphertext, keyId: row.credentialsKeyId });
+}
+
+export function sealCredentials(config: Config, userId: string, platformId: string, credentials: AuthData) {
+  const sealed = sealJson(config, credentialOwner(userId, platformId), credentials);
+  return { credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId };
+}
+
+export function connectionCredentialStore(db: Db, config: Config, userId: string, platformId: string): CredentialStore {
+  return {
+    async update(fn) {
+      return db.$transaction(
+        async (tx) => {
+          const rows = await tx.$queryRaw<{ credentialsCiphertext: Uint8Array | null; credentialsKeyId: string | null }[]>`
+            SELECT "credentialsCiphertext", "credentialsKeyId" FROM "PlatformConnection"
+            WHERE "userId" = ${userId}::uuid AND "platformId" = ${platformId} FOR UPDATE`;
+          if (!rows[0]) throw new Error(`no ${platformId} connection`);
+          const current = openCredentials(config, userId, platformId, rows[0]);
+          const next = await fn(current);
+          if (!next) return current;
+          await tx.platformConnection.update({
+            where: { userId_platformId: { userId, platformId } },
+            data: sealCredentials(config, userId, platformId, next),
+          });
+          return next;
+        },
+        { timeout: 60_000, maxWait: 60_000 },
+      );
+    },
+  };
+}
