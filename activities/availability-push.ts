@@ -9,7 +9,7 @@ import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { AvailabilityItem } from '../adapters/types.js';
-import type { Config } from '../lib/config.js';
+import { DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toDay } from '../lib/days.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
@@ -51,8 +51,26 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       accountRef: connection.accountRef,
       userName: user.name,
       artifactsDir: path.join(config.dataDir, 'artifacts'),
+      oauthClient: config.oauthClients[platformId] ?? DEV_OAUTH_CLIENT,
       onProgress: (detail) => context.heartbeat(detail),
     });
+  }
+
+  /** What the platform confirmed at its last successful push, entry by entry (deleted ones until confirmed gone). */
+  async function loadLastConfirmed(userId: string, platformId: string): Promise<AvailabilityItem[]> {
+    const states = await db.platformAvailabilityState.findMany({
+      where: { userId, platformId, confirmedDeleted: false, confirmedVersion: { not: null } },
+    });
+    return states.map((s) => ({
+      id: s.availabilityId,
+      startDate: toDay(s.confirmedStart!),
+      endDate: toDay(s.confirmedEnd!),
+      status: s.confirmedStatus!,
+      type: s.confirmedType!,
+      optionRank: s.confirmedOptionRank,
+      optionHolder: s.confirmedOptionHolder,
+      note: s.confirmedNote,
+    }));
   }
 
   return {
@@ -62,8 +80,11 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const adapter = await loadAdapter(userId, platformId);
-        const wanted = await db.availability.findMany({ where: { userId, deletedAt: null }, orderBy: { startDate: 'asc' } });
-        const result = await adapter.pushAvailability(wanted.map(toItem));
+        const [wanted, lastConfirmed] = await Promise.all([
+          db.availability.findMany({ where: { userId, deletedAt: null }, orderBy: { startDate: 'asc' } }),
+          loadLastConfirmed(userId, platformId),
+        ]);
+        const result = await adapter.pushAvailability(wanted.map(toItem), { lastConfirmed });
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
         await db.$transaction([
@@ -142,7 +163,16 @@ function toItem(a: {
 }
 
 function confirmedFields(
-  a: { version: number; startDate: Date; endDate: Date; status: AvailabilityItem['status']; type: AvailabilityItem['type'] },
+  a: {
+    version: number;
+    startDate: Date;
+    endDate: Date;
+    status: AvailabilityItem['status'];
+    type: AvailabilityItem['type'];
+    optionRank: number | null;
+    optionHolder: string | null;
+    note: string | null;
+  },
   externalId: string,
 ) {
   return {
@@ -152,6 +182,9 @@ function confirmedFields(
     confirmedEnd: a.endDate,
     confirmedStatus: a.status,
     confirmedType: a.type,
+    confirmedOptionRank: a.optionRank,
+    confirmedOptionHolder: a.optionHolder,
+    confirmedNote: a.note,
     confirmedDeleted: false,
   };
 }

@@ -79,8 +79,11 @@ export interface PlatformAdapter {
   readonly platform: PlatformEntry;
   /** True when the credentials are accepted; false when refused. Outages throw a retryable PlatformError. */
   authenticate(): Promise<boolean>;
-  /** Make the platform hold exactly `desired` among the entries castsync pushed (state-based and idempotent). */
-  pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult>;
+  /**
+   * Make the platform hold exactly `desired` among the entries castsync pushed (state-based and idempotent).
+   * `known.lastConfirmed` is what this platform last confirmed, for platforms that cannot be read back (e-mail).
+   */
+  pushAvailability(desired: AvailabilityItem[], known?: { lastConfirmed: AvailabilityItem[] }): Promise<SyncResult>;
   pullAvailability(): Promise<PlatformAvailabilityItem[]>;
   uploadMedia?(media: MediaFile, content: Uint8Array): Promise<MediaUploadResult>;
   deleteMedia?(externalId: string): Promise<boolean>;
@@ -100,6 +103,8 @@ export interface AdapterContext {
   userName?: string;
   /** Folder for failure artifacts (screenshots, page HTML); adapters return paths relative to it. */
   artifactsDir?: string;
+  /** OAuth platforms: our client registration (from CASTSYNC_OAUTH_CLIENT_<ID>). */
+  oauthClient?: { clientId: string; clientSecret: string };
   /** Called between requests so long pushes keep their activity's heartbeat alive. */
   onProgress?: (detail: string) => void;
 }

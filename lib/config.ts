@@ -19,6 +19,12 @@ export interface Config {
   syncCoalesceMs: number;
   /** Platform id -> base URL, overriding the catalog (used for simulators). */
   platformUrls: Record<string, string>;
+  /** OAuth platform id -> our client registration there. */
+  oauthClients: Record<string, { clientId: string; clientSecret: string }>;
+  /** Where OAuth platforms send the user back to: <publicUrl>/api/platforms/<id>/callback. */
+  publicUrl: string;
+  /** Chromium for browser-automation platforms. */
+  chromiumPath: string;
   logLevel: string;
 }
 
@@ -44,14 +50,29 @@ export function parseMasterKeys(raw: string | undefined): Map<string, Buffer> {
   return keys;
 }
 
-function platformUrlOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
-  const urls: Record<string, string> = {};
+/** Values of CASTSYNC_<PREFIX>_<PLATFORM_ID> variables, keyed by platform id (JOB_WORK -> job-work). */
+function perPlatform(env: NodeJS.ProcessEnv, prefix: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const pattern = new RegExp(`^CASTSYNC_${prefix}_([A-Z0-9_]+)$`);
   for (const [name, value] of Object.entries(env)) {
-    const match = /^CASTSYNC_PLATFORM_URL_([A-Z0-9_]+)$/.exec(name);
-    if (match && value) urls[match[1]!.toLowerCase().replace(/_/g, '-')] = value;
+    const match = pattern.exec(name);
+    if (match && value) values[match[1]!.toLowerCase().replace(/_/g, '-')] = value;
   }
-  return urls;
+  return values;
 }
+
+/** CASTSYNC_OAUTH_CLIENT_<ID>="client-id:client-secret"; the simulators accept castsync:castsync-dev-secret. */
+function oauthClients(env: NodeJS.ProcessEnv) {
+  const clients: Record<string, { clientId: string; clientSecret: string }> = {};
+  for (const [platformId, value] of Object.entries(perPlatform(env, 'OAUTH_CLIENT'))) {
+    const separator = value.indexOf(':');
+    if (separator < 1) throw new ConfigError(`CASTSYNC_OAUTH_CLIENT_${platformId.toUpperCase()} must be "client-id:client-secret"`);
+    clients[platformId] = { clientId: value.slice(0, separator), clientSecret: value.slice(separator + 1) };
+  }
+  return clients;
+}
+
+export const DEV_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
@@ -72,7 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),
     bodyLimitBytes: int(env, 'CASTSYNC_BODY_LIMIT_BYTES', 64 * 1024),
     syncCoalesceMs: int(env, 'CASTSYNC_SYNC_COALESCE_MS', 1000),
-    platformUrls: platformUrlOverrides(env),
+    platformUrls: perPlatform(env, 'PLATFORM_URL'),
+    oauthClients: oauthClients(env),
+    publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
+    chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }
