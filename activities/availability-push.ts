@@ -1,15 +1,15 @@
 // Pushes a user's current availability to one platform. State-based: it reads what we want *now* from the
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { getPlatform } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
-import { createAdapter } from '../adapters/registry.js';
+import { adapterFor } from '../adapters/adapter-context.js';
 import type { AvailabilityItem } from '../adapters/types.js';
-import { DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
+import type { Availability } from '../generated/prisma/client.js';
+import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toDay } from '../lib/days.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
@@ -43,15 +43,12 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
     }
     const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
     const context = Context.current();
-    return createAdapter({
-      platform,
-      baseUrl: config.platformUrls[platformId] ?? platform.baseUrl,
+    return adapterFor(config, {
+      platformId,
       credentials: openCredentials(config, userId, platformId, connection),
       credentialStore: connectionCredentialStore(db, config, userId, platformId),
       accountRef: connection.accountRef,
       userName: user.name,
-      artifactsDir: path.join(config.dataDir, 'artifacts'),
-      oauthClient: config.oauthClients[platformId] ?? DEV_OAUTH_CLIENT,
       onProgress: (detail) => context.heartbeat(detail),
     });
   }
@@ -140,16 +137,7 @@ async function recordConnectionTrouble(db: Db, userId: string, platformId: strin
   });
 }
 
-function toItem(a: {
-  id: string;
-  startDate: Date;
-  endDate: Date;
-  status: AvailabilityItem['status'];
-  type: AvailabilityItem['type'];
-  optionRank: number | null;
-  optionHolder: string | null;
-  note: string | null;
-}): AvailabilityItem {
+function toItem(a: Availability): AvailabilityItem {
   return {
     id: a.id,
     startDate: toDay(a.startDate),
@@ -162,19 +150,7 @@ function toItem(a: {
   };
 }
 
-function confirmedFields(
-  a: {
-    version: number;
-    startDate: Date;
-    endDate: Date;
-    status: AvailabilityItem['status'];
-    type: AvailabilityItem['type'];
-    optionRank: number | null;
-    optionHolder: string | null;
-    note: string | null;
-  },
-  externalId: string,
-) {
+function confirmedFields(a: Availability, externalId: string) {
   return {
     externalId,
     confirmedVersion: a.version,

@@ -1,8 +1,9 @@
 // One long-lived workflow per user keeps every connected platform's copy of the user's availability in step.
 // Each change arrives as a signal (signalWithStart from the gateway), and the workflow at once fans out one
 // push activity per platform, on that platform's task queue with its kind's retry policy. Per platform at most
-// one push runs at a time; changes arriving meanwhile mark it dirty and cause one more push after a short
-// pause, so a burst of N changes costs about two pushes, and a slow platform never holds back the others.
+// one push runs at a time; changes arriving meanwhile mark it dirty and cause one more push — after a short
+// pause when several arrived (a burst), so N rapid changes cost about two pushes — and a slow platform never
+// holds back the others.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -51,8 +52,8 @@ export interface AvailabilitySyncView {
 export interface AvailabilitySyncInput {
   userId: string;
   /**
-   * After a push, wait this long before the follow-up push that changes made meanwhile call for, so a burst of
-   * edits becomes two pushes: the first change at once, the final state after the burst.
+   * When several changes arrived during a push (a burst), wait this long before the follow-up push, so a burst
+   * of edits becomes two pushes: the first change at once, the final state after the burst.
    */
   coalesceMs: number;
   /** The workflow completes after this long without changes; the next change starts it again. */
@@ -83,6 +84,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
   const requests: SyncRequest[] = [...(input.carried?.requests ?? [])];
   const dirty = new Set<string>();
   const running = new Set<string>();
+  /** Changes per platform since its current push started: more than one means a burst is under way. */
+  const changesDuringPush = new Map<string, number>();
 
   setHandler(syncRequestedSignal, (request) => void requests.push(request));
   setHandler(syncStateQuery, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
@@ -102,6 +105,7 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
     try {
       while (dirty.delete(target.platformId)) {
         view.state = 'syncing';
+        changesDuringPush.set(target.platformId, 0);
         try {
           const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId });
           Object.assign(view, {
@@ -118,7 +122,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
           view.lastErrorType = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
         }
         view.pushes += 1;
-        if (dirty.has(target.platformId) && input.coalesceMs > 0) await sleep(input.coalesceMs);
+        const burst = (changesDuringPush.get(target.platformId) ?? 0) > 1;
+        if (dirty.has(target.platformId) && burst && input.coalesceMs > 0) await sleep(input.coalesceMs);
       }
     } finally {
       running.delete(target.platformId);
@@ -148,6 +153,7 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
       dirty.add(target.platformId);
+      changesDuringPush.set(target.platformId, (changesDuringPush.get(target.platformId) ?? 0) + 1);
       const view = viewOf(target.platformId);
       if (view.state !== 'syncing') view.state = 'pending';
       if (!running.has(target.platformId)) void keepPlatformInStep(target);

@@ -1,0 +1,51 @@
+// Builds an adapter for one connection from configuration: the one place that decides a platform's base URL,
+// OAuth client, artifacts folder and so on, for activities and for the connect route alike.
+import path from 'node:path';
+import { DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
+import { getPlatform } from './catalog.js';
+import { createAdapter } from './registry.js';
+import type { AuthData, CredentialStore, PlatformAdapter } from './types.js';
+
+export interface AdapterFor {
+  platformId: string;
+  credentials: AuthData;
+  credentialStore: CredentialStore;
+  accountRef?: string | null;
+  userName?: string;
+  onProgress?: (detail: string) => void;
+}
+
+export function platformBaseUrl(config: Config, platformId: string): string {
+  return config.platformUrls[platformId] ?? getPlatform(platformId).baseUrl;
+}
+
+export function oauthClientFor(config: Config, platformId: string) {
+  return config.oauthClients[platformId] ?? DEV_OAUTH_CLIENT;
+}
+
+export function adapterFor(config: Config, connection: AdapterFor): PlatformAdapter {
+  return createAdapter({
+    platform: getPlatform(connection.platformId),
+    baseUrl: platformBaseUrl(config, connection.platformId),
+    credentials: connection.credentials,
+    credentialStore: connection.credentialStore,
+    accountRef: connection.accountRef ?? null,
+    userName: connection.userName,
+    artifactsDir: path.join(config.dataDir, 'artifacts'),
+    oauthClient: oauthClientFor(config, connection.platformId),
+    onProgress: connection.onProgress,
+  });
+}
+
+/** A credential store that keeps changes in memory: for checking credentials before a connection is saved. */
+export function memoryCredentialStore(initial: AuthData): CredentialStore & { current(): AuthData } {
+  let current = initial;
+  return {
+    current: () => current,
+    async update(fn) {
+      const next = await fn(current);
+      if (next) current = next;
+      return current;
+    },
+  };
+}

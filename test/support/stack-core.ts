@@ -1,0 +1,150 @@
+// The real stack as one test file (or a benchmark) sees it: its own workers and simulators against the shared Temporal server and
+// database, the gateway (driven through Fastify's inject, the full request pipeline), and helpers to make users.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { buildApp } from '../../api/app.js';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { sealCredentials } from '../../activities/credential-store.js';
+import type { AuthData } from '../../adapters/types.js';
+import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
+import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
+import { createWorkers, type WorkerSet } from '../../worker.js';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+}
+
+export interface Stack {
+  config: Config;
+  /** The environment the stack's config was read from, for a worker started as a separate process. */
+  env: Record<string, string>;
+  db: Db;
+  temporal: Client;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  simulators: Record<string, RestPlatformSimulator>;
+  workers: WorkerSet | null;
+  startWorkers(): Promise<WorkerSet>;
+  stopWorkers(): Promise<void>;
+  /** A user with a token, connected to the given REST platforms' simulators (default: all of restPlatforms). */
+  createUser(options?: { platforms?: string[] }): Promise<TestUser>;
+  /** Stores a connection with sealed credentials, as the connect route does. */
+  connect(userId: string, platformId: string, credentials: AuthData, extra?: { accountRef?: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  /** platform id -> the API key its simulator account was given */
+  apiKeys: Record<string, string>;
+  auth: { authorization: string };
+}
+
+export interface StackOptions {
+  /** REST platforms to run a simulator for (each gets CASTSYNC_PLATFORM_URL_<ID>); default e-TALENTA. */
+  restPlatforms?: string[];
+  /** Platforms that get activity workers; default: restPlatforms. */
+  workerPlatforms?: string[];
+  /** Start the workers in beforeAll (default true). */
+  workers?: boolean;
+  /** Extra environment for the config, e.g. URLs of simulators a test started itself. */
+  env?: Record<string, string>;
+}
+
+/** The shared real parts (the suite's global setup provides them; a benchmark passes its own). */
+export interface Infrastructure {
+  databaseUrl: string;
+  temporalAddress: string;
+  /** A prebuilt workflow bundle, or undefined to let the worker bundle workflows/ itself. */
+  workflowBundlePath?: string;
+}
+
+export async function buildStack(options: StackOptions, infra: Infrastructure): Promise<Stack> {
+  quietRuntime();
+  const restPlatforms = options.restPlatforms ?? ['etalenta'];
+  const workerPlatforms = options.workerPlatforms ?? restPlatforms;
+  const simulators: Record<string, RestPlatformSimulator> = {};
+  for (const id of restPlatforms) {
+    simulators[id] = new RestPlatformSimulator({ name: id });
+    await simulators[id].start();
+  }
+  const env: Record<string, string> = {
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
+    CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`,
+    LOG_LEVEL: 'warn',
+    ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const db = createDb(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ config, db, temporal, logger: false });
+
+  const stack: Stack = {
+    config,
+    env,
+    db,
+    temporal,
+    app,
+    simulators,
+    workers: null,
+    async startWorkers() {
+      const workflowBundle = infra.workflowBundlePath ? { codePath: infra.workflowBundlePath } : undefined;
+      const set = await createWorkers({ config, db, workflowBundle, platformIds: workerPlatforms });
+      void set.run();
+      stack.workers = set;
+      return set;
+    },
+    async stopWorkers() {
+      await stack.workers?.shutdown();
+      stack.workers = null;
+    },
+    async createUser({ platforms = restPlatforms } = {}) {
+      const token = newApiToken();
+      const user = await db.user.create({
+        data: { email: `actor-${randomBytes(6).toString('hex')}@example.test`, name: 'Test Actor', apiTokenHash: hashApiToken(token) },
+      });
+      const apiKeys: Record<string, string> = {};
+      for (const platformId of platforms) {
+        const apiKey = `key_${randomBytes(12).toString('hex')}`;
+        apiKeys[platformId] = apiKey;
+        simulators[platformId]!.addAccount(apiKey);
+        await stack.connect(user.id, platformId, { apiKey });
+      }
+      return { id: user.id, token, apiKeys, auth: { authorization: `Bearer ${token}` } };
+    },
+    async connect(userId, platformId, credentials, extra = {}) {
+      await db.platformConnection.create({
+        data: { userId, platformId, accountRef: extra.accountRef ?? null, ...sealCredentials(config, userId, platformId, credentials) },
+      });
+    },
+    async stop() {
+      await stack.stopWorkers();
+      await app.close();
+      await connection.close();
+      await db.$disconnect();
+      await Promise.all(Object.values(simulators).map((s) => s.stop()));
+    },
+  };
+  if (options.workers !== false) await stack.startWorkers();
+  return stack;
+}
+
+/** Polls `probe` until it returns a truthy value (which it returns) or the time is up. */
+export async function waitFor<T>(probe: () => Promise<T> | T, { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
