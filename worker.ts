@@ -3,6 +3,7 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createCoreActivities, createPlatformActivities } from './activities/index.js';
 import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from './adapters/catalog.js';
+import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { hasAdapter } from './adapters/registry.js';
 import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
@@ -65,6 +66,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
     async shutdown() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await closeBrowser();
       await connection.close();
     },
   };
@@ -77,6 +79,7 @@ async function main() {
   console.log(`worker: polling ${set.workers.length} task queues on ${config.temporalAddress}`);
   // The SDK's runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
   await set.run();
+  await closeBrowser();
   await set.connection.close();
   await db.$disconnect();
   console.log('worker: stopped');

@@ -67,6 +67,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       optionRank: s.confirmedOptionRank,
       optionHolder: s.confirmedOptionHolder,
       note: s.confirmedNote,
+      version: s.confirmedVersion!,
     }));
   }
 
@@ -147,6 +148,7 @@ function toItem(a: Availability): AvailabilityItem {
     optionRank: a.optionRank,
     optionHolder: a.optionHolder,
     note: a.note,
+    version: a.version,
   };
 }
 

@@ -32,6 +32,7 @@ export function adapterFor(config: Config, connection: AdapterFor): PlatformAdap
     accountRef: connection.accountRef ?? null,
     userName: connection.userName,
     artifactsDir: path.join(config.dataDir, 'artifacts'),
+    chromiumPath: config.chromiumPath,
     oauthClient: oauthClientFor(config, connection.platformId),
     onProgress: connection.onProgress,
   });

@@ -24,7 +24,26 @@ export interface PlatformEntry {
   dispatch: { activitiesPerSecond: number; maxConcurrent: number };
   /** Most ranges one batch request may carry (REST platforms with a batch endpoint). */
   batchSize?: number;
+  /**
+   * Browser platforms: where the portal's pages are (paths below baseUrl) and the CSS selectors of what the page
+   * objects in adapters/browser/ touch, so a changed page is a catalog edit.
+   */
+  browser?: { loginPath: string; calendarPath: string; selectors: Record<string, string> };
+  /** E-mail platforms: who the availability messages come from and how their subject starts. */
+  email?: EmailSettings;
+  /** OAuth platforms: the authorization server's endpoints (paths below baseUrl) and the scope castsync asks for. */
+  oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
 }
+
+export interface EmailSettings {
+  senderName: string;
+  senderAddress: string;
+  /** The subject is "<subjectPrefix> <actor's name>: <what changed>". */
+  subjectPrefix: string;
+}
+
+/** Messages to agencies come from an address nobody reads; the actor's name is in the subject and text. */
+const CASTSYNC_SENDER = { senderName: 'castsync', senderAddress: 'no-reply@castsync.local' };
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -59,6 +78,7 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: true, media: false, profile: false },
     accountRateLimit: { requests: 600, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+    oauth: { authorizePath: '/oauth/authorize', tokenPath: '/oauth/token', revokePath: '/oauth/revoke', scope: 'calendar:read calendar:write' },
   },
   wanted: {
     id: 'wanted',
@@ -68,6 +88,8 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 600, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+    // A push lists the calendar before it writes, so Wanted needs calendar:read although castsync never pulls from it.
+    oauth: { authorizePath: '/oauth/authorize', tokenPath: '/oauth/token', revokePath: '/oauth/revoke', scope: 'calendar:read calendar:write media:write' },
   },
   filmmakers: {
     id: 'filmmakers',
@@ -77,6 +99,17 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    browser: {
+      loginPath: '/login',
+      calendarPath: '/calendar',
+      selectors: {
+        loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
+        cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
+        entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
+        entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
+        addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+      },
+    },
   },
   'casting-network': {
     id: 'casting-network',
@@ -86,6 +119,17 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: false },
     accountRateLimit: { requests: 500, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    browser: {
+      loginPath: '/login',
+      calendarPath: '/calendar',
+      selectors: {
+        loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
+        cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
+        entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
+        entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
+        addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+      },
+    },
   },
   schauspielervideos: {
     id: 'schauspielervideos',
@@ -95,6 +139,17 @@ export const platformCatalog = {
     capabilities: { pushAvailability: false, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    browser: {
+      loginPath: '/login',
+      calendarPath: '/calendar',
+      selectors: {
+        loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
+        cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
+        entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
+        entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
+        addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+      },
+    },
   },
   'agentur-iris-mueller': {
     id: 'agentur-iris-mueller',
@@ -104,6 +159,7 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
     dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+    email: { ...CASTSYNC_SENDER, subjectPrefix: 'Verfügbarkeit' },
   },
   'agentur-sarah-weiss': {
     id: 'agentur-sarah-weiss',
@@ -113,6 +169,7 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
     dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+    email: { ...CASTSYNC_SENDER, subjectPrefix: 'Verfügbarkeit' },
   },
 } satisfies Record<string, PlatformEntry>;
 

@@ -9,7 +9,44 @@ export interface HttpCall {
   url: string;
   headers?: Record<string, string>;
   json?: unknown;
+  /** An application/x-www-form-urlencoded body (OAuth token endpoints). */
+  form?: Record<string, string>;
   timeoutMs?: number;
+}
+
+export interface HttpText {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function encodedBody(call: HttpCall): { type?: string; body?: string } {
+  if (call.form) return { type: 'application/x-www-form-urlencoded', body: new URLSearchParams(call.form).toString() };
+  if (call.json !== undefined) return { type: 'application/json', body: JSON.stringify(call.json) };
+  return {};
+}
+
+/** Sends one request and reads the whole answer, whatever its status; only transport failures throw. */
+export async function httpText(platformName: string, call: HttpCall): Promise<HttpText> {
+  const timeoutMs = call.timeoutMs ?? 30_000;
+  const { type, body } = encodedBody(call);
+  try {
+    const response = await request(call.url, {
+      dispatcher: agent,
+      method: call.method,
+      headers: { accept: 'application/json', ...(type ? { 'content-type': type } : {}), ...call.headers },
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+  } catch (error) {
+    throw transportError(platformName, error, timeoutMs);
+  }
+}
+
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export interface HttpAnswer<T> {
@@ -20,37 +57,15 @@ export interface HttpAnswer<T> {
 
 /** Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. */
 export async function httpJson<T>(platformName: string, call: HttpCall): Promise<HttpAnswer<T>> {
-  const timeoutMs = call.timeoutMs ?? 30_000;
-  let response;
-  try {
-    response = await request(call.url, {
-      dispatcher: agent,
-      method: call.method,
-      headers: { accept: 'application/json', ...(call.json === undefined ? {} : { 'content-type': 'application/json' }), ...call.headers },
-      body: call.json === undefined ? undefined : JSON.stringify(call.json),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-  } catch (error) {
-    throw transportError(platformName, error, timeoutMs);
-  }
-  let text: string;
-  try {
-    text = await response.body.text();
-  } catch (error) {
-    throw transportError(platformName, error, timeoutMs);
-  }
-  if (response.statusCode < 200 || response.statusCode >= 300) {
-    const retryAfter = response.headers['retry-after'];
-    throw errorForStatus(platformName, response.statusCode, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-  }
+  const { status, headers, text } = await httpText(platformName, call);
+  if (status < 200 || status >= 300) throw errorForStatus(platformName, status, text, firstHeader(headers['retry-after']));
   let body: T;
   try {
     body = (text ? JSON.parse(text) : null) as T;
   } catch {
-    throw errorForStatus(platformName, 502, `invalid JSON in a ${response.statusCode} answer`);
+    throw errorForStatus(platformName, 502, `invalid JSON in a ${status} answer`);
   }
-  return { status: response.statusCode, headers: response.headers, body };
+  return { status, headers, body };
 }
 
 function transportError(platformName: string, error: unknown, timeoutMs: number) {

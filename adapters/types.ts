@@ -14,6 +14,8 @@ export interface AvailabilityItem {
   optionRank?: number | null;
   optionHolder?: string | null;
   note?: string | null;
+  /** Our version of the entry (grows with every change); platforms that need a sequence number use it. */
+  version?: number;
 }
 
 export interface PlatformAvailabilityItem extends Omit<AvailabilityItem, 'id'> {
@@ -101,6 +103,8 @@ export interface AdapterContext {
   accountRef?: string | null;
   /** The connected user's display name, for messages to agencies. */
   userName?: string;
+  /** Browser platforms: the Chromium binary to drive. */
+  chromiumPath?: string;
   /** Folder for failure artifacts (screenshots, page HTML); adapters return paths relative to it. */
   artifactsDir?: string;
   /** OAuth platforms: our client registration (from CASTSYNC_OAUTH_CLIENT_<ID>). */

@@ -8,7 +8,9 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { requireUser } from './auth.js';
 import { availabilityRoutes } from './routes/availability.js';
+import { oauthFlow } from './oauth.js';
 import { healthRoutes } from './routes/health.js';
+import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { HttpError } from './schemas.js';
 import { requestAvailabilitySync } from './sync-requests.js';
@@ -45,7 +47,14 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   const syncAvailability = (userId: string, request: Parameters<typeof requestAvailabilitySync>[3]) =>
     requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, request);
 
+  const platformDeps = {
+    db,
+    config,
+    oauth: oauthFlow(config),
+    requestSync: (userId: string, platformId: string) => syncAvailability(userId, { manual: true, platformIds: [platformId] }),
+  };
   await app.register(healthRoutes, { db, temporal });
+  await app.register(oauthCallbackRoute, platformDeps);
   await app.register(async (api) => {
     requireUser(api, db);
     await api.register(availabilityRoutes, {
@@ -62,6 +71,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
         }
       },
     });
+    await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,
       temporal,
@@ -75,7 +85,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
 
 function reasonPhrase(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
     (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

@@ -86,8 +86,11 @@ describe('platform faults', () => {
     const retry = await stack.app.inject({ method: 'POST', url: `/api/sync/retry/${rows[0]!.id}`, headers: user.auth });
     expect(retry.statusCode, retry.body).toBe(202);
     await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 2, { what: 'the retried push' });
-    const after = await stack.db.platformConnection.findFirstOrThrow({ where: { userId: user.id } });
-    expect(after).toMatchObject({ status: 'ok', statusMessage: null });
+    const after = await waitFor(async () => {
+      const row = await stack.db.platformConnection.findFirstOrThrow({ where: { userId: user.id } });
+      return row.status === 'ok' ? row : null;
+    }, { what: 'the connection to recover' });
+    expect(after.statusMessage).toBeNull();
   });
 
   it('counts a network failure (platform down) as retryable', async () => {

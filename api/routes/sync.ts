@@ -109,9 +109,12 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     },
     async (request) => {
       const { platformId } = request.params;
-      const connection = await connectedPlatform(request.userId, platformId);
-      const [view, lastAttempt] = await Promise.all([
-        queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId)),
+      await connectedPlatform(request.userId, platformId);
+      // The workflow first: an activity updates the database before the workflow learns how it ended, so the
+      // rows read afterwards are at least as new as the workflow's state.
+      const view = await queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId));
+      const [connection, lastAttempt] = await Promise.all([
+        connectedPlatform(request.userId, platformId),
         db.syncLog.findFirst({ where: { userId: request.userId, platformId }, orderBy: { startedAt: 'desc' } }),
       ]);
       return {

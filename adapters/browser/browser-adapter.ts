@@ -1,0 +1,178 @@
+// The browser-automation kind (Filmmakers, Casting Network, Schauspielervideos): portals without a write API,
+// driven through their web pages with Playwright in the worker's shared Chromium, one BrowserContext per call.
+// The last good session (Playwright storageState) is kept with the credentials, so a push signs in only when
+// the portal has ended that session. A push reads the calendar, then adds and deletes only what differs among
+// the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
+// of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry.
+import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
+import type { PlatformEntry } from '../catalog.js';
+import { ErrorType } from '../error-types.js';
+import { PlatformError, networkError } from '../errors.js';
+import type { AdapterContext, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, SyncResult } from '../types.js';
+import { saveFailureArtifacts } from './artifacts.js';
+import { sharedBrowser } from './browser-pool.js';
+import { fromPortalRow, markerRef, planCalendar, type PortalRow } from './calendar-entries.js';
+import { CalendarPage } from './calendar-page.js';
+import { LoginPage } from './login-page.js';
+import { PortalTab, STEP_TIMEOUT_MS, SessionLost, portalSite, type PortalSite } from './portal-tab.js';
+
+export { closeBrowser } from './browser-pool.js';
+
+/** Sign-ins one call may make when the portal keeps ending the session; more means the portal is misbehaving. */
+const MAX_SIGN_INS = 3;
+
+export class BrowserAdapter implements PlatformAdapter {
+  readonly platform: PlatformEntry;
+  private readonly site: PortalSite;
+
+  constructor(private readonly context: AdapterContext) {
+    this.platform = context.platform;
+    this.site = portalSite(context.platform, context.baseUrl);
+  }
+
+  async authenticate(): Promise<boolean> {
+    try {
+      await this.withPortal((calendar) => calendar.open());
+      return true;
+    } catch (error) {
+      if (error instanceof PlatformError && error.type === ErrorType.auth) return false;
+      throw error;
+    }
+  }
+
+  async pullAvailability(): Promise<PlatformAvailabilityItem[]> {
+    const rows = await this.withPortal((calendar) => calendar.open());
+    return rows.map(fromPortalRow);
+  }
+
+  async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {
+    // Marker refs of our entries changed on the portal; kept across a sign-in that restarts the work.
+    const changed = new Set<string>();
+    const rejected = new Map<string, string>();
+    let pageLoads = 0;
+    const shown = await this.withPortal(async (calendar, tab) => {
+      const rows = await this.reconcile(calendar, desired, changed, rejected);
+      pageLoads = tab.pageLoads;
+      const kept = planCalendar(rows, desired).keep;
+      this.assertAddsShown(desired, kept, rejected);
+      return kept;
+    });
+    const confirmed = Object.fromEntries([...shown].map(([id, row]) => [id, row.externalId]));
+    return {
+      itemsProcessed: changed.size,
+      requests: pageLoads,
+      confirmed,
+      rejected: [...rejected].map(([id, reason]) => ({ id, reason })),
+    };
+  }
+
+  /** Makes the calendar hold exactly `desired` among our entries; answers the calendar's rows afterwards. */
+  private async reconcile(calendar: CalendarPage, desired: AvailabilityItem[], changed: Set<string>, rejected: Map<string, string>): Promise<PortalRow[]> {
+    const rows = await calendar.open();
+    const plan = planCalendar(rows, desired);
+    for (const { item, entry } of plan.add) {
+      const refusal = await calendar.add(entry);
+      if (refusal) rejected.set(item.id, refusal);
+      else {
+        rejected.delete(item.id);
+        changed.add(markerRef(item.id));
+      }
+    }
+    // An entry whose new version the portal refused keeps its old version: outdated beats missing.
+    const refused = new Set([...rejected.keys()].map(markerRef));
+    const removals = plan.remove.filter((r) => !refused.has(r.ourRef));
+    for (const { row, ourRef } of removals) {
+      await calendar.remove(row.externalId);
+      changed.add(ourRef);
+    }
+    // After a form the portal shows the calendar again, so the final state needs no extra page load.
+    return plan.add.length || removals.length ? calendar.rows() : rows;
+  }
+
+  /**
+   * Entries the portal took but its calendar does not show mean the page no longer matches the catalog's
+   * selectors. Pushing again would add them again each time, so this stops, not retried, until someone looks.
+   */
+  private assertAddsShown(desired: AvailabilityItem[], shown: Map<string, PortalRow>, rejected: Map<string, string>): void {
+    const missing = desired.filter((item) => !shown.has(item.id) && !rejected.has(item.id));
+    if (!missing.length) return;
+    throw new PlatformError(
+      ErrorType.client,
+      `${this.platform.name} took ${missing.length} entries but its calendar page does not show them; the page may have changed (check the catalog's selectors)`,
+      false,
+    );
+  }
+
+  /**
+   * Runs `work` in a fresh BrowserContext started from the stored session, signing in whenever the portal shows
+   * its login page. Any failure leaves a screenshot and the page's HTML and becomes a PlatformError.
+   */
+  private async withPortal<T>(work: (calendar: CalendarPage, tab: PortalTab) => Promise<T>): Promise<T> {
+    let browserContext: BrowserContext | undefined;
+    let page: Page | undefined;
+    try {
+      browserContext = await (await sharedBrowser(this.context.chromiumPath ?? '/usr/bin/chromium')).newContext({ storageState: this.storedSession() });
+      browserContext.setDefaultTimeout(STEP_TIMEOUT_MS);
+      page = await browserContext.newPage();
+      const tab = new PortalTab(page, this.site, (step) => this.context.onProgress?.(`${this.platform.name}: ${step}`));
+      const result = await this.signedIn(tab, browserContext, () => work(new CalendarPage(tab), tab));
+      if (tab.consentGiven) await this.saveSession(browserContext);
+      return result;
+    } catch (error) {
+      throw await this.failure(error, page);
+    } finally {
+      await browserContext?.close().catch(() => undefined);
+    }
+  }
+
+  private async signedIn<T>(tab: PortalTab, browserContext: BrowserContext, work: () => Promise<T>): Promise<T> {
+    for (let signIns = 0; ; signIns += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof SessionLost)) throw error;
+        if (signIns >= MAX_SIGN_INS) {
+          throw new PlatformError(ErrorType.server, `${this.platform.name} ended our session ${signIns + 1} times in one sync`, true);
+        }
+        const { email, password } = this.context.credentials;
+        await new LoginPage(tab).signIn(email, password);
+        tab.consentGiven = false; // the session saved now holds the consent cookie too
+        await this.saveSession(browserContext);
+      }
+    }
+  }
+
+  /** The last good session, if one is stored and looks like a Playwright storageState. */
+  private storedSession(): BrowserContextOptions['storageState'] {
+    const state = this.context.credentials.sessionState as { cookies?: unknown; origins?: unknown } | undefined;
+    if (!state || !Array.isArray(state.cookies) || !Array.isArray(state.origins)) return undefined;
+    return state as BrowserContextOptions['storageState'];
+  }
+
+  private async saveSession(browserContext: BrowserContext): Promise<void> {
+    const sessionState = await browserContext.storageState();
+    await this.context.credentialStore.update(async (current) => ({ ...current, sessionState }));
+  }
+
+  /** The error to throw: typed for the retry policy, with the failure's screenshot attached. */
+  private async failure(error: unknown, page: Page | undefined): Promise<PlatformError> {
+    const typed = this.typed(error);
+    const dir = this.context.artifactsDir;
+    const artifactPath = page && dir ? await saveFailureArtifacts(page, dir, this.platform.id).catch(() => undefined) : undefined;
+    if (!artifactPath) return typed;
+    return new PlatformError(typed.type, typed.message, typed.retryable, { ...typed.details, artifactPath });
+  }
+
+  private typed(error: unknown): PlatformError {
+    const name = this.platform.name;
+    if (error instanceof PlatformError) return error;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    if (error instanceof playwrightErrors.TimeoutError) {
+      return new PlatformError(ErrorType.timeout, `${name} did not answer within ${STEP_TIMEOUT_MS} ms (${message})`, true);
+    }
+    const netError = /net::(ERR_[A-Z_]+)/.exec(message)?.[1];
+    if (netError) return networkError(name, netError);
+    // Anything else (a closed page, a crashed browser) is worth another attempt in a fresh context.
+    return new PlatformError(ErrorType.network, `${name}: the browser step failed: ${message}`, true);
+  }
+}

@@ -1,0 +1,34 @@
+// The OAuth authorization-code flow as the gateway uses it: start (authorization URL with state and PKCE) and
+// finish (exchange the code for tokens), with each platform's base URL and our client registration.
+import { oauthClientFor, platformBaseUrl } from '../adapters/adapter-context.js';
+import type { PlatformEntry } from '../adapters/catalog.js';
+import { createAuthorizationRequest, exchangeAuthorizationCode } from '../adapters/oauth/oauth-flow.js';
+import type { AuthData } from '../adapters/types.js';
+import type { Config } from '../lib/config.js';
+
+export interface OAuthFlow {
+  start(platform: PlatformEntry, redirectUri: string): Promise<{ url: string; state: string; codeVerifier: string; redirectUri: string }>;
+  finish(platform: PlatformEntry, grant: { code: string; codeVerifier: string; redirectUri: string }): Promise<AuthData>;
+}
+
+export function oauthFlow(config: Config): OAuthFlow {
+  return {
+    async start(platform, redirectUri) {
+      const request = await createAuthorizationRequest({
+        platform,
+        baseUrl: platformBaseUrl(config, platform.id),
+        client: oauthClientFor(config, platform.id),
+        redirectUri,
+      });
+      return { ...request, redirectUri };
+    },
+    finish(platform, grant) {
+      return exchangeAuthorizationCode({
+        platform,
+        baseUrl: platformBaseUrl(config, platform.id),
+        client: oauthClientFor(config, platform.id),
+        ...grant,
+      });
+    },
+  };
+}

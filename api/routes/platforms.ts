@@ -1,0 +1,309 @@
+// Connecting platforms: the catalog with the user's connection state, connect (API key, login, agency address,
+// or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
+// checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
+import type { FastifyInstance } from 'fastify';
+import { adapterFor, memoryCredentialStore } from '../../adapters/adapter-context.js';
+import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
+import { PlatformError } from '../../adapters/errors.js';
+import { hasAdapter } from '../../adapters/registry.js';
+import type { AuthData } from '../../adapters/types.js';
+import { sealCredentials } from '../../activities/credential-store.js';
+import type { PlatformConnection } from '../../generated/prisma/client.js';
+import type { Config } from '../../lib/config.js';
+import type { Db } from '../../lib/db.js';
+import { openJson, sealJson } from '../../lib/secrets.js';
+import { bearerSecurity } from '../auth.js';
+import { errorSchema, HttpError, platformParam } from '../schemas.js';
+import type { OAuthFlow } from '../oauth.js';
+
+export interface PlatformRouteDeps {
+  db: Db;
+  config: Config;
+  oauth: OAuthFlow;
+  /** A newly connected platform gets the user's current availability. */
+  requestSync: (userId: string, platformId: string) => Promise<unknown>;
+}
+
+interface ConnectBody {
+  apiKey?: string;
+  email?: string;
+  password?: string;
+  agencyEmail?: string;
+}
+
+const connectionSchema = {
+  type: ['object', 'null'],
+  properties: {
+    connected: { type: 'boolean' },
+    status: { type: 'string', enum: ['ok', 'needs_reauth', 'failing'] },
+    statusMessage: { type: ['string', 'null'] },
+    autoSync: { type: 'boolean' },
+    syncAvailability: { type: 'boolean' },
+    syncMedia: { type: 'boolean' },
+    syncProfile: { type: 'boolean' },
+    pullIntervalMinutes: { type: ['integer', 'null'] },
+    accountRef: { type: ['string', 'null'] },
+    lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+const platformSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ['rest', 'oauth', 'browser', 'email'] },
+    available: { type: 'boolean', description: 'castsync can connect this platform' },
+    capabilities: {
+      type: 'object',
+      properties: { pushAvailability: { type: 'boolean' }, pullAvailability: { type: 'boolean' }, media: { type: 'boolean' }, profile: { type: 'boolean' } },
+    },
+    connects: { type: 'string', description: 'What connect expects: apiKey, email+password, agencyEmail, or an OAuth redirect' },
+    connection: connectionSchema,
+  },
+} as const;
+
+const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[]> = {
+  rest: ['apiKey'],
+  browser: ['email', 'password'],
+  email: ['agencyEmail'],
+  oauth: [],
+};
+
+const OAUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
+
+export async function platformRoutes(app: FastifyInstance, { db, config, oauth, requestSync }: PlatformRouteDeps) {
+  const tags = ['platforms'];
+
+  function platformOr404(platformId: string): PlatformEntry {
+    if (!isPlatformId(platformId)) throw new HttpError(404, `unknown platform "${platformId}"`);
+    return getPlatform(platformId);
+  }
+
+  app.get('/api/platforms', { schema: { tags, summary: 'The platform catalog with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) => {
+    const connections = await db.platformConnection.findMany({ where: { userId: request.userId } });
+    return Object.values(platformCatalog as Record<string, PlatformEntry>).map((platform) => ({
+      id: platform.id,
+      name: platform.name,
+      kind: platform.kind,
+      available: hasAdapter(platform.kind),
+      capabilities: platform.capabilities,
+      connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
+      connection: presentConnection(connections.find((c) => c.platformId === platform.id)),
+    }));
+  });
+
+  app.post<{ Params: { platformId: string }; Body: ConnectBody }>(
+    '/api/platforms/:platformId/connect',
+    {
+      schema: {
+        tags,
+        summary: 'Connect a platform (API key, e-mail and password, agency address) or start its OAuth flow',
+        security: bearerSecurity,
+        params: platformParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            apiKey: { type: 'string', minLength: 1, maxLength: 500 },
+            email: { type: 'string', format: 'email', maxLength: 320 },
+            password: { type: 'string', minLength: 1, maxLength: 500 },
+            agencyEmail: { type: 'string', format: 'email', maxLength: 320 },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { authorizationUrl: { type: 'string' } }, description: 'OAuth: send the user to authorizationUrl' },
+          201: { type: 'object', properties: { platformId: { type: 'string' }, connection: connectionSchema } },
+          400: errorSchema,
+          404: errorSchema,
+          502: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const platform = platformOr404(request.params.platformId);
+      if (!hasAdapter(platform.kind)) throw new HttpError(409, `${platform.name} cannot be connected yet`);
+      const body = request.body ?? {};
+      checkCredentialFields(platform, body);
+
+      if (platform.kind === 'oauth') {
+        const started = await oauth.start(platform, `${config.publicUrl}/api/platforms/${platform.id}/callback`);
+        await db.oAuthAuthorizationRequest.create({
+          data: {
+            state: started.state,
+            userId: request.userId,
+            platformId: platform.id,
+            ...sealedVerifier(config, started.state, started.codeVerifier),
+            redirectUri: started.redirectUri,
+            expiresAt: new Date(Date.now() + OAUTH_REQUEST_TTL_MS),
+          },
+        });
+        return reply.code(200).send({ authorizationUrl: started.url });
+      }
+
+      const credentials: AuthData = platform.kind === 'rest' ? { apiKey: body.apiKey } : platform.kind === 'browser' ? { email: body.email, password: body.password } : {};
+      const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
+      const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
+      const connection = await saveConnection(db, config, { userId: request.userId, platformId: platform.id, credentials: checked, accountRef });
+      await requestSync(request.userId, platform.id).catch((error: unknown) => request.log.error({ err: error }, 'could not request the first sync'));
+      return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection) });
+    },
+  );
+
+  app.patch<{ Params: { platformId: string }; Body: Partial<Pick<PlatformConnection, 'autoSync' | 'syncAvailability' | 'syncMedia' | 'syncProfile' | 'pullIntervalMinutes'>> }>(
+    '/api/platforms/:platformId',
+    {
+      schema: {
+        tags,
+        summary: 'Change sync settings',
+        security: bearerSecurity,
+        params: platformParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            autoSync: { type: 'boolean' },
+            syncAvailability: { type: 'boolean' },
+            syncMedia: { type: 'boolean' },
+            syncProfile: { type: 'boolean' },
+            pullIntervalMinutes: { type: ['integer', 'null'], minimum: 5, maximum: 10080 },
+          },
+        },
+        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connection: connectionSchema } }, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const platform = platformOr404(request.params.platformId);
+      const { count } = await db.platformConnection.updateMany({ where: { userId: request.userId, platformId: platform.id, connected: true }, data: request.body });
+      if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+      const connection = await db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
+      return { platformId: platform.id, connection: presentConnection(connection) };
+    },
+  );
+
+  app.delete<{ Params: { platformId: string } }>(
+    '/api/platforms/:platformId',
+    { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 404: errorSchema } } },
+    async (request, reply) => {
+      const platform = platformOr404(request.params.platformId);
+      const { count } = await db.platformConnection.updateMany({
+        where: { userId: request.userId, platformId: platform.id, connected: true },
+        data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
+      });
+      if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+      return reply.code(204).send();
+    },
+  );
+
+  async function checkCredentials(platform: PlatformEntry, credentials: AuthData, accountRef: string | null, userId: string): Promise<AuthData> {
+    const store = memoryCredentialStore(credentials);
+    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
+    const adapter = adapterFor(config, { platformId: platform.id, credentials, credentialStore: store, accountRef, userName: user.name });
+    let accepted: boolean;
+    try {
+      accepted = await adapter.authenticate();
+    } catch (error) {
+      if (error instanceof PlatformError && error.retryable) throw new HttpError(502, `${error.message}; try again later`);
+      if (error instanceof PlatformError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    if (!accepted) throw new HttpError(400, `${platform.name} did not accept these credentials`);
+    return store.current(); // a browser login leaves its session here, so the first push need not log in
+  }
+}
+
+/** The OAuth redirect target. Not behind bearer auth: the browser comes from the platform; `state` identifies the request. */
+export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, requestSync }: PlatformRouteDeps) {
+  app.get<{ Params: { platformId: string }; Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+    '/api/platforms/:platformId/callback',
+    {
+      schema: {
+        tags: ['platforms'],
+        summary: 'OAuth redirect target (checks state, exchanges the code)',
+        params: platformParam,
+        querystring: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', maxLength: 2000 },
+            state: { type: 'string', maxLength: 200 },
+            error: { type: 'string', maxLength: 200 },
+            error_description: { type: 'string', maxLength: 1000 },
+          },
+        },
+        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connected: { type: 'boolean' } } }, 400: errorSchema, 502: errorSchema },
+      },
+    },
+    async (request) => {
+      const { platformId } = request.params;
+      const { code, state, error } = request.query;
+      if (!state) throw new HttpError(400, 'the platform sent no state; start connecting again');
+      // Consume the request first: a state is good for exactly one callback.
+      const pending = await db.oAuthAuthorizationRequest.findUnique({ where: { state } });
+      if (pending) await db.oAuthAuthorizationRequest.delete({ where: { state } });
+      if (!pending || pending.platformId !== platformId || pending.expiresAt < new Date()) {
+        throw new HttpError(400, 'unknown or expired authorization request; start connecting again');
+      }
+      const platform = getPlatform(platformId);
+      if (error) throw new HttpError(400, `${platform.name} did not grant access (${error})`);
+      if (!code) throw new HttpError(400, 'the platform sent no authorization code');
+      let credentials: AuthData;
+      try {
+        credentials = await oauth.finish(platform, { code, codeVerifier: openedVerifier(config, state, pending), redirectUri: pending.redirectUri });
+      } catch (failure) {
+        if (failure instanceof PlatformError && failure.retryable) throw new HttpError(502, `${failure.message}; try again later`);
+        if (failure instanceof PlatformError) throw new HttpError(400, failure.message);
+        throw failure;
+      }
+      await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
+      await requestSync(pending.userId, platformId).catch((err: unknown) => request.log.error({ err }, 'could not request the first sync'));
+      return { platformId, connected: true };
+    },
+  );
+}
+
+function checkCredentialFields(platform: PlatformEntry, body: ConnectBody) {
+  const needed = credentialFieldsByKind[platform.kind];
+  const given = Object.keys(body) as (keyof ConnectBody)[];
+  const foreign = given.filter((field) => !needed.includes(field));
+  if (foreign.length) throw new HttpError(400, `${platform.name} does not take ${foreign.join(', ')}${needed.length ? `; it needs ${needed.join(' and ')}` : ''}`);
+  const missing = needed.filter((field) => !body[field]);
+  if (missing.length) throw new HttpError(400, `${platform.name} needs ${missing.join(' and ')}`);
+}
+
+// The PKCE verifier is a secret until the callback uses it: sealed like credentials, bound to its state.
+const verifierOwner = (state: string) => `oauth-request:${state}`;
+
+function sealedVerifier(config: Config, state: string, codeVerifier: string) {
+  const sealed = sealJson(config, verifierOwner(state), codeVerifier);
+  return { codeVerifierCiphertext: sealed.ciphertext, codeVerifierKeyId: sealed.keyId };
+}
+
+function openedVerifier(config: Config, state: string, pending: { codeVerifierCiphertext: Uint8Array; codeVerifierKeyId: string }): string {
+  return openJson<string>(config, verifierOwner(state), { ciphertext: pending.codeVerifierCiphertext, keyId: pending.codeVerifierKeyId });
+}
+
+async function saveConnection(db: Db, config: Config, c: { userId: string; platformId: string; credentials: AuthData; accountRef: string | null }) {
+  const data = { connected: true, accountRef: c.accountRef, status: 'ok' as const, statusMessage: null, ...sealCredentials(config, c.userId, c.platformId, c.credentials) };
+  return db.platformConnection.upsert({
+    where: { userId_platformId: { userId: c.userId, platformId: c.platformId } },
+    create: { userId: c.userId, platformId: c.platformId, ...data },
+    update: data,
+  });
+}
+
+function presentConnection(connection: PlatformConnection | undefined) {
+  if (!connection) return null;
+  return {
+    connected: connection.connected,
+    status: connection.status,
+    statusMessage: connection.statusMessage,
+    autoSync: connection.autoSync,
+    syncAvailability: connection.syncAvailability,
+    syncMedia: connection.syncMedia,
+    syncProfile: connection.syncProfile,
+    pullIntervalMinutes: connection.pullIntervalMinutes,
+    accountRef: connection.accountRef,
+    lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
+  };
+}
