@@ -2,8 +2,9 @@
 FROM node:20-bookworm-slim
 
 # Prisma detects the platform's OpenSSL when it installs its engines; the slim image has none.
+# Debian's Chromium drives the browser-automation platforms (CHROMIUM_PATH defaults to /usr/bin/chromium).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends openssl ca-certificates \
+    && apt-get install -y --no-install-recommends openssl ca-certificates chromium \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -7,6 +7,7 @@ import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { hasAdapter } from './adapters/registry.js';
 import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
+import { installSdkLogging } from './lib/temporal-logging.js';
 
 export interface WorkerSetOptions {
   config: Config;
@@ -73,6 +74,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
 }
 
 async function main() {
+  installSdkLogging();
   const config = loadConfig();
   const db = createDb(config.databaseUrl);
   const set = await createWorkers({ config, db });

@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { startApi } from '../api/main.js';
 import { loadConfig } from '../lib/config.js';
 import { createDatabase, databaseExists } from '../lib/databases.js';
 import { createDb } from '../lib/db.js';
+import { installSdkLogging } from '../lib/temporal-logging.js';
 import { newMasterKey } from '../lib/secrets.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { seedDemoUser } from '../prisma/seed.js';
@@ -33,7 +33,7 @@ async function main() {
   const dataDir = loadConfig().dataDir;
   await mkdir(dataDir, { recursive: true });
   await ensureMasterKey(dataDir);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  installSdkLogging('WARN', { shutdownSignals: [] }); // this script stops the workers itself, in order
 
   let temporal: DevServer | null = null;
   if (!process.env.TEMPORAL_ADDRESS) {
@@ -46,8 +46,10 @@ async function main() {
 
   const sims = await startSimulators();
   stops.push({ name: 'simulators', stop: () => sims.stop() });
-  process.env.CASTSYNC_PLATFORM_URL_ETALENTA ??= sims.etalenta.url;
-  step(`e-TALENTA simulator on ${sims.etalenta.url}`);
+  for (const [platformId, url] of Object.entries(sims.urls)) {
+    process.env[`CASTSYNC_PLATFORM_URL_${platformId.toUpperCase().replace(/-/g, '_')}`] ??= url;
+  }
+  step(`platform simulators:\n    ${sims.summary.join('\n    ')}`);
 
   const config = loadConfig();
   if (!(await databaseExists(config.databaseUrl))) {
@@ -83,6 +85,8 @@ castsync is running. Ctrl-C stops everything.
        -d '{"startDate":"2027-03-01","endDate":"2027-03-05","status":"unavailable","type":"block"}'
   curl -s ${sims.etalenta.url}/_sim/accounts/${DEMO_ETALENTA_API_KEY}/availability     # what e-TALENTA now shows
   curl -s ${apiUrl}/api/sync/history -H "Authorization: Bearer ${demo.token}"
+
+  Connect more platforms with POST ${apiUrl}/api/platforms/<id>/connect (see /docs and the accounts above).
 `);
   await workersDone.catch((error: unknown) => {
     console.error('worker failed:', error);

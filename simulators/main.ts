@@ -1,29 +1,79 @@
-// Runs the platform simulators on their catalog ports (npm run simulators; `npm start` runs them too).
-import { platformCatalog } from '../adapters/catalog.js';
+// Runs every platform simulator on its catalog port, each with a demo account (npm run simulators; `npm start`
+// runs them too). The accounts are printed so a person can connect the platforms through the API.
+import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
 import { RestPlatformSimulator } from './etalenta/server.js';
+import { OAuthPlatformSimulator } from './oauth/server.js';
+import { PortalSimulator } from './portal/server.js';
+import { SmtpSimulator } from './smtp/server.js';
 
 export const DEMO_ETALENTA_API_KEY = process.env.CASTSYNC_DEMO_ETALENTA_KEY ?? 'demo-etalenta-key';
+export const DEMO_LOGIN = { email: 'demo@castsync.local', username: 'demo', password: 'demo-password' };
 
 export interface RunningSimulators {
   etalenta: RestPlatformSimulator;
+  /** platform id -> base URL */
+  urls: Record<string, string>;
+  /** One line per simulator: what runs where, and the demo account. */
+  summary: string[];
   stop(): Promise<void>;
 }
 
+interface Startable {
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const portOf = (platform: PlatformEntry) => Number(new URL(platform.baseUrl).port);
+
 export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<RunningSimulators> {
-  const etalenta = new RestPlatformSimulator({
-    name: 'etalenta',
-    host,
-    port: Number(new URL(platformCatalog.etalenta.baseUrl).port),
-    accounts: [{ apiKey: DEMO_ETALENTA_API_KEY, name: 'Demo Actor' }],
-    quota: platformCatalog.etalenta.accountRateLimit,
-  });
-  await etalenta.start();
-  return { etalenta, stop: () => etalenta.stop() };
+  const started: Startable[] = [];
+  const urls: Record<string, string> = {};
+  const summary: string[] = [];
+  const smtp = new SmtpSimulator({ host, port: portOf(platformCatalog['agentur-iris-mueller']) });
+  const smtpUrl = await smtp.start();
+  started.push(smtp);
+  summary.push(`SMTP (agencies)       ${smtpUrl}  keeps what it receives in memory`);
+
+  let etalenta: RestPlatformSimulator | undefined;
+  for (const platform of Object.values(platformCatalog as Record<string, PlatformEntry>)) {
+    const port = portOf(platform);
+    if (platform.kind === 'email') {
+      urls[platform.id] = smtpUrl;
+      continue;
+    }
+    if (platform.kind === 'rest') {
+      const sim = new RestPlatformSimulator({ name: platform.id, host, port, accounts: [{ apiKey: DEMO_ETALENTA_API_KEY, name: 'Demo Actor' }], quota: platform.accountRateLimit ?? undefined });
+      urls[platform.id] = await sim.start();
+      if (platform.id === 'etalenta') etalenta = sim;
+      started.push(sim);
+      summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  API key "${DEMO_ETALENTA_API_KEY}"`);
+    } else if (platform.kind === 'oauth') {
+      const sim = new OAuthPlatformSimulator({ name: platform.id, displayName: platform.name, host, port });
+      sim.addAccount({ name: 'Demo Actor', username: DEMO_LOGIN.username, password: DEMO_LOGIN.password });
+      urls[platform.id] = await sim.start();
+      started.push(sim);
+      summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  consent page login ${DEMO_LOGIN.username} / ${DEMO_LOGIN.password}`);
+    } else {
+      const sim = new PortalSimulator({ name: platform.name, host, port });
+      sim.addAccount(DEMO_LOGIN.email, DEMO_LOGIN.password);
+      urls[platform.id] = await sim.start();
+      started.push(sim);
+      summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    }
+  }
+  return {
+    etalenta: etalenta!,
+    urls,
+    summary,
+    stop: async () => {
+      await Promise.all(started.map((s) => s.stop()));
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sims = await startSimulators({ host: process.env.SIMULATOR_HOST ?? '127.0.0.1' });
-  console.log(`e-TALENTA simulator: ${sims.etalenta.url} (demo API key "${DEMO_ETALENTA_API_KEY}")`);
+  console.log(sims.summary.join('\n'));
   const stop = () => void sims.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
