@@ -1,6 +1,5 @@
 // Builds an adapter for one connection from configuration: the one place that decides a platform's base URL,
 // OAuth client, artifacts folder and so on, for activities and for the connect route alike.
-import path from 'node:path';
 import { DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
 import { getPlatform } from './catalog.js';
 import { createAdapter } from './registry.js';
@@ -31,7 +30,7 @@ export function adapterFor(config: Config, connection: AdapterFor): PlatformAdap
     credentialStore: connection.credentialStore,
     accountRef: connection.accountRef ?? null,
     userName: connection.userName,
-    artifactsDir: path.join(config.dataDir, 'artifacts'),
+    artifactsDir: config.artifactsDir,
     chromiumPath: config.chromiumPath,
     oauthClient: oauthClientFor(config, connection.platformId),
     onProgress: connection.onProgress,

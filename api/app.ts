@@ -74,6 +74,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,
+      artifactsDir: config.artifactsDir,
       temporal,
       temporalUiUrl: config.temporalUiUrl,
       temporalNamespace: config.temporalNamespace,

@@ -10,6 +10,8 @@ export interface Config {
   apiHost: string;
   apiPort: number;
   dataDir: string;
+  /** Failure artifacts (screenshots, page HTML) of browser platforms; SyncLog.artifactPath is relative to it. */
+  artifactsDir: string;
   /** key id -> 32-byte key, for credentials at rest. */
   masterKeys: Map<string, Buffer>;
   activeKeyId: string;
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiHost: env.API_HOST ?? '127.0.0.1',
     apiPort: int(env, 'API_PORT', 3000),
     dataDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data'),
+    artifactsDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data', 'artifacts'),
     masterKeys,
     activeKeyId,
     maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),

@@ -1,5 +1,7 @@
 // A change travels from the API through Temporal to the simulated e-TALENTA account, and stays consistent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPlatform } from '../adapters/catalog.js';
+import { RestAdapter } from '../adapters/rest/rest-adapter.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -126,5 +128,26 @@ describe('availability sync', () => {
     } finally {
       stack.simulators['agentur-connection']!.faults = {};
     }
+  });
+});
+
+describe('pull from a REST platform', () => {
+  it('reads back our entries and ones made on the platform, across pages', async () => {
+    const user = await stack.createUser({ platforms: ['etalenta'] });
+    const sim = stack.simulators.etalenta!;
+    const ours = (await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-10-05', endDate: '2027-10-06', status: 'tentative', type: 'booking', optionRank: 1, optionHolder: 'Soko' } })).json();
+    await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 1, { what: 'our push' });
+    // A booking the actor's agent entered on e-TALENTA itself, and enough others to need a second page.
+    const account = sim.accounts.get(user.apiKeys.etalenta!)!;
+    for (let i = 0; i < 250; i += 1) {
+      const day = new Date(Date.UTC(2029, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+      account.entries.set(`et_web_${i}`, { id: `et_web_${i}`, clientRef: null, from: day, to: day, state: 'unavailable', category: 'booking', optionRank: null, holder: 'Agent', note: null, updatedAt: new Date().toISOString() });
+    }
+    const adapter = new RestAdapter({ platform: getPlatform('etalenta'), baseUrl: sim.url, credentials: { apiKey: user.apiKeys.etalenta! }, credentialStore: { update: async () => ({}) } });
+    const pulled = await adapter.pullAvailability();
+    expect(pulled).toHaveLength(251);
+    expect(pulled.find((p) => p.ourId === ours.id)).toMatchObject({ startDate: '2027-10-05', endDate: '2027-10-06', status: 'tentative', type: 'booking', optionRank: 1, optionHolder: 'Soko' });
+    expect(pulled.filter((p) => p.ourId === null)).toHaveLength(250);
+    expect(sim.apiRequests('GET').filter((r) => r.apiKey === user.apiKeys.etalenta && r.path.startsWith('/v1/availability')).length).toBeGreaterThanOrEqual(3);
   });
 });

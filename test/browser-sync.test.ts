@@ -205,6 +205,17 @@ describe('browser platforms (real Chromium against the portal simulator)', () =>
     expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG');
     expect(await readFile(screenshot.replace(/\.png$/, '.html'), 'utf8')).toContain('503 Service Unavailable');
     expect(portal.entries(user.email)).toHaveLength(1);
+
+    // The history links the screenshot; only its owner can fetch it.
+    const history = await stack.app.inject({ method: 'GET', url: '/api/sync/history?status=failed', headers: user.auth });
+    const artifactUrl = history.json().items[0].artifactUrl as string;
+    expect(artifactUrl).toBe(`/api/sync/history/${rows[0]!.id}/artifact`);
+    const image = await stack.app.inject({ method: 'GET', url: artifactUrl, headers: user.auth });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.rawPayload.equals(await readFile(screenshot))).toBe(true);
+    const stranger = await stack.createUser({ platforms: [] });
+    expect((await stack.app.inject({ method: 'GET', url: artifactUrl, headers: stranger.auth })).statusCode).toBe(404);
   });
 
   it('applies an edit and a delete, never touches entries made on the portal, and a repeated push changes nothing', async () => {

@@ -2,6 +2,7 @@
 // stored sealed, never returned; settings and disconnect; every route scoped to its user.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCredentials } from '../activities/credential-store.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
@@ -151,6 +152,19 @@ describe('connecting an OAuth platform', () => {
     expect(list.json().find((p: { id: string }) => p.id === 'jobwork').connection).toMatchObject({ connected: true });
     expect(list.body).not.toMatch(/access|refresh|token/i);
     await waitFor(() => jobwork.calendar(account.accountId).length === 1, { what: 'the first push to JobWork' });
+
+    // Disconnecting revokes the grant at the platform, so the stored refresh token is dead there too.
+    const stored = await stack.db.platformConnection.findFirstOrThrow({ where: { userId: user.id, platformId: 'jobwork' } });
+    const { refreshToken } = openCredentials(stack.config, user.id, 'jobwork', stored);
+    const disconnected = await stack.app.inject({ method: 'DELETE', url: '/api/platforms/jobwork', headers: user.auth });
+    expect(disconnected.statusCode).toBe(204);
+    const refused = await request(`${jobwork.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken!, client_id: 'castsync', client_secret: 'castsync-dev-secret' }).toString(),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(await refused.body.json()).toMatchObject({ error: 'invalid_grant' });
 
     // A state is good for one callback only.
     const replay = await stack.app.inject({ method: 'GET', url: callbackPath(location) });

@@ -7,7 +7,7 @@ import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '
 import { PlatformError } from '../../adapters/errors.js';
 import { hasAdapter } from '../../adapters/registry.js';
 import type { AuthData } from '../../adapters/types.js';
-import { sealCredentials } from '../../activities/credential-store.js';
+import { openCredentials, sealCredentials } from '../../activities/credential-store.js';
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
@@ -187,6 +187,13 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 404: errorSchema } } },
     async (request, reply) => {
       const platform = platformOr404(request.params.platformId);
+      const current = await db.platformConnection.findUnique({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
+      if (current?.connected && platform.kind === 'oauth') {
+        // Best effort: the user's wish to disconnect does not depend on the platform answering.
+        await oauth
+          .revoke(platform, openCredentials(config, request.userId, platform.id, current))
+          .catch((error: unknown) => request.log.warn({ err: error, platformId: platform.id }, 'could not revoke the OAuth grant'));
+      }
       const { count } = await db.platformConnection.updateMany({
         where: { userId: request.userId, platformId: platform.id, connected: true },
         data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },

@@ -1,7 +1,10 @@
 // Sync: manual sync, each platform's status, the history of attempts, and retrying a failed one.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
+import type { SyncLog } from '../../generated/prisma/client.js';
 import type { Db } from '../../lib/db.js';
 import type { AvailabilitySyncView, SyncRequest } from '../../workflows/availability-sync.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
@@ -11,6 +14,8 @@ import { errorSchema, HttpError, platformParam, syncOperations, syncStatuses, uu
 
 export interface SyncRouteDeps {
   db: Db;
+  /** Folder of failure artifacts; SyncLog.artifactPath is relative to it. */
+  artifactsDir: string;
   temporal: Client;
   temporalUiUrl: string;
   temporalNamespace: string;
@@ -32,6 +37,7 @@ const syncLogSchema = {
     workflowId: { type: ['string', 'null'] },
     runId: { type: ['string', 'null'] },
     temporalUrl: { type: ['string', 'null'], description: 'The run in the Temporal Web UI' },
+    artifactUrl: { type: ['string', 'null'], description: 'Screenshot (or page HTML) of a failed browser step' },
     startedAt: { type: 'string', format: 'date-time' },
     finishedAt: { type: ['string', 'null'], format: 'date-time' },
   },
@@ -57,6 +63,35 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     workflowId && runId
       ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
       : null;
+
+  const presentLog = (row: SyncLog) => ({
+    ...row,
+    temporalUrl: runUrl(row.workflowId, row.runId),
+    artifactUrl: row.artifactPath ? `/api/sync/history/${row.id}/artifact` : null,
+  });
+
+  app.get<{ Params: { syncLogId: string } }>(
+    '/api/sync/history/:syncLogId/artifact',
+    {
+      schema: {
+        tags,
+        summary: 'The screenshot or page HTML a failed browser attempt left',
+        security: bearerSecurity,
+        params: uuidParam('syncLogId'),
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const log = await db.syncLog.findFirst({ where: { id: request.params.syncLogId, userId: request.userId } });
+      if (!log?.artifactPath) throw new HttpError(404, 'this attempt left no artifact');
+      const file = path.resolve(deps.artifactsDir, log.artifactPath);
+      if (!file.startsWith(path.resolve(deps.artifactsDir) + path.sep)) throw new HttpError(404, 'this attempt left no artifact');
+      const content = await readFile(file).catch(() => null);
+      if (!content) throw new HttpError(404, 'the artifact is no longer stored');
+      // The platform's HTML is served as text: rendering a third party's page under our origin would be unsafe.
+      return reply.type(file.endsWith('.png') ? 'image/png' : 'text/plain; charset=utf-8').send(content);
+    },
+  );
 
   app.post<{ Params: { platformId: string } }>(
     '/api/sync/availability/:platformId',
@@ -125,7 +160,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
         autoSync: connection.autoSync,
         sync: view?.platforms.find((p) => p.platformId === platformId) ?? null,
-        lastAttempt: lastAttempt ? { ...lastAttempt, temporalUrl: runUrl(lastAttempt.workflowId, lastAttempt.runId) } : null,
+        lastAttempt: lastAttempt ? presentLog(lastAttempt) : null,
       };
     },
   );
@@ -173,7 +208,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         db.syncLog.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize }),
         db.syncLog.count({ where }),
       ]);
-      return { items: rows.map((row) => ({ ...row, temporalUrl: runUrl(row.workflowId, row.runId) })), page, pageSize, total };
+      return { items: rows.map(presentLog), page, pageSize, total };
     },
   );
 
