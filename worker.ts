@@ -1,5 +1,6 @@
 // Starts the Temporal workers: one for workflows (with the database-only local activities) and one activity
 // worker per platform task queue, rate-limited by the platform catalog. SIGINT/SIGTERM drain them gracefully.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createCoreActivities, createPlatformActivities } from './activities/index.js';
 import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from './adapters/catalog.js';
@@ -21,6 +22,7 @@ export interface WorkerSetOptions {
 export interface WorkerSet {
   workers: Worker[];
   connection: NativeConnection;
+  clientConnection: Connection;
   /** Resolves when every worker has stopped. */
   run(): Promise<void>;
   shutdown(): Promise<void>;
@@ -29,7 +31,11 @@ export interface WorkerSet {
 export async function createWorkers({ config, db, workflowBundle, platformIds }: WorkerSetOptions): Promise<WorkerSet> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const namespace = config.temporalNamespace;
-  const platformActivities = createPlatformActivities(db, config);
+  // Activities that start or signal workflows (a pull that imported a booking, an option released) use a client.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection: clientConnection, namespace });
+  const deps = { db, config, temporal };
+  const platformActivities = createPlatformActivities(deps);
   const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
     (p) => hasAdapter(p.kind) && (!platformIds || platformIds.includes(p.id)),
   );
@@ -40,7 +46,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       namespace,
       taskQueue: WORKFLOW_TASK_QUEUE,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: new URL('./workflows/index.ts', import.meta.url).pathname }),
-      activities: createCoreActivities(db),
+      activities: createCoreActivities(deps),
     }),
     ...(await Promise.all(
       platforms.map((platform) =>
@@ -60,6 +66,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
   return {
     workers,
     connection,
+    clientConnection,
     run() {
       running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
       return running;
@@ -68,6 +75,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await closeBrowser();
+      await clientConnection.close();
       await connection.close();
     },
   };
@@ -82,6 +90,7 @@ async function main() {
   // The SDK's runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
   await set.run();
   await closeBrowser();
+  await set.clientConnection.close();
   await set.connection.close();
   await db.$disconnect();
   console.log('worker: stopped');

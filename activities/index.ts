@@ -1,14 +1,27 @@
-// The activities, built around their dependencies (database, configuration) as in Temporal's samples.
+// The activities, built around their dependencies (database, configuration, a Temporal client) as in Temporal's
+// samples. New activities join one of the two groups below.
+import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
 import { createSyncTargetActivities } from './sync-targets.js';
 
-/** Database-only activities, run as local activities by the workflow worker. */
-export const createCoreActivities = (db: Db) => createSyncTargetActivities(db);
+export interface ActivityDeps {
+  db: Db;
+  config: Config;
+  /** For activities that start or signal workflows. */
+  temporal: Client;
+}
+
+/** Database-only activities, run as local activities (or on the workflow task queue) by the workflow worker. */
+export const createCoreActivities = ({ db }: ActivityDeps) => ({
+  ...createSyncTargetActivities(db),
+});
 
 /** Activities that talk to a platform, run on the platform's own task queue. */
-export const createPlatformActivities = (db: Db, config: Config) => createAvailabilityPushActivities(db, config);
+export const createPlatformActivities = ({ db, config }: ActivityDeps) => ({
+  ...createAvailabilityPushActivities(db, config),
+});
 
 export type CoreActivities = ReturnType<typeof createCoreActivities>;
 export type PlatformActivities = ReturnType<typeof createPlatformActivities>;

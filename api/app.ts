@@ -13,7 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { HttpError } from './schemas.js';
-import { requestAvailabilitySync } from './sync-requests.js';
+import { requestAvailabilitySync } from '../lib/sync-requests.js';
 
 export interface AppDeps {
   config: Config;

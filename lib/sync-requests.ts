@@ -1,4 +1,5 @@
-// The one way the gateway tells Temporal about a change: signalWithStart on the user's availability workflow.
+// The one way to tell Temporal about a change of a user's availability (from the gateway, or from an activity
+// that imported a booking): signalWithStart on the user's availability workflow.
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import type { availabilitySyncWorkflow, SyncRequest } from '../workflows/availability-sync.js';
