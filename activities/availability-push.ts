@@ -19,6 +19,11 @@ import { closeSyncLog, openSyncLog } from './sync-log.js';
 export interface PushAvailabilityInput {
   userId: string;
   platformId: string;
+  /**
+   * Compare with what the platform really holds even when it confirmed everything already (a manual sync or
+   * retry: the platform may have drifted). Otherwise a platform that is known to be right is not contacted.
+   */
+  force?: boolean;
 }
 
 export interface PushAvailabilityResult {
@@ -72,16 +77,21 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
   }
 
   return {
-    async pushAvailability({ userId, platformId }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
+    async pushAvailability({ userId, platformId, force = false }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
       const log = await openSyncLog(db, userId, platformId, 'push_availability');
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const adapter = await loadAdapter(userId, platformId);
         const [wanted, lastConfirmed] = await Promise.all([
-          db.availability.findMany({ where: { userId, deletedAt: null }, orderBy: { startDate: 'asc' } }),
+          // Entries imported from this platform are there already; pushing them back would double them.
+          db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
           loadLastConfirmed(userId, platformId),
         ]);
+        if (!force && confirmsAll(lastConfirmed, wanted)) {
+          await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
+          return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
+        }
         const result = await adapter.pushAvailability(wanted.map(toItem), { lastConfirmed });
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
@@ -128,6 +138,13 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       }
     },
   };
+}
+
+/** The platform confirmed exactly the wanted entries at their current versions, and nothing it still holds is deleted. */
+function confirmsAll(lastConfirmed: AvailabilityItem[], wanted: Availability[]): boolean {
+  if (lastConfirmed.length !== wanted.length) return false;
+  const confirmedVersion = new Map(lastConfirmed.map((item) => [item.id, item.version]));
+  return wanted.every((entry) => confirmedVersion.get(entry.id) === entry.version);
 }
 
 async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlatform } from '../adapters/catalog.js';
 import { RestAdapter } from '../adapters/rest/rest-adapter.js';
+import { requestAvailabilitySync } from '../lib/sync-requests.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -128,6 +129,25 @@ describe('availability sync', () => {
     } finally {
       stack.simulators['agentur-connection']!.faults = {};
     }
+  });
+});
+
+describe('efficient pushes', () => {
+  it('does not contact a platform that already confirmed every entry at its current version', async () => {
+    const user = await stack.createUser({ platforms: ['etalenta'] });
+    const sim = stack.simulators.etalenta!;
+    await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-09-20', endDate: '2027-09-21', status: 'unavailable', type: 'block' } });
+    await waitFor(async () => (await stack.db.syncLog.count({ where: { userId: user.id, status: 'success' } })) === 1, { what: 'the first push' });
+    const requestsBefore = sim.apiRequests().filter((r) => r.apiKey === user.apiKeys.etalenta).length;
+
+    // A change notice without a change (as after a lost signal or a restart): the push finds nothing to do.
+    await requestAvailabilitySync(stack.temporal, user.id, 0, {});
+    const second = await waitFor(async () => {
+      const rows = await stack.db.syncLog.findMany({ where: { userId: user.id, status: 'success' }, orderBy: { startedAt: 'asc' } });
+      return rows.length === 2 ? rows[1] : null;
+    }, { what: 'the second push' });
+    expect(second.itemsProcessed).toBe(0);
+    expect(sim.apiRequests().filter((r) => r.apiKey === user.apiKeys.etalenta).length).toBe(requestsBefore);
   });
 });
 

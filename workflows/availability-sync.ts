@@ -84,6 +84,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
   const requests: SyncRequest[] = [...(input.carried?.requests ?? [])];
   const dirty = new Set<string>();
   const running = new Set<string>();
+  /** Platforms with a hand-made request (manual sync, retry) waiting: their next push compares in full. */
+  const forced = new Set<string>();
   /** Changes per platform since its current push started: more than one means a burst is under way. */
   const changesDuringPush = new Map<string, number>();
 
@@ -107,7 +109,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
         view.state = 'syncing';
         changesDuringPush.set(target.platformId, 0);
         try {
-          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId });
+          const force = forced.delete(target.platformId);
+          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId, force });
           Object.assign(view, {
             state: 'synced',
             lastItemsProcessed: result.itemsProcessed,
@@ -145,11 +148,9 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
       if (requests.length === 0) return;
     }
     const batch = requests.splice(0);
-    const targets = await listAvailabilitySyncTargets({
-      userId,
-      manualPlatformIds: [...new Set(batch.flatMap((r) => (r.manual ? (r.platformIds ?? []) : [])))],
-      includeAutoSync: batch.some((r) => !r.manual),
-    });
+    const manualPlatformIds = [...new Set(batch.flatMap((r) => (r.manual ? (r.platformIds ?? []) : [])))];
+    const targets = await listAvailabilitySyncTargets({ userId, manualPlatformIds, includeAutoSync: batch.some((r) => !r.manual) });
+    for (const platformId of manualPlatformIds) forced.add(platformId);
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
       dirty.add(target.platformId);
