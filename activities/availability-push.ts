@@ -2,18 +2,14 @@
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { getPlatform } from '../adapters/catalog.js';
-import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
-import { adapterFor } from '../adapters/adapter-context.js';
 import type { AvailabilityItem } from '../adapters/types.js';
 import type { Availability } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toDay } from '../lib/days.js';
-import { connectionCredentialStore, openCredentials } from './credential-store.js';
-import { isAuthFailure, toApplicationFailure } from './failures.js';
+import { loadConnectedAdapter, recordConnectionTrouble } from './platform-connection.js';
+import { toApplicationFailure } from './failures.js';
 import { closeSyncLog, openSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
@@ -36,32 +32,12 @@ export interface PushAvailabilityResult {
 const HEARTBEAT_EVERY_MS = 1000;
 
 export function createAvailabilityPushActivities(db: Db, config: Config) {
-  async function loadAdapter(userId: string, platformId: string) {
-    const platform = getPlatform(platformId);
-    const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
-    if (!connection?.connected) {
-      throw ApplicationFailure.create({
-        type: ErrorType.notConnected,
-        message: `${platform.name} is not connected`,
-        nonRetryable: true,
-      });
-    }
-    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
-    const context = Context.current();
-    return adapterFor(config, {
-      platformId,
-      credentials: openCredentials(config, userId, platformId, connection),
-      credentialStore: connectionCredentialStore(db, config, userId, platformId),
-      accountRef: connection.accountRef,
-      userName: user.name,
-      onProgress: (detail) => context.heartbeat(detail),
-    });
-  }
 
   /** What the platform confirmed at its last successful push, entry by entry (deleted ones until confirmed gone). */
   async function loadLastConfirmed(userId: string, platformId: string): Promise<AvailabilityItem[]> {
     const states = await db.platformAvailabilityState.findMany({
-      where: { userId, platformId, confirmedDeleted: false, confirmedVersion: { not: null } },
+      // Entries imported from this platform are its own, not ours to confirm (the push leaves them out too).
+      where: { userId, platformId, confirmedDeleted: false, confirmedVersion: { not: null }, availability: { source: { not: platformId } } },
     });
     return states.map((s) => ({
       id: s.availabilityId,
@@ -82,7 +58,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        const adapter = await loadAdapter(userId, platformId);
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
         const [wanted, lastConfirmed] = await Promise.all([
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
@@ -147,13 +123,6 @@ function confirmsAll(lastConfirmed: AvailabilityItem[], wanted: Availability[]):
   return wanted.every((entry) => confirmedVersion.get(entry.id) === entry.version);
 }
 
-async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {
-  if (failure.type === ErrorType.notConnected) return;
-  await db.platformConnection.updateMany({
-    where: { userId, platformId },
-    data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
-  });
-}
 
 function toItem(a: Availability): AvailabilityItem {
   return {

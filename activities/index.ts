@@ -3,7 +3,9 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
+import { createOptionExpiryActivities } from './option-expiry.js';
 import { createSyncTargetActivities } from './sync-targets.js';
 
 export interface ActivityDeps {
@@ -14,13 +16,15 @@ export interface ActivityDeps {
 }
 
 /** Database-only activities, run as local activities (or on the workflow task queue) by the workflow worker. */
-export const createCoreActivities = ({ db }: ActivityDeps) => ({
-  ...createSyncTargetActivities(db),
+export const createCoreActivities = (deps: ActivityDeps) => ({
+  ...createSyncTargetActivities(deps.db),
+  ...createOptionExpiryActivities(deps),
 });
 
 /** Activities that talk to a platform, run on the platform's own task queue. */
-export const createPlatformActivities = ({ db, config }: ActivityDeps) => ({
-  ...createAvailabilityPushActivities(db, config),
+export const createPlatformActivities = (deps: ActivityDeps) => ({
+  ...createAvailabilityPushActivities(deps.db, deps.config),
+  ...createAvailabilityPullActivities(deps),
 });
 
 export type CoreActivities = ReturnType<typeof createCoreActivities>;

@@ -25,14 +25,36 @@ export interface PlatformEntry {
   /** Most ranges one batch request may carry (REST platforms with a batch endpoint). */
   batchSize?: number;
   /**
+   * Platforms castsync pulls from: minutes between scheduled pulls, unless the connection sets its own. Pulls spend
+   * the account's quota, so slow, heavy browser sessions pull less often than APIs.
+   */
+  pullIntervalMinutes?: number;
+  /**
    * Browser platforms: where the portal's pages are (paths below baseUrl) and the CSS selectors of what the page
    * objects in adapters/browser/ touch, so a changed page is a catalog edit.
    */
-  browser?: { loginPath: string; calendarPath: string; selectors: Record<string, string> };
+  browser?: BrowserSettings;
   /** E-mail platforms: who the availability messages come from and how their subject starts. */
   email?: EmailSettings;
   /** OAuth platforms: the authorization server's endpoints (paths below baseUrl) and the scope castsync asks for. */
   oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
+}
+
+export interface BrowserSettings {
+  loginPath: string;
+  calendarPath: string;
+  /** The photos and videos page, on portals that have one. */
+  mediaPath?: string;
+  /** The profile form, on portals whose profile castsync keeps. */
+  profilePath?: string;
+  /**
+   * A read-only partner API (path below baseUrl) that lists the calendar with `Authorization: Token token=...`
+   * and RFC 8288 `Link` paging; pulls use it when the connection holds a partnerApiToken.
+   */
+  partnerApiPath?: string;
+  /** Entries per API page castsync asks for (the API's maximum saves requests); unset: the API's default. */
+  partnerApiPerPage?: number;
+  selectors: Record<string, string>;
 }
 
 export interface EmailSettings {
@@ -55,6 +77,7 @@ export const platformCatalog = {
     kind: 'rest',
     baseUrl: 'http://127.0.0.1:4101',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
+    pullIntervalMinutes: 60,
     accountRateLimit: { requests: 1000, perSeconds: DAY },
     dispatch: { activitiesPerSecond: 20, maxConcurrent: 20 },
     batchSize: 100,
@@ -76,6 +99,7 @@ export const platformCatalog = {
     kind: 'oauth',
     baseUrl: 'http://127.0.0.1:4103',
     capabilities: { pushAvailability: true, pullAvailability: true, media: false, profile: false },
+    pullIntervalMinutes: 60,
     accountRateLimit: { requests: 600, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
     oauth: { authorizePath: '/oauth/authorize', tokenPath: '/oauth/token', revokePath: '/oauth/revoke', scope: 'calendar:read calendar:write' },
@@ -97,17 +121,30 @@ export const platformCatalog = {
     kind: 'browser',
     baseUrl: 'http://127.0.0.1:4105',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
+    pullIntervalMinutes: 240,
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
+      mediaPath: '/media',
+      profilePath: '/profile',
+      // Read-only; documented as 300 requests per 5 minutes per IP, 250 entries a page by default, 1000 at most.
+      partnerApiPath: '/api/v1',
+      partnerApiPerPage: 1000,
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
         entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
         entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
         addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+        mediaItem: '#media li.media-item', mediaId: 'input[name=mediaId]', mediaFileName: '.file-name', mediaThumbnail: '.thumbnail',
+        mediaDimensions: '.dimensions', mediaMainMarker: '.main-photo', mediaMakeMain: 'form.make-main button[type=submit]',
+        mediaQuota: '#media-quota', uploadFile: '#media-file', uploadCredit: '#media-credit', uploadSubmit: '#upload-media button[type=submit]',
+        formNotice: '.form-notice', mediaDelete: 'form.delete-media button[type=submit]',
+        profilePlayingAgeFrom: '#profile-playing-age-from', profilePlayingAgeTo: '#profile-playing-age-to', profileHeight: '#profile-height',
+        profileEyeColour: '#profile-eye-colour', profileLanguages: '#profile-languages', profileSkills: '#profile-skills',
+        profileSubmit: '#profile-form button[type=submit]',
       },
     },
   },
@@ -117,17 +154,25 @@ export const platformCatalog = {
     kind: 'browser',
     baseUrl: 'http://127.0.0.1:4106',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: false },
+    pullIntervalMinutes: 240,
     accountRateLimit: { requests: 500, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
+      mediaPath: '/media',
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
         entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
         entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
         addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+        mediaItem: '#media li.media-item', mediaId: 'input[name=mediaId]', mediaFileName: '.file-name', mediaThumbnail: '.thumbnail',
+        mediaDimensions: '.dimensions', mediaMainMarker: '.main-photo', mediaMakeMain: 'form.make-main button[type=submit]',
+        mediaQuota: '#media-quota', uploadFile: '#media-file', uploadCredit: '#media-credit', uploadSubmit: '#upload-media button[type=submit]',
+        formNotice: '.form-notice',
+        // Casting Networks: media can be hidden, not deleted.
+        mediaHide: 'form.hide-media button[type=submit]', mediaShow: 'form.show-media button[type=submit]', mediaHiddenMarker: '.hidden-marker',
       },
     },
   },
@@ -142,12 +187,17 @@ export const platformCatalog = {
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
+      mediaPath: '/media',
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
         entryRow: '#availability tbody tr.entry', entryId: 'input[name=entryId]', entryFrom: 'td.from', entryTo: 'td.to',
         entryState: 'td.state', entryComment: 'td.comment', entryDelete: 'form.delete-entry button[type=submit]',
         addFrom: '#new-from', addTo: '#new-to', addState: '#new-state', addComment: '#new-comment', addSubmit: '#add-entry button[type=submit]',
+        mediaItem: '#media li.media-item', mediaId: 'input[name=mediaId]', mediaFileName: '.file-name', mediaThumbnail: '.thumbnail',
+        mediaDimensions: '.dimensions', mediaMainMarker: '.main-photo', mediaMakeMain: 'form.make-main button[type=submit]',
+        mediaQuota: '#media-quota', uploadFile: '#media-file', uploadCredit: '#media-credit', uploadSubmit: '#upload-media button[type=submit]',
+        formNotice: '.form-notice', mediaDelete: 'form.delete-media button[type=submit]',
       },
     },
   },

@@ -49,6 +49,14 @@ export function firstHeader(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * How long a refusing server wants us to wait: Retry-After, else RateLimit-Reset (draft-ietf-httpapi-ratelimit-headers,
+ * seconds until the quota resets), which some APIs such as Filmmakers' send instead.
+ */
+function retryAfterOf(headers: HttpText['headers']): string | undefined {
+  return firstHeader(headers['retry-after']) ?? firstHeader(headers['ratelimit-reset']);
+}
+
 export interface HttpAnswer<T> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -58,7 +66,7 @@ export interface HttpAnswer<T> {
 /** Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. */
 export async function httpJson<T>(platformName: string, call: HttpCall): Promise<HttpAnswer<T>> {
   const { status, headers, text } = await httpText(platformName, call);
-  if (status < 200 || status >= 300) throw errorForStatus(platformName, status, text, firstHeader(headers['retry-after']));
+  if (status < 200 || status >= 300) throw errorForStatus(platformName, status, text, retryAfterOf(headers));
   let body: T;
   try {
     body = (text ? JSON.parse(text) : null) as T;

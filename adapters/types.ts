@@ -44,6 +44,8 @@ export interface AuthData {
   password?: string;
   /** browser: Playwright storageState (cookies, local storage) of the last good session, reused until it expires */
   sessionState?: unknown;
+  /** browser: a read-only partner API token (Filmmakers); when the catalog names the API, pulls read through it */
+  partnerApiToken?: string;
   /** oauth */
   accessToken?: string;
   refreshToken?: string;

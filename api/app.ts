@@ -8,12 +8,15 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { requireUser } from './auth.js';
 import { availabilityRoutes } from './routes/availability.js';
+import { conflictRoutes } from './routes/conflicts.js';
+import { icsFeedRoute, icsTokenRoutes } from './routes/ics-feed.js';
 import { oauthFlow } from './oauth.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { HttpError } from './schemas.js';
 import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
 
 export interface AppDeps {
   config: Config;
@@ -52,25 +55,30 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     config,
     oauth: oauthFlow(config),
     requestSync: (userId: string, platformId: string) => syncAvailability(userId, { manual: true, platformIds: [platformId] }),
+    temporal,
   };
   await app.register(healthRoutes, { db, temporal });
   await app.register(oauthCallbackRoute, platformDeps);
+  await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
-    await api.register(availabilityRoutes, {
-      db,
-      config,
-      requestSync: async (userId: string) => {
-        try {
-          await syncAvailability(userId, {});
-          return true;
-        } catch (error) {
-          // The change is saved; the next change or a manual sync pushes it.
-          api.log.error({ err: error, userId }, 'could not signal the availability sync workflow');
-          return false;
-        }
-      },
-    });
+    const requestSync = async (userId: string) => {
+      try {
+        await syncAvailability(userId, {});
+        return true;
+      } catch (error) {
+        // The change is saved; the next change or a manual sync pushes it.
+        api.log.error({ err: error, userId }, 'could not signal the availability sync workflow');
+        return false;
+      }
+    };
+    const optionTimers = {
+      schedule: (input: Parameters<typeof scheduleOptionExpiry>[1]) => scheduleOptionExpiry(temporal, input),
+      cancel: (availabilityId: string) => cancelOptionExpiry(temporal, availabilityId),
+    };
+    await api.register(availabilityRoutes, { db, config, requestSync, optionTimers });
+    await api.register(conflictRoutes, { db, config, requestSync });
+    await api.register(icsTokenRoutes, { db, config });
     await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,

@@ -43,6 +43,11 @@ export function newApiToken(): string {
   return `cs_${randomBytes(32).toString('base64url')}`;
 }
 
+/** The secret in a user's ICS feed URL; stored, like API tokens, only as its SHA-256 (hashApiToken). */
+export function newFeedToken(): string {
+  return `csfeed_${randomBytes(32).toString('base64url')}`;
+}
+
 export function hashApiToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

@@ -3,11 +3,22 @@
 import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
 import { RestPlatformSimulator } from './etalenta/server.js';
 import { OAuthPlatformSimulator } from './oauth/server.js';
-import { PortalSimulator } from './portal/server.js';
+import { PortalSimulator, type PortalSimulatorOptions } from './portal/server.js';
 import { SmtpSimulator } from './smtp/server.js';
 
 export const DEMO_ETALENTA_API_KEY = process.env.CASTSYNC_DEMO_ETALENTA_KEY ?? 'demo-etalenta-key';
 export const DEMO_LOGIN = { email: 'demo@castsync.local', username: 'demo', password: 'demo-password' };
+/** The demo Filmmakers account's read-only partner API token. */
+export const DEMO_FILMMAKERS_API_TOKEN = 'demo-filmmakers-token';
+
+/** Each portal's own behaviour, after what the platforms publish (design.md); the rest keeps the defaults. */
+const PORTAL_OPTIONS: Record<string, Partial<PortalSimulatorOptions>> = {
+  filmmakers: { partnerApi: { tokens: [DEMO_FILMMAKERS_API_TOKEN] } },
+  // Photos jpg/png/gif, videos mov/mp4 (mkv has no signature check here); media can be hidden, not deleted.
+  'casting-network': { mediaCanDelete: false },
+  // Photos JPG/PNG up to 10 MB with at least one edge of 1200 px; showreels as videos.
+  schauspielervideos: { mediaRules: { formats: ['jpeg', 'png', 'mp4', 'mov'], maxBytes: 10 * 1024 * 1024, minLongEdgePx: 1200 } },
+};
 
 export interface RunningSimulators {
   etalenta: RestPlatformSimulator;
@@ -54,11 +65,14 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
       started.push(sim);
       summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  consent page login ${DEMO_LOGIN.username} / ${DEMO_LOGIN.password}`);
     } else {
-      const sim = new PortalSimulator({ name: platform.name, host, port });
-      sim.addAccount(DEMO_LOGIN.email, DEMO_LOGIN.password);
+      const options = PORTAL_OPTIONS[platform.id] ?? {};
+      const sim = new PortalSimulator({ name: platform.name, host, port, ...options });
+      const partnerApiToken = options.partnerApi ? DEMO_FILMMAKERS_API_TOKEN : undefined;
+      sim.addAccount(DEMO_LOGIN.email, DEMO_LOGIN.password, { partnerApiToken });
       urls[platform.id] = await sim.start();
       started.push(sim);
-      summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+      const api = partnerApiToken ? `; partner API token "${partnerApiToken}"` : '';
+      summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}${api}`);
     }
   }
   return {

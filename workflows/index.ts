@@ -1,2 +1,4 @@
 // Everything the worker bundles as workflow code.
+export { availabilityPullWorkflow } from './availability-pull.js';
 export { availabilitySyncWorkflow } from './availability-sync.js';
+export { optionExpiryWorkflow } from './option-expiry.js';

@@ -3,7 +3,8 @@
 // The last good session (Playwright storageState) is kept with the credentials, so a push signs in only when
 // the portal has ended that session. A push reads the calendar, then adds and deletes only what differs among
 // the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
-// of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry.
+// of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry. A pull
+// reads through the platform's read-only partner API instead when the connection holds a token for it.
 import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
@@ -14,6 +15,7 @@ import { sharedBrowser } from './browser-pool.js';
 import { fromPortalRow, markerRef, planCalendar, type PortalRow } from './calendar-entries.js';
 import { CalendarPage } from './calendar-page.js';
 import { LoginPage } from './login-page.js';
+import { PartnerApiClient } from './partner-api.js';
 import { PortalTab, STEP_TIMEOUT_MS, SessionLost, portalSite, type PortalSite } from './portal-tab.js';
 
 export { closeBrowser } from './browser-pool.js';
@@ -40,8 +42,10 @@ export class BrowserAdapter implements PlatformAdapter {
     }
   }
 
+  /** Reads through the platform's partner API when the connection holds a token for it, else from the calendar page. */
   async pullAvailability(): Promise<PlatformAvailabilityItem[]> {
-    const rows = await this.withPortal((calendar) => calendar.open());
+    const api = PartnerApiClient.for(this.context);
+    const rows = api ? await api.calendarRows() : await this.withPortal((calendar) => calendar.open());
     return rows.map(fromPortalRow);
   }
 

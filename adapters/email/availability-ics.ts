@@ -1,43 +1,14 @@
 // The .ics attached to each message (RFC 5545, METHOD:PUBLISH): one all-day VEVENT per added or changed entry and
 // a CANCELLED one per removed entry, so an agency's calendar can import the message and stay in step. The status
-// mapping follows the design brief: options are TENTATIVE / BUSY-TENTATIVE, firm bookings CONFIRMED / BUSY,
-// blocked days BUSY-UNAVAILABLE. A VEVENT has no FBTYPE, so the busy status travels as TRANSP, as Outlook's
-// X-MICROSOFT-CDO-BUSYSTATUS (which calendars read) and, with the brief's exact word, as X-CASTSYNC-FBTYPE.
-import ical, { ICalCalendarMethod, ICalEventBusyStatus, ICalEventStatus, ICalEventTransparency } from 'ical-generator';
+// mapping (options TENTATIVE, firm bookings CONFIRMED, blocked days BUSY-UNAVAILABLE) is lib/ics.ts, shared with
+// the user's ICS feed.
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { addAvailabilityEvent, CANCELLED, eventStatus, type EventStatus } from '../../lib/ics.js';
 import type { AvailabilityItem } from '../types.js';
 import type { AvailabilityChanges } from './availability-changes.js';
 import { statusInWords } from './availability-words.js';
 
-type FreeBusyType = 'FREE' | 'BUSY' | 'BUSY-TENTATIVE' | 'BUSY-UNAVAILABLE';
-
-interface EventStatus {
-  status: ICalEventStatus;
-  transparency: ICalEventTransparency;
-  busyStatus: ICalEventBusyStatus;
-  freeBusy: FreeBusyType;
-}
-
-const CANCELLED: EventStatus = {
-  status: ICalEventStatus.CANCELLED,
-  transparency: ICalEventTransparency.TRANSPARENT,
-  busyStatus: ICalEventBusyStatus.FREE,
-  freeBusy: 'FREE',
-};
-
-/** The UID an agency's calendar knows an entry by; also what the adapter reports as the entry's external id. */
-export function eventUid(ourId: string): string {
-  return `${ourId}@castsync`;
-}
-
-export function eventStatus(item: AvailabilityItem): EventStatus {
-  const busy = (busyStatus: ICalEventBusyStatus, freeBusy: FreeBusyType) => ({ transparency: ICalEventTransparency.OPAQUE, busyStatus, freeBusy });
-  if (item.status === 'tentative') return { status: ICalEventStatus.TENTATIVE, ...busy(ICalEventBusyStatus.TENTATIVE, 'BUSY-TENTATIVE') };
-  if (item.status === 'available') {
-    return { status: ICalEventStatus.CONFIRMED, transparency: ICalEventTransparency.TRANSPARENT, busyStatus: ICalEventBusyStatus.FREE, freeBusy: 'FREE' };
-  }
-  if (item.type === 'block') return { status: ICalEventStatus.CONFIRMED, ...busy(ICalEventBusyStatus.OOF, 'BUSY-UNAVAILABLE') };
-  return { status: ICalEventStatus.CONFIRMED, ...busy(ICalEventBusyStatus.BUSY, 'BUSY') };
-}
+export { eventStatus, eventUid } from '../../lib/ics.js';
 
 // SEQUENCE must grow with every message about an event (RFC 5545 3.8.7.4): each change bumps the entry's
 // version, so the version is the sequence; a removal is one step past the last version the agency got.
@@ -59,25 +30,9 @@ export function buildAvailabilityCalendar(changes: AvailabilityChanges, actorNam
 
 function addEvent(calendar: ReturnType<typeof ical>, item: AvailabilityItem, status: EventStatus, actorName: string, now: Date) {
   const cancelled = status.status === ICalEventStatus.CANCELLED;
-  calendar.createEvent({
-    id: eventUid(item.id),
+  addAvailabilityEvent(calendar, item, status, {
+    summary: `${actorName}: ${statusInWords(item)}${cancelled ? ' (entfällt)' : ''}`,
     sequence: sequenceOf(item, cancelled),
     stamp: now,
-    allDay: true,
-    start: utcDay(item.startDate),
-    end: utcDay(item.endDate, 1), // DTEND of an all-day event is the day after the last one
-    summary: `${actorName}: ${statusInWords(item)}${cancelled ? ' (entfällt)' : ''}`,
-    description: item.note ?? null,
-    status: status.status,
-    transparency: status.transparency,
-    busystatus: status.busyStatus,
-    x: { 'X-CASTSYNC-FBTYPE': status.freeBusy },
   });
-}
-
-/** ical-generator writes a Date's UTC calendar day for VALUE=DATE, whatever the process's time zone. */
-function utcDay(day: string, plusDays = 0): Date {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + plusDays);
-  return date;
 }

@@ -1,10 +1,14 @@
 // Availability: create, list, change and delete the user's date ranges. Each write is one transaction that bumps
-// the entry's version, then the user's sync workflow is signalled.
-import type { FastifyInstance } from 'fastify';
+// the entry's version and applies the option rules (lib/options.ts: a firm booking releases the options on its
+// days, lower options move up when one goes), then the user's sync workflow is signalled once and the option's
+// expiry timer is set, moved or stopped.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Availability, PlatformAvailabilityState } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { daysInclusive, parseDay, toDay } from '../../lib/days.js';
+import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects } from '../../lib/options.js';
+import type { OptionExpiryInput } from '../../workflows/option-expiry.js';
 import { bearerSecurity } from '../auth.js';
 import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, uuidParam } from '../schemas.js';
 
@@ -13,7 +17,12 @@ const fields = {
   endDate: { type: 'string', format: 'date', description: 'Last day (included), YYYY-MM-DD' },
   status: { type: 'string', enum: availabilityStatuses },
   type: { type: 'string', enum: availabilityTypes },
-  optionRank: { type: ['integer', 'null'], minimum: 1, maximum: 20, description: '1 = first option; tentative only' },
+  optionRank: {
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 20,
+    description: '1 = first option; tentative only. Left out (or null) on an option: the next free rank on its days',
+  },
   optionHolder: { type: ['string', 'null'], minLength: 1, maxLength: 200, description: 'The production holding the date' },
   optionExpiresAt: { type: ['string', 'null'], format: 'date-time' },
   note: { type: ['string', 'null'], maxLength: 1000 },
@@ -59,7 +68,7 @@ const availabilitySchema = {
   },
 } as const;
 
-interface AvailabilityInput {
+export interface AvailabilityInput {
   startDate?: string;
   endDate?: string;
   status?: (typeof availabilityStatuses)[number];
@@ -76,18 +85,34 @@ export interface AvailabilityRouteDeps {
   config: Config;
   /** Tells the user's sync workflow; resolves false when Temporal could not be told (the change is still saved). */
   requestSync: (userId: string) => Promise<boolean>;
+  /** Sets (or replaces) and stops the per-option expiry timers (lib/option-expiry-timers.ts). */
+  optionTimers: OptionTimers;
 }
 
-export async function availabilityRoutes(app: FastifyInstance, { db, config, requestSync }: AvailabilityRouteDeps) {
+export interface OptionTimers {
+  schedule(input: OptionExpiryInput): Promise<void>;
+  cancel(availabilityId: string): Promise<void>;
+}
+
+export async function availabilityRoutes(app: FastifyInstance, { db, config, requestSync, optionTimers }: AvailabilityRouteDeps) {
   const tags = ['availability'];
+  const timers = (log: FastifyBaseLogger, before: Availability | null, after: Availability, effects: OptionEffects) =>
+    keepTimersInStep(optionTimers, log, before, after, effects);
 
   app.post<{ Body: AvailabilityInput }>(
     '/api/availability',
     { schema: { tags, summary: 'Add a date range', security: bearerSecurity, body: createBody, response: { 201: availabilitySchema, 400: errorSchema } } },
     async (request, reply) => {
       const data = checkedRange(request.body, config.maxRangeDays);
-      const created = await db.availability.create({ data: { userId: request.userId, ...data } });
+      const { created, effects } = await db.$transaction(async (tx) => {
+        await lockUserCalendar(tx, request.userId);
+        const span = { userId: request.userId, ...data };
+        const optionRank = data.status === 'tentative' ? (data.optionRank ?? (await nextFreeRank(tx, span))) : null;
+        const created = await tx.availability.create({ data: { userId: request.userId, ...data, optionRank } });
+        return { created, effects: await applyEntryChange(tx, null, created) };
+      });
       const syncRequested = await requestSync(request.userId);
+      await timers(request.log, null, created, effects);
       return reply.code(201).send({ ...present(created, []), syncRequested });
     },
   );
@@ -153,7 +178,8 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
     },
     async (request) => {
       const { version, ...changes } = request.body;
-      const updated = await db.$transaction(async (tx) => {
+      const { before, updated, effects } = await db.$transaction(async (tx) => {
+        await lockUserCalendar(tx, request.userId);
         const current = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!current) throw new HttpError(404, 'no such availability entry');
         if (version !== undefined && version !== current.version) {
@@ -173,15 +199,19 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
           },
           config.maxRangeDays,
         );
+        const optionRank = merged.status === 'tentative' ? (merged.optionRank ?? (await nextFreeRank(tx, { userId: request.userId, ...merged }, current.id))) : null;
         const { count } = await tx.availability.updateMany({
           where: { id: current.id, version: current.version },
-          data: { ...merged, version: { increment: 1 } },
+          data: { ...merged, optionRank, version: { increment: 1 } },
         });
         if (count === 0) throw new HttpError(409, 'the entry changed meanwhile; reload and try again');
-        return tx.availability.findUniqueOrThrow({ where: { id: current.id }, include: { platformStates: true } });
+        const updated = await tx.availability.findUniqueOrThrow({ where: { id: current.id } });
+        return { before: current, updated, effects: await applyEntryChange(tx, current, updated) };
       });
       const syncRequested = await requestSync(request.userId);
-      return { ...present(updated, updated.platformStates), syncRequested };
+      await timers(request.log, before, updated, effects);
+      const states = await db.platformAvailabilityState.findMany({ where: { availabilityId: updated.id } });
+      return { ...present(updated, states), syncRequested };
     },
   );
 
@@ -189,19 +219,22 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
     '/api/availability/:id',
     { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
     async (request, reply) => {
-      const { count } = await db.availability.updateMany({
-        where: { id: request.params.id, userId: request.userId, deletedAt: null },
-        data: { deletedAt: new Date(), version: { increment: 1 } },
+      const { before, deleted, effects } = await db.$transaction(async (tx) => {
+        await lockUserCalendar(tx, request.userId);
+        const before = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
+        if (!before) throw new HttpError(404, 'no such availability entry');
+        const deleted = await tx.availability.update({ where: { id: before.id }, data: { deletedAt: new Date(), version: { increment: 1 } } });
+        return { before, deleted, effects: await applyEntryChange(tx, before, deleted) };
       });
-      if (count === 0) throw new HttpError(404, 'no such availability entry');
       await requestSync(request.userId);
+      await timers(request.log, before, deleted, effects);
       return reply.code(204).send();
     },
   );
 }
 
 /** Rules JSON schema cannot express: order of the days, the range limit, option fields only on options. */
-function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
+export function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
   const start = parseDay(input.startDate ?? '');
   const end = parseDay(input.endDate ?? '');
   if (!start) throw new HttpError(400, `startDate "${input.startDate}" is not a calendar day (YYYY-MM-DD)`);
@@ -218,11 +251,27 @@ function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
     endDate: end,
     status: input.status!,
     type: input.type!,
-    optionRank: isOption ? (input.optionRank ?? 1) : null,
+    // null on an option: the route gives it the next free rank on its days (lib/options.ts nextFreeRank).
+    optionRank: isOption ? (input.optionRank ?? null) : null,
     optionHolder: input.optionHolder ?? null,
     optionExpiresAt: input.optionExpiresAt ? new Date(input.optionExpiresAt) : null,
     note: input.note ?? null,
   };
+}
+
+/**
+ * The option's expiry timer follows the entry: set when a live option gets an expiry (or a new one), stopped when
+ * it loses it or stops being an option, and stopped for every option this change released. Like the sync request,
+ * a failure to reach Temporal is logged and the change stays saved.
+ */
+async function keepTimersInStep(timers: OptionTimers, log: FastifyBaseLogger, before: Availability | null, after: Availability, effects: OptionEffects) {
+  const expiryOf = (entry: Availability | null) => (entry && isLiveOption(entry) ? (entry.optionExpiresAt?.toISOString() ?? null) : null);
+  const [was, now] = [expiryOf(before), expiryOf(after)];
+  const work: Promise<void>[] = effects.released.map((id) => timers.cancel(id));
+  if (now && now !== was) work.push(timers.schedule({ userId: after.userId, availabilityId: after.id, expiresAt: now }));
+  if (was && !now) work.push(timers.cancel(after.id));
+  const failed = (await Promise.allSettled(work)).filter((r) => r.status === 'rejected');
+  for (const failure of failed) log.error({ err: failure.reason, availabilityId: after.id }, 'could not set or stop an option expiry timer');
 }
 
 function present(row: Availability, states: PlatformAvailabilityState[]) {

@@ -1,7 +1,8 @@
 // Connecting platforms: the catalog with the user's connection state, connect (API key, login, agency address,
 // or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
 // checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
-import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { adapterFor, memoryCredentialStore } from '../../adapters/adapter-context.js';
 import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
 import { PlatformError } from '../../adapters/errors.js';
@@ -11,6 +12,7 @@ import { openCredentials, sealCredentials } from '../../activities/credential-st
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
+import { removePullSchedule, syncPullSchedule } from '../../lib/pull-schedules.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, platformParam } from '../schemas.js';
@@ -22,10 +24,14 @@ export interface PlatformRouteDeps {
   oauth: OAuthFlow;
   /** A newly connected platform gets the user's current availability. */
   requestSync: (userId: string, platformId: string) => Promise<unknown>;
+  /** Keeps each connection's pull schedule (lib/pull-schedules.ts). */
+  temporal: Client;
 }
 
 interface ConnectBody {
   apiKey?: string;
+  /** Optional for browser platforms with a read-only partner API (Filmmakers): pulls read through it. */
+  partnerApiToken?: string;
   email?: string;
   password?: string;
   agencyEmail?: string;
@@ -72,7 +78,7 @@ const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[
 
 const OAUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
 
-export async function platformRoutes(app: FastifyInstance, { db, config, oauth, requestSync }: PlatformRouteDeps) {
+export async function platformRoutes(app: FastifyInstance, { db, config, oauth, requestSync, temporal }: PlatformRouteDeps) {
   const tags = ['platforms'];
 
   function platformOr404(platformId: string): PlatformEntry {
@@ -109,6 +115,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
             email: { type: 'string', format: 'email', maxLength: 320 },
             password: { type: 'string', minLength: 1, maxLength: 500 },
             agencyEmail: { type: 'string', format: 'email', maxLength: 320 },
+            partnerApiToken: { type: 'string', minLength: 1, maxLength: 500, description: 'Filmmakers: the read-only partner API token, used for pulls' },
           },
         },
         response: {
@@ -141,11 +148,12 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         return reply.code(200).send({ authorizationUrl: started.url });
       }
 
-      const credentials: AuthData = platform.kind === 'rest' ? { apiKey: body.apiKey } : platform.kind === 'browser' ? { email: body.email, password: body.password } : {};
+      const credentials: AuthData = platform.kind === 'rest' ? { apiKey: body.apiKey } : platform.kind === 'browser' ? { email: body.email, password: body.password, partnerApiToken: body.partnerApiToken } : {};
       const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
       const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
       const connection = await saveConnection(db, config, { userId: request.userId, platformId: platform.id, credentials: checked, accountRef });
       await requestSync(request.userId, platform.id).catch((error: unknown) => request.log.error({ err: error }, 'could not request the first sync'));
+      await keepPullSchedule(temporal, connection, request.log);
       return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection) });
     },
   );
@@ -178,6 +186,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       const { count } = await db.platformConnection.updateMany({ where: { userId: request.userId, platformId: platform.id, connected: true }, data: request.body });
       if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
       const connection = await db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
+      if (PULL_SETTINGS.some((field) => field in request.body)) await keepPullSchedule(temporal, connection, request.log);
       return { platformId: platform.id, connection: presentConnection(connection) };
     },
   );
@@ -199,6 +208,10 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
       });
       if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+      await removePullSchedule(temporal, request.userId, platform.id).catch((error: unknown) =>
+        // Harmless if left: a pull of a disconnected platform fails at once (not connected) and changes nothing.
+        request.log.error({ err: error, platformId: platform.id }, 'could not remove the pull schedule'),
+      );
       return reply.code(204).send();
     },
   );
@@ -221,7 +234,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
 }
 
 /** The OAuth redirect target. Not behind bearer auth: the browser comes from the platform; `state` identifies the request. */
-export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, requestSync }: PlatformRouteDeps) {
+export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, requestSync, temporal }: PlatformRouteDeps) {
   app.get<{ Params: { platformId: string }; Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
     '/api/platforms/:platformId/callback',
     {
@@ -262,17 +275,34 @@ export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oau
         if (failure instanceof PlatformError) throw new HttpError(400, failure.message);
         throw failure;
       }
-      await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
+      const connection = await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
       await requestSync(pending.userId, platformId).catch((err: unknown) => request.log.error({ err }, 'could not request the first sync'));
+      await keepPullSchedule(temporal, connection, request.log);
       return { platformId, connected: true };
     },
   );
 }
 
+/** Settings that decide whether, and how often, a connection is pulled. */
+const PULL_SETTINGS = ['pullIntervalMinutes', 'syncAvailability', 'autoSync'] as const;
+
+/**
+ * Makes the connection's pull schedule follow its settings. A failure is logged, not answered: the connection is
+ * saved and works for pushes, and the next connect or settings change tries the schedule again.
+ */
+async function keepPullSchedule(temporal: Client, connection: PlatformConnection, log: FastifyBaseLogger) {
+  try {
+    await syncPullSchedule(temporal, connection);
+  } catch (error) {
+    log.error({ err: error, platformId: connection.platformId }, 'could not create or update the pull schedule');
+  }
+}
+
 function checkCredentialFields(platform: PlatformEntry, body: ConnectBody) {
   const needed = credentialFieldsByKind[platform.kind];
+  const optional: (keyof ConnectBody)[] = platform.browser?.partnerApiPath ? ['partnerApiToken'] : [];
   const given = Object.keys(body) as (keyof ConnectBody)[];
-  const foreign = given.filter((field) => !needed.includes(field));
+  const foreign = given.filter((field) => !needed.includes(field) && !optional.includes(field));
   if (foreign.length) throw new HttpError(400, `${platform.name} does not take ${foreign.join(', ')}${needed.length ? `; it needs ${needed.join(' and ')}` : ''}`);
   const missing = needed.filter((field) => !body[field]);
   if (missing.length) throw new HttpError(400, `${platform.name} needs ${missing.join(' and ')}`);

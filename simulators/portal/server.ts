@@ -1,12 +1,36 @@
 // A local stand-in for a casting portal without an API (Filmmakers, Casting Network, Schauspielervideos): plain
 // server-rendered HTML pages for a browser to drive. A login form with a CSRF token sets an HttpOnly session
 // cookie that expires after a TTL; the calendar page lists the account's entries with a delete form per entry
-// and an add form. Tests inject the faults real portals show: slow pages, a cookie banner that blocks clicks,
-// being logged out in the middle of a session, and 5xx error pages. Tests read and change the portal's state
-// through the in-process accessors (entries, addEntry, expireSessions, counters, requests).
+// and an add form; the media page (media-pages.ts) lists photos and videos and takes uploads under per-portal
+// rules; the profile form (profile-pages.ts) validates its fields. Filmmakers' read-only partner API can be
+// switched on (partner-api.ts). Tests inject the faults real portals show: slow pages, a cookie banner that
+// blocks clicks, being logged out in the middle of a session, and 5xx error pages. Tests read and change the
+// portal's state through the in-process accessors (entries, addEntry, media, profile, expireSessions, counters,
+// requests).
 import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { escapeHtml, problemList } from './html.js';
+import {
+  DEFAULT_MEDIA_RULES,
+  MEDIA_PATH,
+  contentTypeOf,
+  inspectMedia,
+  mediaPageBody,
+  mediaTypeOf,
+  uploadProblems,
+  type MediaInfo,
+  type MediaRules,
+  type PortalMediaItem,
+  type Upload,
+} from './media-pages.js';
+import { PartnerApi, type PartnerApiAccount, type PartnerApiOptions } from './partner-api.js';
+import { EMPTY_PROFILE, PROFILE_PATH, profileFormOf, profilePageBody, readProfileForm, type PortalProfile, type ProfileForm } from './profile-pages.js';
+
+export { MEDIA_PATH, type MediaRules, type PortalMediaItem } from './media-pages.js';
+export { PROFILE_PATH, type PortalProfile } from './profile-pages.js';
+export type { PartnerApiOptions } from './partner-api.js';
 
 export const PORTAL_STATES = ['free', 'blocked', 'held', 'booked'] as const;
 export type PortalState = (typeof PORTAL_STATES)[number];
@@ -50,6 +74,13 @@ export interface PortalCounters {
   sessionsDropped: number;
   entriesAdded: number;
   entriesDeleted: number;
+  mediaUploaded: number;
+  mediaRefused: number;
+  mediaRemoved: number;
+  profilesSaved: number;
+  profilesRefused: number;
+  apiRequests: number;
+  apiRateLimited: number;
 }
 
 export interface PortalSimulatorOptions {
@@ -59,6 +90,17 @@ export interface PortalSimulatorOptions {
   name?: string;
   /** Sliding session lifetime; default 30 minutes. */
   sessionTtlMs?: number;
+  /** What uploads the media page takes; unset rules keep DEFAULT_MEDIA_RULES (every format, 10 MB, 50 items). */
+  mediaRules?: Partial<MediaRules>;
+  /** false: media can be hidden, not deleted (Casting Networks). Default true. */
+  mediaCanDelete?: boolean;
+  /** Serve Filmmakers' read-only partner API under /api/v1 (partner-api.ts). */
+  partnerApi?: PartnerApiOptions;
+}
+
+export interface PortalAccountOptions {
+  /** The account's own partner API token (it must also be in the simulator's partnerApi.tokens to be accepted). */
+  partnerApiToken?: string;
 }
 
 interface PortalAccount {
@@ -66,6 +108,13 @@ interface PortalAccount {
   password: string;
   entries: Map<string, PortalEntry>;
   logins: number;
+  /** The profile's id in the partner API. */
+  profileId: string;
+  partnerApiToken?: string;
+  media: Map<string, PortalMediaItem>;
+  /** The uploaded bytes by media id. */
+  mediaContent: Map<string, Buffer>;
+  profile: PortalProfile;
 }
 
 interface Session {
@@ -80,6 +129,8 @@ const SESSION_COOKIE = 'portal_session';
 const CONSENT_COOKIE = 'cookie_consent';
 const MAX_COMMENT_LENGTH = 500;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MEDIA_ACTIONS = ['delete', 'hide', 'show', 'main'] as const;
+type MediaAction = (typeof MEDIA_ACTIONS)[number];
 
 export class PortalSimulator {
   readonly app: FastifyInstance;
@@ -93,9 +144,19 @@ export class PortalSimulator {
     sessionsDropped: 0,
     entriesAdded: 0,
     entriesDeleted: 0,
+    mediaUploaded: 0,
+    mediaRefused: 0,
+    mediaRemoved: 0,
+    profilesSaved: 0,
+    profilesRefused: 0,
+    apiRequests: 0,
+    apiRateLimited: 0,
   };
   faults: PortalFaults = {};
   sessionTtlMs: number;
+  readonly mediaRules: MediaRules;
+  /** Present when the partnerApi option switched the API on. */
+  readonly partnerApi: PartnerApi | null;
   url = '';
 
   private readonly accounts = new Map<string, PortalAccount>();
@@ -104,12 +165,21 @@ export class PortalSimulator {
   private readonly loginTokens = new Set<string>();
   private readonly signedInAs = new WeakMap<FastifyRequest, string>();
   private nextEntryId = 1000;
+  private nextMediaId = 5000;
+  private nextProfileId = 70000;
 
   constructor(private readonly options: PortalSimulatorOptions = {}) {
     this.sessionTtlMs = options.sessionTtlMs ?? 30 * 60 * 1000;
+    this.mediaRules = { ...DEFAULT_MEDIA_RULES, ...options.mediaRules };
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
     this.app.register(formbody);
+    // An oversized upload is cut off and marked (not thrown), so the page can say why it was refused.
+    this.app.register(multipart, { throwFileSizeLimit: false });
     this.routes();
+    this.mediaRoutes();
+    this.profileRoutes();
+    this.partnerApi = options.partnerApi ? new PartnerApi(options.partnerApi, (token) => this.partnerApiAccount(token), this.counters) : null;
+    this.partnerApi?.register(this.app);
   }
 
   get name(): string {
@@ -125,8 +195,47 @@ export class PortalSimulator {
     return this.app.close();
   }
 
-  addAccount(email: string, password: string): void {
-    this.accounts.set(email.toLowerCase(), { email, password, entries: new Map(), logins: 0 });
+  addAccount(email: string, password: string, options: PortalAccountOptions = {}): void {
+    this.accounts.set(email.toLowerCase(), {
+      email,
+      password,
+      entries: new Map(),
+      logins: 0,
+      profileId: String((this.nextProfileId += 1)),
+      partnerApiToken: options.partnerApiToken,
+      media: new Map(),
+      mediaContent: new Map(),
+      profile: { ...EMPTY_PROFILE },
+    });
+  }
+
+  /** The account's photos and videos as the media page lists them, in upload order (the bytes: mediaContent). */
+  media(email: string): PortalMediaItem[] {
+    const account = this.accounts.get(email.toLowerCase());
+    return account ? [...account.media.values()].map((item) => ({ ...item })) : [];
+  }
+
+  /** The stored bytes of one media item. */
+  mediaContent(email: string, id: string): Buffer | undefined {
+    return this.accounts.get(email.toLowerCase())?.mediaContent.get(id);
+  }
+
+  /** A photo or video put on the portal by hand (not by castsync); it must be a format the portal recognises. */
+  addMedia(email: string, fileName: string, content: Buffer, credit = ''): PortalMediaItem {
+    const account = this.accounts.get(email.toLowerCase());
+    const info = inspectMedia(content);
+    if (!account || !info) throw new Error(account ? `${fileName} is no JPEG, PNG, GIF, MP4 or MOV` : `no portal account ${email}`);
+    return { ...this.storeMedia(account, { fileName, content, tooLarge: false }, info, credit) };
+  }
+
+  /** The account's profile as last saved through the profile form. */
+  profile(email: string): PortalProfile | undefined {
+    return this.accounts.get(email.toLowerCase())?.profile;
+  }
+
+  /** The account's profile id in the partner API. */
+  profileIdOf(email: string): string | undefined {
+    return this.accounts.get(email.toLowerCase())?.profileId;
   }
 
   /** What the portal shows for an account, sorted by start date. */
@@ -203,8 +312,178 @@ export class PortalSimulator {
     });
   }
 
+  /** A signed-in page or form: without a live session the browser is sent to the login page instead. */
+  private pageRoute(method: 'GET' | 'POST', url: string, handler: (request: FastifyRequest, reply: FastifyReply, session: Session) => unknown) {
+    this.app.route({
+      method,
+      url,
+      handler: async (request, reply) => {
+        const session = this.requireSession(request, reply);
+        return session ? handler(request, reply, session) : reply;
+      },
+    });
+  }
+
+  private mediaRoutes() {
+    this.pageRoute('GET', MEDIA_PATH, (request, reply, session) => {
+      const uploaded = (request.query as { uploaded?: string }).uploaded;
+      return this.mediaPage(request, reply, session, 200, [], uploaded ? 'Your file was uploaded.' : null);
+    });
+    this.app.get(`${MEDIA_PATH}/:id/file`, async (request, reply) => this.mediaFile(request, reply));
+    this.pageRoute('POST', MEDIA_PATH, (request, reply, session) => this.uploadFromForm(request, reply, session));
+    for (const action of MEDIA_ACTIONS) {
+      this.pageRoute('POST', `${MEDIA_PATH}/${action}`, (request, reply, session) => this.changeMediaFromForm(request, reply, session, action));
+    }
+  }
+
+  private profileRoutes() {
+    this.pageRoute('GET', PROFILE_PATH, (request, reply, session) => {
+      const saved = (request.query as { saved?: string }).saved;
+      const form = profileFormOf(this.accounts.get(session.email)!.profile);
+      return this.profilePage(request, reply, session, 200, form, [], saved ? 'Your profile was saved.' : null);
+    });
+    this.pageRoute('POST', PROFILE_PATH, (request, reply, session) => this.saveProfileFromForm(request, reply, session));
+  }
+
+  private async uploadFromForm(request: FastifyRequest, reply: FastifyReply, session: Session) {
+    if (!request.isMultipart()) return this.mediaPage(request, reply, session, 400, ['The upload must be sent as a file form (multipart/form-data).'], null);
+    const { fields, upload } = await this.readUploadForm(request);
+    if (fields.csrf !== session.csrf) return this.mediaPage(request, reply, session, 403, ['The form has expired. Please reload the page.'], null);
+    const account = this.accounts.get(session.email)!;
+    const info = upload ? inspectMedia(upload.content) : null;
+    const problems = uploadProblems(upload, info, this.mediaRules, account.media.size);
+    if (problems.length) {
+      this.counters.mediaRefused += 1;
+      return this.mediaPage(request, reply, session, 422, problems, null);
+    }
+    this.storeMedia(account, upload!, info!, fields.credit ?? '');
+    this.counters.mediaUploaded += 1;
+    return reply.redirect(`${MEDIA_PATH}?uploaded=1`, 303);
+  }
+
+  /**
+   * The form's text fields and its one file. The file is read up to maxBytes and marked when it was longer, so an
+   * oversized upload is refused on the page instead of being kept in memory.
+   */
+  private async readUploadForm(request: FastifyRequest): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
+    const fields: Record<string, string> = {};
+    let upload: Upload | null = null;
+    const parts = request.parts({ limits: { fileSize: this.mediaRules.maxBytes, files: 1, fields: 10 } });
+    for await (const part of parts) {
+      if (part.type === 'file') {
+        const content = await part.toBuffer();
+        upload = { fileName: part.filename, content, tooLarge: part.file.truncated };
+      } else if (typeof part.value === 'string') {
+        fields[part.fieldname] = part.value;
+      }
+    }
+    return { fields, upload };
+  }
+
+  private storeMedia(account: PortalAccount, upload: Upload, info: MediaInfo, credit: string): PortalMediaItem {
+    const type = mediaTypeOf(info.format);
+    const item: PortalMediaItem = {
+      id: String((this.nextMediaId += 1)),
+      fileName: upload.fileName,
+      type,
+      format: info.format,
+      contentType: contentTypeOf(info.format),
+      bytes: upload.content.length,
+      width: info.size?.width ?? null,
+      height: info.size?.height ?? null,
+      main: false,
+      hidden: false,
+      credit: credit.trim().slice(0, 200),
+    };
+    account.media.set(item.id, item);
+    account.mediaContent.set(item.id, upload.content);
+    ensureMainPhoto(account.media);
+    return item;
+  }
+
+  private changeMediaFromForm(request: FastifyRequest, reply: FastifyReply, session: Session, action: MediaAction) {
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    if (form.csrf !== session.csrf) return this.mediaPage(request, reply, session, 403, ['The form has expired. Please reload the page.'], null);
+    const account = this.accounts.get(session.email)!;
+    const item = form.mediaId ? account.media.get(form.mediaId) : undefined;
+    if (!item) return this.mediaPage(request, reply, session, 404, ['This photo or video no longer exists.'], null);
+    const refusal = this.changeMedia(account, item, action);
+    if (refusal) return this.mediaPage(request, reply, session, 422, [refusal], null);
+    return reply.redirect(MEDIA_PATH, 303);
+  }
+
+  /** Applies the change; answers why the portal refuses it instead. */
+  private changeMedia(account: PortalAccount, item: PortalMediaItem, action: MediaAction): string | null {
+    const { media } = account;
+    const canDelete = this.options.mediaCanDelete !== false;
+    if (action === 'delete' && !canDelete) return 'Photos and videos cannot be deleted here. Hide them instead.';
+    if ((action === 'hide' || action === 'show') && canDelete) return 'Photos and videos are deleted here, not hidden.';
+    if (action === 'main' && (item.type !== 'photo' || item.hidden)) return 'Only a visible photo can be the main photo.';
+    if (action === 'delete') {
+      media.delete(item.id);
+      account.mediaContent.delete(item.id);
+    }
+    if (action === 'hide' || action === 'show') item.hidden = action === 'hide';
+    if (action === 'delete' || action === 'hide') {
+      item.main = false;
+      this.counters.mediaRemoved += 1;
+    }
+    if (action === 'main') for (const other of media.values()) other.main = other === item;
+    ensureMainPhoto(media);
+    return null;
+  }
+
+  /** The stored bytes, for the page's thumbnails: only the signed-in account's own items, and no page faults. */
+  private mediaFile(request: FastifyRequest, reply: FastifyReply) {
+    const session = this.liveSession(request);
+    const account = session ? this.accounts.get(session.email) : undefined;
+    const id = (request.params as { id: string }).id;
+    const item = account?.media.get(id);
+    const content = account?.mediaContent.get(id);
+    if (!item || !content) return reply.code(404).type('text/plain').send('Not found');
+    return reply.type(item.contentType).header('cache-control', 'private, max-age=60').send(content);
+  }
+
+  private mediaPage(request: FastifyRequest, reply: FastifyReply, session: Session, status: number, problems: string[], notice: string | null) {
+    const body = mediaPageBody({
+      items: this.media(session.email),
+      csrf: session.csrf,
+      rules: this.mediaRules,
+      canDelete: this.options.mediaCanDelete !== false,
+      problems,
+      notice,
+    });
+    return this.page(request, reply, status, 'My photos and videos', `${accountBar(session.email)}\n${body}`);
+  }
+
+  private saveProfileFromForm(request: FastifyRequest, reply: FastifyReply, session: Session) {
+    const form = (request.body ?? {}) as ProfileForm;
+    if (form.csrf !== session.csrf) return this.profilePage(request, reply, session, 403, form, ['The form has expired. Please reload the page.'], null);
+    const { profile, problems } = readProfileForm(form);
+    if (problems.length) {
+      this.counters.profilesRefused += 1;
+      return this.profilePage(request, reply, session, 422, form, problems, null);
+    }
+    this.accounts.get(session.email)!.profile = profile;
+    this.counters.profilesSaved += 1;
+    return reply.redirect(`${PROFILE_PATH}?saved=1`, 303);
+  }
+
+  private profilePage(request: FastifyRequest, reply: FastifyReply, session: Session, status: number, form: ProfileForm, problems: string[], notice: string | null) {
+    const body = profilePageBody({ form, csrf: session.csrf, problems, notice });
+    return this.page(request, reply, status, 'My profile', `${accountBar(session.email)}\n${body}`);
+  }
+
+  /** The account a partner API token belongs to, as the API may read it. */
+  private partnerApiAccount(token: string): PartnerApiAccount | null {
+    const account = [...this.accounts.values()].find((a) => a.partnerApiToken === token);
+    if (!account) return null;
+    return { profileId: account.profileId, entries: () => this.entries(account.email), profile: () => account.profile };
+  }
+
   /** Slow pages and 5xx pages, before any route runs. */
   private async injectFaults(request: FastifyRequest, reply: FastifyReply) {
+    if (!isPageRequest(request)) return;
     const f = this.faults;
     if (f.slowMs) await new Promise((r) => setTimeout(r, f.slowMs));
     if (f.failNext && f.failNext.count > 0) {
@@ -255,8 +534,8 @@ export class PortalSimulator {
       this.signedInAs.set(request, session.email);
       return session;
     }
-    // A form post cannot be replayed after signing in: come back to the calendar instead.
-    const next = request.method === 'GET' ? request.url : CALENDAR_PATH;
+    // A form post cannot be replayed after signing in: come back to the form's page instead.
+    const next = request.method === 'GET' ? request.url : pageOfForm(request);
     reply.redirect(`${LOGIN_PATH}?next=${encodeURIComponent(next)}`, request.method === 'GET' ? 302 : 303);
     return null;
   }
@@ -316,9 +595,9 @@ ${error ? `<p class="form-error" role="alert">${escapeHtml(error)}</p>` : ''}
 
   private calendarPage(request: FastifyRequest, reply: FastifyReply, session: Session, status: number, problems: string[], form: Record<string, string | undefined>) {
     const rows = this.entries(session.email).map((e) => entryRow(e, session.csrf)).join('\n');
-    const errors = problems.length ? `<ul class="form-error" role="alert">${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : '';
+    const errors = problemList(problems);
     const body = `<h1>My availability</h1>
-<div>Signed in as ${escapeHtml(session.email)} · <form method="post" action="/logout" class="inline"><button type="submit">Sign out</button></form></div>
+${accountBar(session.email)}
 <table id="availability">
   <thead><tr><th>From</th><th>To</th><th>State</th><th>Comment</th><th></th></tr></thead>
   <tbody>
@@ -353,7 +632,7 @@ ${errors}
 <body><main>
 ${body}
 </main>
-${banner ? consentOverlay(request.method === 'GET' ? request.url : CALENDAR_PATH) : ''}
+${banner ? consentOverlay(request.method === 'GET' ? request.url : pageOfForm(request)) : ''}
 </body></html>`;
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
@@ -412,6 +691,26 @@ function cookies(request: FastifyRequest): Record<string, string> {
   return jar;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** The first visible photo is the main photo while no visible photo is marked as it (after a delete or hide, too). */
+function ensureMainPhoto(media: Map<string, PortalMediaItem>): void {
+  const photos = [...media.values()].filter((m) => m.type === 'photo' && !m.hidden);
+  if (photos.length && !photos.some((m) => m.main)) photos[0]!.main = true;
+}
+
+/** Thumbnails (the media files) and the partner API are not page loads: page faults count page loads only. */
+function isPageRequest(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!;
+  return !path.startsWith('/api/') && !/^\/media\/[^/]+\/file$/.test(path);
+}
+
+/** The page whose form a POST came from, to return to after signing in or accepting cookies. */
+function pageOfForm(request: FastifyRequest): string {
+  const path = request.url.split('?')[0]!;
+  if (path.startsWith(MEDIA_PATH)) return MEDIA_PATH;
+  if (path.startsWith(PROFILE_PATH)) return PROFILE_PATH;
+  return CALENDAR_PATH;
+}
+
+function accountBar(email: string): string {
+  return `<nav>Signed in as ${escapeHtml(email)} · <a href="${CALENDAR_PATH}">Availability</a> · <a href="${MEDIA_PATH}">Photos and videos</a> · <a href="${PROFILE_PATH}">Profile</a> · <form method="post" action="/logout" class="inline"><button type="submit">Sign out</button></form></nav>`;
 }

@@ -1,0 +1,187 @@
+// Reads one platform's calendar and merges it into ours (activities/availability-merge.ts decides; this file
+// reads and writes). Run by availabilityPullWorkflow on the platform's task queue, on the connection's schedule.
+// One SyncLog row per attempt, heartbeats while the platform answers, typed failures as for pushes.
+import { Context } from '@temporalio/activity';
+import { getPlatform } from '../adapters/catalog.js';
+import { PlatformError } from '../adapters/errors.js';
+import type { PlatformAvailabilityItem } from '../adapters/types.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { parseDay, toDay } from '../lib/days.js';
+import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
+import { toApplicationFailure } from './failures.js';
+import type { ActivityDeps } from './index.js';
+import { loadConnectedAdapter, recordConnectionTrouble } from './platform-connection.js';
+import { closeSyncLog, openSyncLog } from './sync-log.js';
+
+type Tx = Prisma.TransactionClient;
+
+export interface PullAvailabilityInput {
+  userId: string;
+  platformId: string;
+}
+
+export interface PullAvailabilityResult {
+  status: 'success' | 'skipped';
+  pulled: number;
+  imported: number;
+  conflictsOpened: number;
+  /** Pushes asked for: to the other platforms after an import, to this one where ours must win. */
+  pushRequested: boolean;
+}
+
+const HEARTBEAT_EVERY_MS = 1000;
+
+export function createAvailabilityPullActivities({ db, config, temporal }: ActivityDeps) {
+  /** Writes the plan in one transaction; serialized per connection, so overlapping attempts never import twice. */
+  async function mergePulled(userId: string, platformId: string, pulled: PlatformAvailabilityItem[], before: OurEntry[]): Promise<MergePlan> {
+    const platform = getPlatform(platformId);
+    return db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability-pull:${userId}:${platformId}`}))`;
+        const [now, openConflicts] = await Promise.all([
+          loadOurEntries(tx, userId, platformId),
+          tx.conflict.findMany({ where: { userId, platformId, status: 'open' }, select: { kind: true, externalId: true, availabilityId: true } }),
+        ]);
+        const plan = planMerge({ platform, ours: trustedConfirmations(before, now), pulled, openConflicts });
+        await writePlan(tx, userId, platformId, plan);
+        return plan;
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+  }
+
+  /** Asks Temporal for the pushes the merge needs. Pushes are state-based, so asking again is harmless. */
+  async function requestPushes(userId: string, platformId: string, plan: MergePlan, retried: boolean): Promise<boolean> {
+    // A retried attempt may have committed its imports before it failed: their push may never have been asked for.
+    const toOthers = plan.imports.length > 0 || retried;
+    if (toOthers) await requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, {});
+    // A hand-made request compares with what the platform really holds, so a drifted entry is put back.
+    if (plan.pushThisPlatform) await requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, { manual: true, platformIds: [platformId] });
+    return plan.imports.length > 0 || plan.pushThisPlatform;
+  }
+
+  return {
+    async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityResult> {
+      const log = await openSyncLog(db, userId, platformId, 'pull_availability');
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+        if (!connection.syncAvailability || !connection.autoSync) {
+          await closeSyncLog(db, log, { status: 'skipped', errorMessage: 'availability sync or auto-sync is off for this platform' });
+          return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false };
+        }
+        // Read before listing: only confirmations older than the listing can be held against what it shows.
+        const before = await loadOurEntries(db, userId, platformId);
+        const pulled = await adapter.pullAvailability();
+        const plan = await mergePulled(userId, platformId, pulled, before);
+        const pushRequested = await requestPushes(userId, platformId, plan, context.info.attempt > 1);
+        const imported = plan.imports.length;
+        const conflictsOpened = plan.conflicts.length + imported;
+        await closeSyncLog(db, log, { status: 'success', itemsProcessed: imported + conflictsOpened });
+        // The platform answered: an earlier outage is over.
+        await db.platformConnection.updateMany({ where: { userId, platformId, status: 'failing' }, data: { status: 'ok', statusMessage: null } });
+        return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
+      } catch (error) {
+        const failure = toApplicationFailure(error);
+        const artifactPath = error instanceof PlatformError ? error.details.artifactPath : undefined;
+        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null, artifactPath });
+        await recordConnectionTrouble(db, userId, platformId, failure);
+        throw failure;
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}
+
+/** Every entry of the user (deleted ones too: their ids must not be imported again), with this platform's state. */
+async function loadOurEntries(tx: Tx, userId: string, platformId: string): Promise<OurEntry[]> {
+  const rows = await tx.availability.findMany({ where: { userId }, include: { platformStates: { where: { platformId } } } });
+  return rows.map((row) => {
+    const state = row.platformStates[0];
+    return {
+      id: row.id,
+      startDate: toDay(row.startDate),
+      endDate: toDay(row.endDate),
+      status: row.status,
+      type: row.type,
+      optionRank: row.optionRank,
+      optionHolder: row.optionHolder,
+      note: row.note,
+      version: row.version,
+      source: row.source,
+      deleted: row.deletedAt !== null,
+      confirmedVersion: state && !state.confirmedDeleted ? state.confirmedVersion : null,
+      externalId: state?.externalId ?? null,
+    };
+  });
+}
+
+/**
+ * The entries as they are now, but a confirmation counts only if it was there before the platform was listed:
+ * a push that finished while we listed may have added an entry the listing could not show yet.
+ */
+function trustedConfirmations(before: OurEntry[], now: OurEntry[]): OurEntry[] {
+  const earlier = new Map(before.map((e) => [e.id, e]));
+  return now.map((entry) => {
+    const then = earlier.get(entry.id);
+    const unchanged = then && then.confirmedVersion === entry.confirmedVersion && then.externalId === entry.externalId;
+    return unchanged ? entry : { ...entry, confirmedVersion: null };
+  });
+}
+
+async function writePlan(tx: Tx, userId: string, platformId: string, plan: MergePlan) {
+  const syncedAt = new Date();
+  for (const { item, message } of plan.imports) {
+    const fields = {
+      startDate: parseDay(item.startDate)!,
+      endDate: parseDay(item.endDate)!,
+      status: item.status,
+      type: item.type,
+      optionRank: item.optionRank ?? null,
+      optionHolder: item.optionHolder ?? null,
+      note: item.note ?? null,
+    };
+    const imported = await tx.availability.create({ data: { userId, ...fields, source: platformId, version: 1 } });
+    await tx.platformAvailabilityState.create({
+      data: {
+        userId,
+        availabilityId: imported.id,
+        platformId,
+        externalId: item.externalId,
+        confirmedVersion: 1,
+        confirmedStart: fields.startDate,
+        confirmedEnd: fields.endDate,
+        confirmedStatus: fields.status,
+        confirmedType: fields.type,
+        confirmedOptionRank: fields.optionRank,
+        confirmedOptionHolder: fields.optionHolder,
+        confirmedNote: fields.note,
+        syncedAt,
+      },
+    });
+    await tx.conflict.create({
+      data: { userId, platformId, availabilityId: imported.id, kind: 'platform_booking', externalId: item.externalId, message, theirs: json(item) },
+    });
+  }
+  if (plan.conflicts.length) {
+    await tx.conflict.createMany({
+      data: plan.conflicts.map((c) => ({
+        userId,
+        platformId,
+        availabilityId: c.availabilityId,
+        kind: c.kind,
+        externalId: c.externalId,
+        message: c.message,
+        ours: json(c.ours),
+        theirs: c.theirs ? json(c.theirs) : undefined,
+      })),
+    });
+  }
+}
+
+function json(value: object): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
+}

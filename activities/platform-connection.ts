@@ -1,0 +1,49 @@
+// Loading one connection's adapter inside an activity (push, pull), and recording what a failed attempt says
+// about the connection.
+import { ApplicationFailure } from '@temporalio/common';
+import { adapterFor } from '../adapters/adapter-context.js';
+import { getPlatform } from '../adapters/catalog.js';
+import { ErrorType } from '../adapters/error-types.js';
+import type { PlatformAdapter } from '../adapters/types.js';
+import type { PlatformConnection } from '../generated/prisma/client.js';
+import type { Config } from '../lib/config.js';
+import type { Db } from '../lib/db.js';
+import { connectionCredentialStore, openCredentials } from './credential-store.js';
+import { isAuthFailure } from './failures.js';
+
+export interface ConnectedAdapter {
+  connection: PlatformConnection;
+  adapter: PlatformAdapter;
+}
+
+/** The connection and its adapter with decrypted credentials; a non-retryable failure when it is not connected. */
+export async function loadConnectedAdapter(
+  db: Db,
+  config: Config,
+  { userId, platformId, onProgress }: { userId: string; platformId: string; onProgress?: (detail: string) => void },
+): Promise<ConnectedAdapter> {
+  const platform = getPlatform(platformId);
+  const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
+  if (!connection?.connected) {
+    throw ApplicationFailure.create({ type: ErrorType.notConnected, message: `${platform.name} is not connected`, nonRetryable: true });
+  }
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
+  const adapter = adapterFor(config, {
+    platformId,
+    credentials: openCredentials(config, userId, platformId, connection),
+    credentialStore: connectionCredentialStore(db, config, userId, platformId),
+    accountRef: connection.accountRef,
+    userName: user.name,
+    onProgress,
+  });
+  return { connection, adapter };
+}
+
+/** An auth failure means the user must connect again; any other failure marks the connection as failing. */
+export async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {
+  if (failure.type === ErrorType.notConnected) return;
+  await db.platformConnection.updateMany({
+    where: { userId, platformId },
+    data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
+  });
+}
