@@ -84,9 +84,10 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
           ...result.rejected.map((r) =>
             db.platformAvailabilityState.updateMany({ where: { availabilityId: r.id, platformId }, data: { lastError: r.reason } }),
           ),
-          // Entries we deleted are now gone from the platform too.
+          // Entries that were deleted when this push read our state are now gone from the platform too. (Not ones
+          // deleted while it ran: this push still sent those, the next push removes them.)
           db.platformAvailabilityState.updateMany({
-            where: { userId, platformId, confirmedDeleted: false, availability: { deletedAt: { not: null } } },
+            where: { userId, platformId, confirmedDeleted: false, availabilityId: { notIn: wanted.map((a) => a.id) }, availability: { deletedAt: { not: null } } },
             data: { confirmedDeleted: true, syncedAt },
           }),
           db.platformConnection.update({
