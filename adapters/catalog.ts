@@ -40,6 +40,19 @@ export interface PlatformEntry {
   oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
 }
 
+/**
+ * How a portal calendar, which knows only free / blocked / held / booked, shows our availability: the nearest
+ * state for each of ours (the rest — option rank, holder, travel — goes into the entry's comment). REST and OAuth
+ * platforms take our statuses as they are; e-mail and the ICS feed use iCalendar's (lib/ics.ts).
+ */
+export const portalStateFor = {
+  available: 'free',
+  option: 'held',
+  booking: 'booked',
+  block: 'blocked',
+  travel: 'blocked',
+} as const;
+
 export interface BrowserSettings {
   loginPath: string;
   calendarPath: string;

@@ -11,6 +11,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -154,7 +155,10 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
       dirty.add(target.platformId);
-      changesDuringPush.set(target.platformId, (changesDuringPush.get(target.platformId) ?? 0) + 1);
+      // Count the changes, not the rounds: signals arriving together form one round. (Patched: runs started
+      // before counted rounds, and replaying their history must decide the same way.)
+      const changes = patched('burst-counts-changes') ? batch.length : 1;
+      changesDuringPush.set(target.platformId, (changesDuringPush.get(target.platformId) ?? 0) + changes);
       const view = viewOf(target.platformId);
       if (view.state !== 'syncing') view.state = 'pending';
       if (!running.has(target.platformId)) void keepPlatformInStep(target);

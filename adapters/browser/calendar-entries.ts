@@ -6,6 +6,7 @@
 // on the portal and are never touched. Type, option rank and holder have no field either: they become words in
 // the comment, so any change to them changes the comment, and the push replaces the entry.
 import type { AvailabilityItem, PlatformAvailabilityItem } from '../types.js';
+import { portalStateFor } from '../catalog.js';
 
 export const PORTAL_STATES = ['free', 'blocked', 'held', 'booked'] as const;
 export type PortalState = (typeof PORTAL_STATES)[number];
@@ -33,11 +34,11 @@ export function markerOf(comment: string): string | null {
   return MARKER.exec(comment)?.[1]?.toLowerCase() ?? null;
 }
 
-/** Casting's states: available is free, an option holds the day, a booking books it, anything else blocks it. */
+/** The catalog's mapping: available is free, an option holds the day, a booking books it, anything else blocks it. */
 export function portalStateOf(item: AvailabilityItem): PortalState {
-  if (item.status === 'available') return 'free';
-  if (item.status === 'tentative') return 'held';
-  return item.type === 'booking' ? 'booked' : 'blocked';
+  if (item.status === 'available') return portalStateFor.available;
+  if (item.status === 'tentative') return portalStateFor.option;
+  return portalStateFor[item.type];
 }
 
 export function toPortalEntry(item: AvailabilityItem): PortalEntryInput {
