@@ -3,15 +3,14 @@
 // One SyncLog row per attempt, heartbeats while the platform answers, typed failures as for pushes.
 import { Context } from '@temporalio/activity';
 import { getPlatform } from '../adapters/catalog.js';
-import { PlatformError } from '../adapters/errors.js';
 import type { PlatformAvailabilityItem } from '../adapters/types.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { parseDay, toDay } from '../lib/days.js';
+import { toAvailabilityItem } from '../lib/availability-item.js';
+import { parseDay } from '../lib/days.js';
 import { requestAvailabilitySync } from '../lib/sync-requests.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
-import { toApplicationFailure } from './failures.js';
 import type { ActivityDeps } from './index.js';
-import { loadConnectedAdapter, recordConnectionTrouble } from './platform-connection.js';
+import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
 import { closeSyncLog, openSyncLog } from './sync-log.js';
 
 type Tx = Prisma.TransactionClient;
@@ -84,11 +83,7 @@ export function createAvailabilityPullActivities({ db, config, temporal }: Activ
         await db.platformConnection.updateMany({ where: { userId, platformId, status: 'failing' }, data: { status: 'ok', statusMessage: null } });
         return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
       } catch (error) {
-        const failure = toApplicationFailure(error);
-        const artifactPath = error instanceof PlatformError ? error.details.artifactPath : undefined;
-        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null, artifactPath });
-        await recordConnectionTrouble(db, userId, platformId, failure);
-        throw failure;
+        throw await failedAttempt(db, log, { userId, platformId }, error);
       } finally {
         clearInterval(beat);
       }
@@ -102,15 +97,7 @@ async function loadOurEntries(tx: Tx, userId: string, platformId: string): Promi
   return rows.map((row) => {
     const state = row.platformStates[0];
     return {
-      id: row.id,
-      startDate: toDay(row.startDate),
-      endDate: toDay(row.endDate),
-      status: row.status,
-      type: row.type,
-      optionRank: row.optionRank,
-      optionHolder: row.optionHolder,
-      note: row.note,
-      version: row.version,
+      ...toAvailabilityItem(row),
       source: row.source,
       deleted: row.deletedAt !== null,
       confirmedVersion: state && !state.confirmedDeleted ? state.confirmedVersion : null,

@@ -2,14 +2,13 @@
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
 import { Context } from '@temporalio/activity';
-import { PlatformError } from '../adapters/errors.js';
 import type { AvailabilityItem } from '../adapters/types.js';
 import type { Availability } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
-import { loadConnectedAdapter, recordConnectionTrouble } from './platform-connection.js';
-import { toApplicationFailure } from './failures.js';
+import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
 import { closeSyncLog, openSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
@@ -68,7 +67,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
         }
-        const result = await adapter.pushAvailability(wanted.map(toItem), { lastConfirmed });
+        const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed });
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
         await db.$transaction([
@@ -105,11 +104,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         });
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
       } catch (error) {
-        const failure = toApplicationFailure(error);
-        const artifactPath = error instanceof PlatformError ? error.details.artifactPath : undefined;
-        await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null, artifactPath });
-        await recordConnectionTrouble(db, userId, platformId, failure);
-        throw failure;
+        throw await failedAttempt(db, log, { userId, platformId }, error);
       } finally {
         clearInterval(beat);
       }
@@ -124,20 +119,6 @@ function confirmsAll(lastConfirmed: AvailabilityItem[], wanted: Availability[]):
   return wanted.every((entry) => confirmedVersion.get(entry.id) === entry.version);
 }
 
-
-function toItem(a: Availability): AvailabilityItem {
-  return {
-    id: a.id,
-    startDate: toDay(a.startDate),
-    endDate: toDay(a.endDate),
-    status: a.status,
-    type: a.type,
-    optionRank: a.optionRank,
-    optionHolder: a.optionHolder,
-    note: a.note,
-    version: a.version,
-  };
-}
 
 function confirmedFields(a: Availability, externalId: string) {
   return {

@@ -9,7 +9,9 @@ import type { PlatformConnection } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
-import { isAuthFailure } from './failures.js';
+import { PlatformError } from '../adapters/errors.js';
+import { isAuthFailure, toApplicationFailure } from './failures.js';
+import { closeSyncLog, type OpenLog } from './sync-log.js';
 
 export interface ConnectedAdapter {
   connection: PlatformConnection;
@@ -46,4 +48,13 @@ export async function recordConnectionTrouble(db: Db, userId: string, platformId
     where: { userId, platformId },
     data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
   });
+}
+
+/** Closes a failed attempt's sync-log row (with its artifact), notes the trouble on the connection, and gives the failure to throw. */
+export async function failedAttempt(db: Db, log: OpenLog, connection: { userId: string; platformId: string }, error: unknown): Promise<ApplicationFailure> {
+  const failure = toApplicationFailure(error);
+  const artifactPath = error instanceof PlatformError ? error.details.artifactPath : undefined;
+  await closeSyncLog(db, log, { status: 'failed', errorMessage: failure.message, errorType: failure.type ?? null, artifactPath });
+  await recordConnectionTrouble(db, connection.userId, connection.platformId, failure);
+  return failure;
 }

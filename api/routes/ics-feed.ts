@@ -5,10 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import ical, { ICalCalendarMethod } from 'ical-generator';
 import type { Availability } from '../../generated/prisma/client.js';
 import { statusInWords } from '../../adapters/email/availability-words.js';
-import type { AvailabilityItem } from '../../adapters/types.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
-import { toDay } from '../../lib/days.js';
+import { toAvailabilityItem } from '../../lib/availability-item.js';
 import { addAvailabilityEvent, eventStatus } from '../../lib/ics.js';
 import { hashApiToken, newFeedToken } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
@@ -87,22 +86,8 @@ function availabilityFeed(actorName: string, entries: Availability[], now = new 
     name: `Verfügbarkeit ${actorName}`,
   });
   for (const entry of entries) {
-    const item = toItem(entry);
+    const item = toAvailabilityItem(entry);
     addAvailabilityEvent(calendar, item, eventStatus(item), { summary: `${actorName}: ${statusInWords(item)}`, sequence: entry.version, stamp: now });
   }
   return calendar.toString();
-}
-
-function toItem(entry: Availability): AvailabilityItem {
-  return {
-    id: entry.id,
-    startDate: toDay(entry.startDate),
-    endDate: toDay(entry.endDate),
-    status: entry.status,
-    type: entry.type,
-    optionRank: entry.optionRank,
-    optionHolder: entry.optionHolder,
-    note: entry.note,
-    version: entry.version,
-  };
 }
