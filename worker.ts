@@ -8,7 +8,9 @@ import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { hasAdapter } from './adapters/registry.js';
 import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
-import { installSdkLogging } from './lib/temporal-logging.js';
+import { startMetricsServer } from './lib/metrics.js';
+import { temporalDataConverter } from './lib/payload-codec.js';
+import { installSdkLogging, sdkLogLevel } from './lib/temporal-logging.js';
 
 export interface WorkerSetOptions {
   config: Config;
@@ -23,6 +25,8 @@ export interface WorkerSet {
   workers: Worker[];
   connection: NativeConnection;
   clientConnection: Connection;
+  /** The worker's /metrics, when CASTSYNC_WORKER_METRICS_PORT is set. */
+  metricsUrl: string | null;
   /** Resolves when every worker has stopped. */
   run(): Promise<void>;
   shutdown(): Promise<void>;
@@ -31,9 +35,10 @@ export interface WorkerSet {
 export async function createWorkers({ config, db, workflowBundle, platformIds }: WorkerSetOptions): Promise<WorkerSet> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const namespace = config.temporalNamespace;
+  const dataConverter = temporalDataConverter(config);
   // Activities that start or signal workflows (a pull that imported a booking, an option released) use a client.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection: clientConnection, namespace });
+  const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
   const deps = { db, config, temporal };
   const platformActivities = createPlatformActivities(deps);
   const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
@@ -45,6 +50,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       connection,
       namespace,
       taskQueue: WORKFLOW_TASK_QUEUE,
+      dataConverter,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: new URL('./workflows/index.ts', import.meta.url).pathname }),
       activities: createCoreActivities(deps),
     }),
@@ -54,6 +60,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
           connection,
           namespace,
           taskQueue: platformTaskQueue(platform.id),
+          dataConverter,
           activities: platformActivities,
           maxTaskQueueActivitiesPerSecond: platform.dispatch.activitiesPerSecond,
           maxConcurrentActivityTaskExecutions: platform.dispatch.maxConcurrent,
@@ -62,11 +69,13 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
     )),
   ];
 
+  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort, config.apiHost);
   let running: Promise<void> | undefined;
   return {
     workers,
     connection,
     clientConnection,
+    metricsUrl: metrics?.url ?? null,
     run() {
       running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
       return running;
@@ -74,6 +83,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
     async shutdown() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await metrics?.close();
       await closeBrowser();
       await clientConnection.close();
       await connection.close();
@@ -82,16 +92,15 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
 }
 
 async function main() {
-  installSdkLogging();
   const config = loadConfig();
+  installSdkLogging(sdkLogLevel(config.logLevel), { metricsAddress: config.temporalMetricsAddress });
   const db = createDb(config.databaseUrl);
   const set = await createWorkers({ config, db });
   console.log(`worker: polling ${set.workers.length} task queues on ${config.temporalAddress}`);
   // The SDK's runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
+  if (set.metricsUrl) console.log(`worker: metrics at ${set.metricsUrl}`);
   await set.run();
-  await closeBrowser();
-  await set.clientConnection.close();
-  await set.connection.close();
+  await set.shutdown(); // the workers have drained; this closes /metrics, the browser and the connections
   await db.$disconnect();
   console.log('worker: stopped');
 }

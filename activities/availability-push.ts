@@ -19,6 +19,8 @@ export interface PushAvailabilityInput {
    * retry: the platform may have drifted). Otherwise a platform that is known to be right is not contacted.
    */
   force?: boolean;
+  /** The gateway requests that caused this push, for its log lines (following one change). */
+  requestIds?: string[];
 }
 
 export interface PushAvailabilityResult {
@@ -52,8 +54,8 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
   }
 
   return {
-    async pushAvailability({ userId, platformId, force = false }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const log = await openSyncLog(db, userId, platformId, 'push_availability');
+    async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
+      const log = await openSyncLog(db, userId, platformId, 'push_availability', requestIds);
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {

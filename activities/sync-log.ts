@@ -1,15 +1,21 @@
-// One SyncLog row per attempt: opened as pending when the attempt starts, closed with its outcome.
+// One SyncLog row per attempt: opened as pending when the attempt starts, closed with its outcome. The sync
+// metrics (lib/metrics.ts) are recorded here too, so every attempt is counted exactly once.
 import { Context } from '@temporalio/activity';
+import { ErrorType } from '../adapters/error-types.js';
+import { recordAttemptFinished, recordAttemptStarted, type AttemptLabels } from '../lib/metrics.js';
 import type { Db } from '../lib/db.js';
 import type { SyncOperation, SyncStatus } from '../generated/prisma/enums.js';
 
 export interface OpenLog {
   id: string;
   startedAt: number;
+  labels: AttemptLabels;
+  requestIds: string[];
 }
 
-export async function openSyncLog(db: Db, userId: string, platformId: string, operation: SyncOperation): Promise<OpenLog> {
-  const info = Context.current().info;
+/** Opens the attempt's row; requestIds are the gateway requests that caused it, logged to follow one change. */
+export async function openSyncLog(db: Db, userId: string, platformId: string, operation: SyncOperation, requestIds: string[] = []): Promise<OpenLog> {
+  const { info, log } = Context.current();
   const workflowId = info.workflowExecution?.workflowId ?? null;
   if (info.attempt > 1 && workflowId) {
     // An attempt that never closed its row was cut off (worker killed, heartbeat lost): say so.
@@ -30,7 +36,11 @@ export async function openSyncLog(db: Db, userId: string, platformId: string, op
       activityId: info.activityId,
     },
   });
-  return { id: row.id, startedAt: Date.now() };
+  const labels = { platform: platformId, operation };
+  recordAttemptStarted(labels, info.attempt);
+  // The activity logger adds workflow, run and activity ids and the attempt number.
+  log.info('sync attempt started', { platformId, operation, syncLogId: row.id, requestIds });
+  return { id: row.id, startedAt: Date.now(), labels, requestIds };
 }
 
 export async function closeSyncLog(
@@ -38,6 +48,11 @@ export async function closeSyncLog(
   log: OpenLog,
   outcome: { status: SyncStatus; itemsProcessed?: number; errorMessage?: string | null; errorType?: string | null; artifactPath?: string | null },
 ) {
+  const durationMs = Date.now() - log.startedAt;
+  recordAttemptFinished(log.labels, { status: outcome.status, durationMs, rateLimited: outcome.errorType === ErrorType.rateLimited });
+  const line = { ...log.labels, syncLogId: log.id, requestIds: log.requestIds, status: outcome.status, durationMs, errorType: outcome.errorType ?? null };
+  if (outcome.status === 'failed') Context.current().log.warn('sync attempt failed', { ...line, error: outcome.errorMessage });
+  else Context.current().log.info('sync attempt finished', line);
   await db.syncLog.update({
     where: { id: log.id },
     data: {
@@ -46,7 +61,7 @@ export async function closeSyncLog(
       errorMessage: outcome.errorMessage ?? null,
       errorType: outcome.errorType ?? null,
       artifactPath: outcome.artifactPath ?? null,
-      durationMs: Date.now() - log.startedAt,
+      durationMs,
       finishedAt: new Date(),
     },
   });

@@ -38,6 +38,22 @@ export interface PlatformEntry {
   email?: EmailSettings;
   /** OAuth platforms: the authorization server's endpoints (paths below baseUrl) and the scope castsync asks for. */
   oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
+  /** Platforms with capabilities.media: the images they take (lib/media-variants.ts makes a variant to fit). */
+  media?: ImageRules;
+}
+
+/** A platform's published image rules. */
+export interface ImageRules {
+  /** Encodings it takes, preferred first. */
+  formats: ('jpeg' | 'png')[];
+  /** No edge longer than this (pixels); larger images are scaled down. */
+  maxEdge: number;
+  /** Smallest edge it takes (pixels), measured on `minEdgeOf` ("at least 500x500": shorter; "one edge of 1200": longer). */
+  minEdge: number;
+  minEdgeOf?: 'shorter' | 'longer';
+  /** Width : height the photo is cropped to, e.g. 3:4 portrait. */
+  aspect?: { width: number; height: number };
+  maxBytes: number;
 }
 
 /**
@@ -94,6 +110,8 @@ export const platformCatalog = {
     accountRateLimit: { requests: 1000, perSeconds: DAY },
     dispatch: { activitiesPerSecond: 20, maxConcurrent: 20 },
     batchSize: 100,
+    // Not published; chosen generous: any photo of a usable size, no crop.
+    media: { formats: ['jpeg', 'png'], maxEdge: 3000, minEdge: 400, maxBytes: 8 * 1024 * 1024 },
   },
   'agentur-connection': {
     id: 'agentur-connection',
@@ -125,6 +143,8 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 600, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+    // Not published; chosen like the 8x10 portals.
+    media: { formats: ['jpeg'], maxEdge: 2400, minEdge: 600, aspect: { width: 4, height: 5 }, maxBytes: 5 * 1024 * 1024 },
     // A push lists the calendar before it writes, so Wanted needs calendar:read although castsync never pulls from it.
     oauth: { authorizePath: '/oauth/authorize', tokenPath: '/oauth/token', revokePath: '/oauth/revoke', scope: 'calendar:read calendar:write media:write' },
   },
@@ -137,6 +157,8 @@ export const platformCatalog = {
     pullIntervalMinutes: 240,
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    // The brief's "JPEG/PNG up to 6 MB and 4000x4000, cropped 4:5 (8x10)".
+    media: { formats: ['jpeg', 'png'], maxEdge: 4000, minEdge: 500, aspect: { width: 4, height: 5 }, maxBytes: 6 * 1024 * 1024 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
@@ -170,6 +192,8 @@ export const platformCatalog = {
     pullIntervalMinutes: 240,
     accountRateLimit: { requests: 500, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    // The brief's "at least 500x500, up to 40 MB, portraits 4:5" (no maximum edge published; 6000 chosen).
+    media: { formats: ['jpeg', 'png'], maxEdge: 6000, minEdge: 500, aspect: { width: 4, height: 5 }, maxBytes: 40 * 1024 * 1024 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
@@ -197,6 +221,8 @@ export const platformCatalog = {
     capabilities: { pushAvailability: false, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
+    // Published: JPG/PNG up to 10 MB, portrait 3:4 (1350x1800 recommended), at least one edge of 1200 px.
+    media: { formats: ['jpeg', 'png'], maxEdge: 1800, minEdge: 1200, minEdgeOf: 'longer', aspect: { width: 3, height: 4 }, maxBytes: 10 * 1024 * 1024 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',

@@ -1,4 +1,5 @@
 // The Fastify gateway: JSON-schema validated routes, an OpenAPI document at /docs, bearer auth on /api.
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -6,11 +7,19 @@ import Fastify, { type FastifyError } from 'fastify';
 import { validatorCompiler } from './validation.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { gatewayLoggerOptions } from '../lib/logging.js';
+import { requestIdFrom, runWithRequestId } from '../lib/request-context.js';
 import { requireUser } from './auth.js';
+import { auditRoutes } from './routes/audit.js';
 import { availabilityRoutes } from './routes/availability.js';
+import { codecRoutes } from './routes/codec.js';
 import { conflictRoutes } from './routes/conflicts.js';
+import { mediaRoutes } from './routes/media.js';
+import { LocalDiskStorage } from '../lib/media-storage.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { icsFeedRoute, icsTokenRoutes } from './routes/ics-feed.js';
 import { oauthFlow } from './oauth.js';
+import { metricsRoute } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
@@ -27,10 +36,16 @@ export interface AppDeps {
 
 export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: logger ?? gatewayLoggerOptions(config.logLevel), // redacts secrets (lib/logging.ts)
     bodyLimit: config.bodyLimitBytes,
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The request id follows the request into Temporal (lib/sync-requests.ts) and back to the caller.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    runWithRequestId(request.id, done);
+  });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: reasonPhrase(error.statusCode), message: error.message });
@@ -57,7 +72,11 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     requestSync: (userId: string, platformId: string) => syncAvailability(userId, { manual: true, platformIds: [platformId] }),
     temporal,
   };
+  await app.register(cookie); // the dashboard's session cookie (api/auth.ts)
+  await app.register(dashboardRoutes, { db, config });
   await app.register(healthRoutes, { db, temporal });
+  await app.register(codecRoutes, { config }); // operators only (CASTSYNC_OPERATOR_TOKEN)
+  await app.register(metricsRoute, { db });
   await app.register(oauthCallbackRoute, platformDeps);
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
@@ -79,6 +98,8 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     await api.register(availabilityRoutes, { db, config, requestSync, optionTimers });
     await api.register(conflictRoutes, { db, config, requestSync });
     await api.register(icsTokenRoutes, { db, config });
+    await api.register(auditRoutes, { db });
+    await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,
@@ -94,7 +115,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
 
 function reasonPhrase(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
     (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

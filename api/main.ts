@@ -2,12 +2,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
+import { temporalDataConverter } from '../lib/payload-codec.js';
 import { buildApp } from './app.js';
 
 export async function startApi(config = loadConfig()) {
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config) });
   const app = await buildApp({ config, db, temporal });
   const url = await app.listen({ host: config.apiHost, port: config.apiPort });
   return {

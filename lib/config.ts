@@ -1,4 +1,5 @@
 // Every environment variable castsync reads is read here (the README lists them).
+import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
 
@@ -28,6 +29,23 @@ export interface Config {
   /** Chromium for browser-automation platforms. */
   chromiumPath: string;
   logLevel: string;
+  /** Uploaded media (content-addressed) and their per-platform variants: <dataDir>/media. */
+  mediaDir: string;
+  /** Largest upload, in bytes (videos included). */
+  mediaMaxBytes: number;
+  /** Largest image, in pixels (width × height); sharp refuses bigger ones before decoding (decompression bombs). */
+  mediaMaxPixels: number;
+  /** Most media (not deleted) one user may keep. */
+  mediaMaxPerUser: number;
+  /** key id -> 32-byte key for Temporal payloads (lib/payload-codec.ts); derived from masterKeys unless set. */
+  payloadKeys: Map<string, Buffer>;
+  payloadActiveKeyId: string;
+  /** Bearer token of the codec server route (/codec); null: the route is off. */
+  operatorToken: string | null;
+  /** Port of the worker's /metrics (prom-client); null: off. */
+  workerMetricsPort: number | null;
+  /** host:port where the Temporal SDK's runtime serves its own Prometheus metrics; null: off. */
+  temporalMetricsAddress: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -41,12 +59,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 /** CASTSYNC_MASTER_KEYS="k1:<base64 32 bytes>,k2:<base64 32 bytes>"; the active one is CASTSYNC_ACTIVE_KEY_ID or the last. */
-export function parseMasterKeys(raw: string | undefined): Map<string, Buffer> {
+export function parseMasterKeys(raw: string | undefined, variable = 'CASTSYNC_MASTER_KEYS'): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
   for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const [id, b64] = part.split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || key.length !== 32) throw new ConfigError('CASTSYNC_MASTER_KEYS: each entry must be "<id>:<base64 of 32 bytes>"');
+    if (!id || key.length !== 32) throw new ConfigError(`${variable}: each entry must be "<id>:<base64 of 32 bytes>"`);
     keys.set(id, key);
   }
   return keys;
@@ -74,14 +92,27 @@ function oauthClients(env: NodeJS.ProcessEnv) {
   return clients;
 }
 
+/**
+ * CASTSYNC_PAYLOAD_KEYS (same format as the master keys), else one key per master key derived with HKDF: a
+ * separate key per purpose, so decoding Temporal payloads (the codec server) never holds a credential key.
+ */
+function payloadKeys(env: NodeJS.ProcessEnv, masterKeys: Map<string, Buffer>): Map<string, Buffer> {
+  if (env.CASTSYNC_PAYLOAD_KEYS) return parseMasterKeys(env.CASTSYNC_PAYLOAD_KEYS, 'CASTSYNC_PAYLOAD_KEYS');
+  const derive = (key: Buffer) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'castsync temporal payloads', 32));
+  return new Map([...masterKeys].map(([id, key]) => [id, derive(key)]));
+}
+
+function activeKeyId(keys: Map<string, Buffer>, chosen: string | undefined, variable: string): string {
+  const id = chosen ?? [...keys.keys()].at(-1) ?? '';
+  if (keys.size && !keys.has(id)) throw new ConfigError(`${variable} "${id}" is not among the configured keys`);
+  return id;
+}
+
 export const DEV_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
-  const activeKeyId = env.CASTSYNC_ACTIVE_KEY_ID ?? [...masterKeys.keys()].at(-1) ?? '';
-  if (masterKeys.size && !masterKeys.has(activeKeyId)) {
-    throw new ConfigError(`CASTSYNC_ACTIVE_KEY_ID "${activeKeyId}" is not among CASTSYNC_MASTER_KEYS`);
-  }
+  const payloadKeyring = payloadKeys(env, masterKeys);
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/castsync',
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
@@ -92,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data'),
     artifactsDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data', 'artifacts'),
     masterKeys,
-    activeKeyId,
+    activeKeyId: activeKeyId(masterKeys, env.CASTSYNC_ACTIVE_KEY_ID, 'CASTSYNC_ACTIVE_KEY_ID'),
     maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),
     bodyLimitBytes: int(env, 'CASTSYNC_BODY_LIMIT_BYTES', 64 * 1024),
     syncCoalesceMs: int(env, 'CASTSYNC_SYNC_COALESCE_MS', 1000),
@@ -101,5 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
     chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     logLevel: env.LOG_LEVEL ?? 'info',
+    mediaDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data', 'media'),
+    mediaMaxBytes: int(env, 'CASTSYNC_MEDIA_MAX_BYTES', 500 * 1024 * 1024),
+    mediaMaxPixels: int(env, 'CASTSYNC_MEDIA_MAX_PIXELS', 100_000_000),
+    mediaMaxPerUser: int(env, 'CASTSYNC_MEDIA_MAX_PER_USER', 200),
+    payloadKeys: payloadKeyring,
+    payloadActiveKeyId: activeKeyId(payloadKeyring, env.CASTSYNC_PAYLOAD_ACTIVE_KEY_ID, 'CASTSYNC_PAYLOAD_ACTIVE_KEY_ID'),
+    operatorToken: env.CASTSYNC_OPERATOR_TOKEN || null,
+    workerMetricsPort: env.CASTSYNC_WORKER_METRICS_PORT ? int(env, 'CASTSYNC_WORKER_METRICS_PORT', 0) : null,
+    temporalMetricsAddress: env.CASTSYNC_TEMPORAL_METRICS_ADDRESS || null,
   };
 }

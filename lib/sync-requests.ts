@@ -6,6 +6,7 @@ import type { availabilitySyncWorkflow, SyncRequest } from '../workflows/availab
 import { syncRequestedSignal } from '../workflows/availability-sync.js';
 import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
+import { currentRequestId } from './request-context.js';
 
 export async function requestAvailabilitySync(client: Client, userId: string, coalesceMs: number, request: SyncRequest) {
   const handle = await client.workflow.signalWithStart<typeof availabilitySyncWorkflow, [SyncRequest]>('availabilitySyncWorkflow', {
@@ -13,7 +14,8 @@ export async function requestAvailabilitySync(client: Client, userId: string, co
     taskQueue: WORKFLOW_TASK_QUEUE,
     args: [{ userId, coalesceMs }],
     signal: syncRequestedSignal,
-    signalArgs: [request],
+    // The gateway's request id travels with the signal, so the push it causes logs it (none for a pull's import).
+    signalArgs: [{ ...request, requestId: request.requestId ?? currentRequestId() }],
     typedSearchAttributes: [{ key: userIdAttribute, value: userId }],
   });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };

@@ -10,7 +10,7 @@ import { loadConfig } from '../lib/config.js';
 import { createDatabase, databaseExists } from '../lib/databases.js';
 import { createDb } from '../lib/db.js';
 import { installSdkLogging } from '../lib/temporal-logging.js';
-import { newMasterKey } from '../lib/secrets.js';
+import { newApiToken, newMasterKey } from '../lib/secrets.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { seedDemoUser } from '../prisma/seed.js';
 import { DEMO_ETALENTA_API_KEY, startSimulators } from '../simulators/main.js';
@@ -29,16 +29,30 @@ async function ensureMasterKey(dataDir: string) {
   step(`using the development master key in ${path.relative(process.cwd(), file)} (set CASTSYNC_MASTER_KEYS in production)`);
 }
 
+/**
+ * Without CASTSYNC_OPERATOR_TOKEN, one is made once and kept in the data folder: the Web UI decodes the encrypted
+ * payloads through the API's codec route, which answers only to that token.
+ */
+async function ensureOperatorToken(dataDir: string): Promise<string> {
+  if (process.env.CASTSYNC_OPERATOR_TOKEN) return process.env.CASTSYNC_OPERATOR_TOKEN;
+  const file = path.join(dataDir, 'operator-token');
+  if (!existsSync(file)) await writeFile(file, `${newApiToken()}\n`, { mode: 0o600 });
+  return (process.env.CASTSYNC_OPERATOR_TOKEN = (await readFile(file, 'utf8')).trim());
+}
+
 async function main() {
-  const dataDir = loadConfig().dataDir;
+  const { dataDir, apiPort } = loadConfig();
   await mkdir(dataDir, { recursive: true });
   await ensureMasterKey(dataDir);
-  installSdkLogging('WARN', { shutdownSignals: [] }); // this script stops the workers itself, in order
+  const operatorToken = await ensureOperatorToken(dataDir);
+  // The dev server's UI sends no Authorization header to a codec server, so the token is part of the path.
+  const uiCodecEndpoint = `http://localhost:${apiPort}/codec/${operatorToken}`;
+  installSdkLogging('WARN', { shutdownSignals: [], metricsAddress: loadConfig().temporalMetricsAddress }); // this script stops the workers itself, in order
 
   let temporal: DevServer | null = null;
   if (!process.env.TEMPORAL_ADDRESS) {
     step('starting the Temporal dev server ...');
-    temporal = await startDevServer({ port: 7233, uiPort: 8233, dbFile: path.join(dataDir, 'temporal.sqlite'), logLevel: 'warn', stdio: 'ignore' });
+    temporal = await startDevServer({ port: 7233, uiPort: 8233, dbFile: path.join(dataDir, 'temporal.sqlite'), logLevel: 'warn', stdio: 'ignore', uiCodecEndpoint });
     process.env.TEMPORAL_ADDRESS = temporal.address;
     process.env.TEMPORAL_UI_URL ??= temporal.uiUrl!;
     stops.push({ name: 'Temporal dev server', stop: () => temporal!.stop() });
@@ -77,7 +91,8 @@ castsync is running. Ctrl-C stops everything.
 
   API            ${apiUrl}
   OpenAPI docs   ${apiUrl}/docs
-  Temporal UI    ${config.temporalUiUrl}
+  Temporal UI    ${config.temporalUiUrl}   (payloads decoded by ${apiUrl}/codec with the operator token)
+  operator token ${operatorToken}
   demo token     ${demo.token}
 
   curl -s -X POST ${apiUrl}/api/availability -H "Authorization: Bearer ${demo.token}" \\

@@ -50,9 +50,16 @@ async function connectedUser(): Promise<TestUser> {
 
 const schedule = (user: TestUser, platformId = 'etalenta') => stack.temporal.schedule.getHandle(pullScheduleId(user.id, platformId));
 
-/** No sync attempt of the user is still running. */
+/** Every connected platform had its first push and no sync attempt of the user is still running. */
 const settled = (user: TestUser) =>
-  waitFor(async () => (await stack.db.syncLog.count({ where: { userId: user.id, status: 'pending' } })) === 0 && (await stack.db.syncLog.count({ where: { userId: user.id } })) > 0, { what: 'sync attempts to finish' });
+  waitFor(async () => {
+    const [pending, connections, platformsLogged] = await Promise.all([
+      stack.db.syncLog.count({ where: { userId: user.id, status: 'pending' } }),
+      stack.db.platformConnection.count({ where: { userId: user.id, connected: true } }),
+      stack.db.syncLog.groupBy({ by: ['platformId'], where: { userId: user.id } }),
+    ]);
+    return pending === 0 && platformsLogged.length >= connections;
+  }, { what: 'sync attempts to finish' });
 
 /** Triggers the schedule now and answers the pull workflow's result. */
 async function pullNow(user: TestUser, platformId = 'etalenta'): Promise<PullAvailabilityResult> {

@@ -12,7 +12,8 @@ import { loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
-import { hashApiToken, newApiToken } from '../lib/secrets.js';
+import { temporalDataConverter } from '../lib/payload-codec.js';
+import { hashApiToken, newApiToken, newMasterKey } from '../lib/secrets.js';
 import { ensureTimeSkippingServer } from '../lib/temporal-server.js';
 import { optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
 import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
@@ -27,12 +28,17 @@ let running: Promise<void>;
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   db = createDb(inject('databaseUrl'));
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } } });
+  const config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_SYNC_COALESCE_MS: '0', CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}` });
+  const dataConverter = temporalDataConverter(config);
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
+    client: { dataConverter },
+  });
   await registerSearchAttributes(env);
-  const config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_SYNC_COALESCE_MS: '0' });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: WORKFLOW_TASK_QUEUE,
+    dataConverter,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createCoreActivities({ db, config, temporal: env.client }),
   });

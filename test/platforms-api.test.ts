@@ -4,18 +4,28 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCredentials } from '../activities/credential-store.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
+import { PortalSimulator } from '../simulators/portal/server.js';
+import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
 let stack: Stack;
 let jobwork: OAuthPlatformSimulator;
+let filmmakers: PortalSimulator;
+let smtp: SmtpSimulator;
 beforeAll(async () => {
   jobwork = new OAuthPlatformSimulator({ name: 'jobwork', displayName: 'JobWork' });
-  await jobwork.start();
-  stack = await startStack({ restPlatforms: ['etalenta'], workerPlatforms: ['etalenta', 'jobwork'], env: { CASTSYNC_PLATFORM_URL_JOBWORK: jobwork.url } });
+  filmmakers = new PortalSimulator({ name: 'Filmmakers' });
+  smtp = new SmtpSimulator();
+  const env = {
+    CASTSYNC_PLATFORM_URL_JOBWORK: await jobwork.start(),
+    CASTSYNC_PLATFORM_URL_FILMMAKERS: await filmmakers.start(),
+    CASTSYNC_PLATFORM_URL_AGENTUR_IRIS_MUELLER: await smtp.start(),
+  };
+  stack = await startStack({ restPlatforms: ['etalenta'], workerPlatforms: ['etalenta', 'jobwork', 'filmmakers', 'agentur-iris-mueller'], env });
 });
 afterAll(async () => {
   await stack?.stop();
-  await jobwork?.stop();
+  await Promise.all([jobwork?.stop(), filmmakers?.stop(), smtp?.stop()]);
 });
 
 /** The user's browser opening the platform's authorization page; the platform answers with a redirect. */
@@ -185,5 +195,38 @@ describe('connecting an OAuth platform', () => {
     expect(withKey.statusCode).toBe(400);
     expect(withKey.json().message).toBe('JobWork does not take apiKey');
     expect(await stack.db.platformConnection.count({ where: { userId: user.id } })).toBe(0);
+  });
+});
+
+describe('connecting a browser platform and an agency', () => {
+  it('logs in to the portal at connect, keeps the session sealed, and the first push reuses it', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    filmmakers.addAccount('actor@filmmakers.example', 'right password');
+    await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-11-20', endDate: '2027-11-21', status: 'unavailable', type: 'block' } });
+
+    const wrong = await stack.app.inject({ method: 'POST', url: '/api/platforms/filmmakers/connect', headers: user.auth, payload: { email: 'actor@filmmakers.example', password: 'wrong' } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toBe('Filmmakers did not accept these credentials');
+    expect(await stack.db.platformConnection.count({ where: { userId: user.id } })).toBe(0);
+
+    const res = await stack.app.inject({ method: 'POST', url: '/api/platforms/filmmakers/connect', headers: user.auth, payload: { email: 'actor@filmmakers.example', password: 'right password' } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.body).not.toContain('right password');
+    const row = await stack.db.platformConnection.findFirstOrThrow({ where: { userId: user.id, platformId: 'filmmakers' } });
+    expect(openCredentials(stack.config, user.id, 'filmmakers', row).sessionState).toBeTruthy();
+    await waitFor(() => filmmakers.entries('actor@filmmakers.example').length === 1, { what: 'the first push to the portal', timeoutMs: 60_000 });
+    expect(filmmakers.loginsOf('actor@filmmakers.example')).toBe(1); // the connect's login, reused by the push
+  });
+
+  it("connects an agency by its address and sends it the user's calendar", async () => {
+    const user = await stack.createUser({ platforms: [] });
+    await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-11-25', endDate: '2027-11-25', status: 'unavailable', type: 'travel' } });
+    const bad = await stack.app.inject({ method: 'POST', url: '/api/platforms/agentur-iris-mueller/connect', headers: user.auth, payload: { agencyEmail: 'not an address' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/body\/agencyEmail must match format "email"/);
+    const res = await stack.app.inject({ method: 'POST', url: '/api/platforms/agentur-iris-mueller/connect', headers: user.auth, payload: { agencyEmail: 'booking@iris.example' } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().connection.accountRef).toBe('booking@iris.example');
+    await waitFor(() => smtp.messagesTo('booking@iris.example').length === 1, { what: 'the first message to the agency' });
   });
 });

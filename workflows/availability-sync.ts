@@ -29,6 +29,8 @@ export interface SyncRequest {
   /** A hand-made request (manual sync, retry) for these platforms only; otherwise a change of our data. */
   manual?: boolean;
   platformIds?: string[];
+  /** The gateway's request id, handed on to the pushes it causes for their log lines. */
+  requestId?: string;
 }
 
 export type PlatformSyncState = 'pending' | 'syncing' | 'synced' | 'failed';
@@ -69,6 +71,8 @@ export const syncStateQuery = defineQuery<AvailabilitySyncView>('availabilitySyn
 
 const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
 const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
+/** Request ids handed to one push at most: enough to follow a change, bounded for a burst of thousands. */
+const MAX_REQUEST_IDS_PER_PUSH = 20;
 
 const { listAvailabilitySyncTargets } = proxyLocalActivities<CoreActivities>(localActivityOptions);
 
@@ -89,6 +93,13 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
   const forced = new Set<string>();
   /** Changes per platform since its current push started: more than one means a burst is under way. */
   const changesDuringPush = new Map<string, number>();
+  /** Per platform: the gateway requests not yet handed to a push (the latest few; they only label log lines). */
+  const requestIdsOf = new Map<string, string[]>();
+  const takeRequestIds = (platformId: string) => {
+    const ids = requestIdsOf.get(platformId) ?? [];
+    requestIdsOf.delete(platformId);
+    return ids;
+  };
 
   setHandler(syncRequestedSignal, (request) => void requests.push(request));
   setHandler(syncStateQuery, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
@@ -111,7 +122,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
         changesDuringPush.set(target.platformId, 0);
         try {
           const force = forced.delete(target.platformId);
-          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId, force });
+          const requestIds = takeRequestIds(target.platformId);
+          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId, force, requestIds });
           Object.assign(view, {
             state: 'synced',
             lastItemsProcessed: result.itemsProcessed,
@@ -155,6 +167,8 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
       dirty.add(target.platformId);
+      const requestIds = [...(requestIdsOf.get(target.platformId) ?? []), ...batch.flatMap((r) => (r.requestId ? [r.requestId] : []))];
+      requestIdsOf.set(target.platformId, requestIds.slice(-MAX_REQUEST_IDS_PER_PUSH));
       // Count the changes, not the rounds: signals arriving together form one round. (Patched: runs started
       // before counted rounds, and replaying their history must decide the same way.)
       const changes = patched('burst-counts-changes') ? batch.length : 1;

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Availability, Conflict } from '../../generated/prisma/client.js';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { Config } from '../../lib/config.js';
+import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
 import { toDay } from '../../lib/days.js';
 import { applyEntryChange, lockUserCalendar, nextFreeRank, noEffects, type OptionEffects, type Tx } from '../../lib/options.js';
@@ -167,6 +168,7 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
           promoted: effects.promoted,
         };
         const updated = await tx.conflict.update({ where: { id: conflict.id }, data: { status: 'resolved', resolvedAt: new Date(), resolution } });
+        await recordAudit(tx, { ...byUser(request), action: 'conflict.resolve', target: conflict.id, details: { action, platformId: conflict.platformId } });
         return { conflict: updated, entry: after };
       });
       const syncRequested = await requestSync(request.userId);

@@ -2,7 +2,7 @@
 // or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
 // checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
 import type { Client } from '@temporalio/client';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { adapterFor, memoryCredentialStore } from '../../adapters/adapter-context.js';
 import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
 import { PlatformError } from '../../adapters/errors.js';
@@ -11,6 +11,7 @@ import type { AuthData } from '../../adapters/types.js';
 import { openCredentials, sealCredentials } from '../../activities/credential-store.js';
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
+import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
 import { removePullSchedule, syncPullSchedule } from '../../lib/pull-schedules.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
@@ -152,6 +153,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
       const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
       const connection = await saveConnection(db, config, { userId: request.userId, platformId: platform.id, credentials: checked, accountRef });
+      await recordAudit(db, { ...byUser(request), action: 'connection.connect', target: platform.id, details: { kind: platform.kind } });
       await requestSync(request.userId, platform.id).catch((error: unknown) => request.log.error({ err: error }, 'could not request the first sync'));
       await keepPullSchedule(temporal, connection, request.log);
       return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection) });
@@ -185,6 +187,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       const platform = platformOr404(request.params.platformId);
       const { count } = await db.platformConnection.updateMany({ where: { userId: request.userId, platformId: platform.id, connected: true }, data: request.body });
       if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+      await recordAudit(db, { ...byUser(request), action: 'connection.settings', target: platform.id, details: { ...request.body } });
       const connection = await db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
       if (PULL_SETTINGS.some((field) => field in request.body)) await keepPullSchedule(temporal, connection, request.log);
       return { platformId: platform.id, connection: presentConnection(connection) };
@@ -208,6 +211,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
       });
       if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+      await recordAudit(db, { ...byUser(request), action: 'connection.disconnect', target: platform.id });
       await removePullSchedule(temporal, request.userId, platform.id).catch((error: unknown) =>
         // Harmless if left: a pull of a disconnected platform fails at once (not connected) and changes nothing.
         request.log.error({ err: error, platformId: platform.id }, 'could not remove the pull schedule'),
@@ -235,7 +239,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
 
 /** The OAuth redirect target. Not behind bearer auth: the browser comes from the platform; `state` identifies the request. */
 export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, requestSync, temporal }: PlatformRouteDeps) {
-  app.get<{ Params: { platformId: string }; Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+  app.get<{ Params: { platformId: string }; Querystring: CallbackQuery }>(
     '/api/platforms/:platformId/callback',
     {
       schema: {
@@ -251,36 +255,57 @@ export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oau
             error_description: { type: 'string', maxLength: 1000 },
           },
         },
-        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connected: { type: 'boolean' } } }, 400: errorSchema, 502: errorSchema },
+        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connected: { type: 'boolean' } } }, 302: { description: 'Browsers (Accept: text/html) go back to the dashboard' }, 400: errorSchema, 502: errorSchema },
       },
     },
-    async (request) => {
-      const { platformId } = request.params;
-      const { code, state, error } = request.query;
-      if (!state) throw new HttpError(400, 'the platform sent no state; start connecting again');
-      // Consume the request first: a state is good for exactly one callback.
-      const pending = await db.oAuthAuthorizationRequest.findUnique({ where: { state } });
-      if (pending) await db.oAuthAuthorizationRequest.delete({ where: { state } });
-      if (!pending || pending.platformId !== platformId || pending.expiresAt < new Date()) {
-        throw new HttpError(400, 'unknown or expired authorization request; start connecting again');
-      }
-      const platform = getPlatform(platformId);
-      if (error) throw new HttpError(400, `${platform.name} did not grant access (${error})`);
-      if (!code) throw new HttpError(400, 'the platform sent no authorization code');
-      let credentials: AuthData;
-      try {
-        credentials = await oauth.finish(platform, { code, codeVerifier: openedVerifier(config, state, pending), redirectUri: pending.redirectUri });
-      } catch (failure) {
-        if (failure instanceof PlatformError && failure.retryable) throw new HttpError(502, `${failure.message}; try again later`);
-        if (failure instanceof PlatformError) throw new HttpError(400, failure.message);
-        throw failure;
-      }
-      const connection = await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
-      await requestSync(pending.userId, platformId).catch((err: unknown) => request.log.error({ err }, 'could not request the first sync'));
-      await keepPullSchedule(temporal, connection, request.log);
-      return { platformId, connected: true };
+    async (request, reply) => {
+      // A person's browser comes back to the dashboard, with the outcome in the query; API clients get JSON.
+      if (!request.headers.accept?.includes('text/html')) return finish(request);
+      const outcome = await finish(request).then(
+        ({ platformId }) => `connected=${encodeURIComponent(isPlatformId(platformId) ? getPlatform(platformId).name : platformId)}`,
+        (failure: unknown) => {
+          if (!(failure instanceof HttpError)) throw failure;
+          return `connectError=${encodeURIComponent(failure.message)}`;
+        },
+      );
+      return reply.redirect(`/app/?${outcome}#platforms`);
     },
   );
+
+  async function finish(request: FastifyRequest<{ Params: { platformId: string }; Querystring: CallbackQuery }>) {
+    const { platformId } = request.params;
+    const { code, state, error } = request.query;
+    if (!state) throw new HttpError(400, 'the platform sent no state; start connecting again');
+    // Consume the request first: a state is good for exactly one callback.
+    const pending = await db.oAuthAuthorizationRequest.findUnique({ where: { state } });
+    if (pending) await db.oAuthAuthorizationRequest.delete({ where: { state } });
+    if (!pending || pending.platformId !== platformId || pending.expiresAt < new Date()) {
+      throw new HttpError(400, 'unknown or expired authorization request; start connecting again');
+    }
+    const platform = getPlatform(platformId);
+    if (error) throw new HttpError(400, `${platform.name} did not grant access (${error})`);
+    if (!code) throw new HttpError(400, 'the platform sent no authorization code');
+    let credentials: AuthData;
+    try {
+      credentials = await oauth.finish(platform, { code, codeVerifier: openedVerifier(config, state, pending), redirectUri: pending.redirectUri });
+    } catch (failure) {
+      if (failure instanceof PlatformError && failure.retryable) throw new HttpError(502, `${failure.message}; try again later`);
+      if (failure instanceof PlatformError) throw new HttpError(400, failure.message);
+      throw failure;
+    }
+    const connection = await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
+    await recordAudit(db, { ...byUser(request, pending.userId), action: 'connection.connect', target: platformId, details: { kind: platform.kind } });
+    await requestSync(pending.userId, platformId).catch((err: unknown) => request.log.error({ err }, 'could not request the first sync'));
+    await keepPullSchedule(temporal, connection, request.log);
+    return { platformId, connected: true };
+  }
+}
+
+interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
 }
 
 /** Settings that decide whether, and how often, a connection is pulled. */

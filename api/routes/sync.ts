@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
+import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
 import type { AvailabilitySyncView, SyncRequest } from '../../workflows/availability-sync.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
@@ -100,6 +101,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       const { platformId } = request.params;
       await connectedPlatform(request.userId, platformId);
       const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [platformId] });
+      await recordAudit(db, { ...byUser(request), action: 'sync.manual', target: platformId });
       return reply.code(202).send({ workflowId, platformId });
     },
   );
@@ -232,6 +234,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       if (log.operation !== 'push_availability') throw new HttpError(409, `retrying ${log.operation} is not supported yet`);
       await connectedPlatform(request.userId, log.platformId);
       const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [log.platformId] });
+      await recordAudit(db, { ...byUser(request), action: 'sync.retry', target: log.platformId, details: { syncLogId: log.id } });
       return reply.code(202).send({ workflowId, platformId: log.platformId });
     },
   );

@@ -8,6 +8,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../scripts/db-migrate.js';
 import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../../lib/databases.js';
+import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec.js';
+import { newMasterKey } from '../../lib/secrets.js';
 import { startDevServer } from '../../lib/temporal-server.js';
 
 declare module 'vitest' {
@@ -15,6 +17,7 @@ declare module 'vitest' {
     temporalAddress: string;
     databaseUrl: string;
     workflowBundlePath: string;
+    payloadKeys: string;
   }
 }
 
@@ -27,13 +30,19 @@ export default async function setup(project: TestProject) {
   const [server] = await Promise.all([
     startDevServer({ uiPort: null }),
     createDatabase(databaseUrl).then(() => applyMigrations(databaseUrl)),
-    bundleWorkflowCode({ workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), logger: quietLogger }).then(({ code }) =>
-      writeFile(path.join(tmp, 'workflow-bundle.js'), code),
-    ),
+    bundleWorkflowCode({
+      workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'),
+      // The workers' data converter encodes failures; the workflow code throws them, so it needs the converter too.
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    }).then(({ code }) => writeFile(path.join(tmp, 'workflow-bundle.js'), code)),
   ]);
   project.provide('temporalAddress', server.address);
   project.provide('databaseUrl', databaseUrl);
   project.provide('workflowBundlePath', path.join(tmp, 'workflow-bundle.js'));
+  // One payload key for the run: a workflow a finished test file left running is then still readable by the next
+  // file's workers (as in production, where every process shares the keys), instead of failing to decode.
+  project.provide('payloadKeys', `test:${newMasterKey()}`);
   console.log(`test stack: Temporal ${server.address}, database ${new URL(databaseUrl).pathname.slice(1)} (${Date.now() - started} ms)`);
 
   return async () => {

@@ -6,6 +6,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
+import { temporalDataConverter } from '../../lib/payload-codec.js';
 import { sealCredentials } from '../../activities/credential-store.js';
 import type { AuthData } from '../../adapters/types.js';
 import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
@@ -62,6 +63,8 @@ export interface Infrastructure {
   temporalAddress: string;
   /** A prebuilt workflow bundle, or undefined to let the worker bundle workflows/ itself. */
   workflowBundlePath?: string;
+  /** CASTSYNC_PAYLOAD_KEYS shared by every stack on this Temporal server (default: derived from the stack's master key). */
+  payloadKeys?: string;
 }
 
 export async function buildStack(options: StackOptions, infra: Infrastructure): Promise<Stack> {
@@ -78,13 +81,14 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     TEMPORAL_ADDRESS: infra.temporalAddress,
     CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`,
     LOG_LEVEL: 'warn',
+    ...(infra.payloadKeys ? { CASTSYNC_PAYLOAD_KEYS: infra.payloadKeys } : {}),
     ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
     ...options.env,
   };
   const config = loadConfig(env);
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config) });
   const app = await buildApp({ config, db, temporal, logger: false });
 
   const stack: Stack = {

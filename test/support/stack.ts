@@ -9,5 +9,6 @@ export function startStack(options: StackOptions = {}): Promise<Stack> {
     databaseUrl: inject('databaseUrl'),
     temporalAddress: inject('temporalAddress'),
     workflowBundlePath: inject('workflowBundlePath'),
+    payloadKeys: inject('payloadKeys'),
   });
 }

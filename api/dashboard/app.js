@@ -1,0 +1,130 @@
+// The dashboard shell: sign-in and sign-out, the hash router (#platforms, #calendar, …), notices, and the poll
+// that keeps the open view live while a sync runs (views say whether they are waiting for one).
+import { ApiError, api, get, whenSignedOut } from './api.js';
+import { fill, h } from './dom.js';
+import { calendarView } from './calendar.js';
+import { conflictsView } from './conflicts.js';
+import { historyView } from './history.js';
+import { mediaView } from './media.js';
+import { platformsView } from './platforms.js';
+
+const views = { platforms: platformsView, calendar: calendarView, media: mediaView, history: historyView, conflicts: conflictsView };
+const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', history: 'Sync history', conflicts: 'Conflicts' };
+const POLL_MS = 2000;
+/** After a change the page keeps polling this long even before the workflow reports it is running. */
+const SETTLE_MS = 15000;
+
+const $ = (selector) => document.querySelector(selector);
+const main = $('#view');
+const signInForm = $('#sign-in');
+let current = null;
+let pollUntil = 0;
+let pollTimer = null;
+
+/** Shows a message in the polite live region (screen readers announce it). */
+export function notify(message, kind = 'info') {
+  const notice = $('#notice');
+  notice.className = kind;
+  notice.textContent = message;
+}
+
+/** The shared context a view gets: notices, and a way to say "something changed, watch for the sync". */
+const context = {
+  notify,
+  changed() {
+    pollUntil = Date.now() + SETTLE_MS;
+    schedulePoll();
+  },
+  fail(error) {
+    notify(error instanceof ApiError ? error.message : String(error), 'error');
+  },
+};
+
+function showSignIn() {
+  clearTimeout(pollTimer);
+  current = null;
+  $('nav').hidden = true;
+  $('.who').hidden = true;
+  fill(main, signInForm);
+  signInForm.hidden = false;
+  signInForm.querySelector('input').focus();
+}
+
+async function showSignedIn(user) {
+  $('nav').hidden = false;
+  $('.who').hidden = false;
+  $('#who').textContent = user.name;
+  signInForm.hidden = true;
+  await route();
+}
+
+async function route() {
+  const name = views[location.hash.slice(1)] ? location.hash.slice(1) : 'platforms';
+  for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', link.hash === `#${name}`);
+  document.title = `${titles[name]} · castsync`;
+  clearTimeout(pollTimer);
+  const section = h('section', { 'aria-labelledby': 'view-title' }, h('h2', { id: 'view-title' }, titles[name]));
+  fill(main, section);
+  current = views[name](section, context);
+  try {
+    await current.refresh();
+  } catch (error) {
+    context.fail(error);
+  }
+  schedulePoll();
+}
+
+/** Refreshes the open view every few seconds while it waits for a sync, or shortly after a change. */
+function schedulePoll() {
+  clearTimeout(pollTimer);
+  const view = current;
+  if (!view) return;
+  if (!(Date.now() < pollUntil || view.busy?.())) return;
+  pollTimer = setTimeout(async () => {
+    if (view !== current) return;
+    await view.refresh().catch(context.fail);
+    schedulePoll();
+  }, POLL_MS);
+}
+
+signInForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const error = signInForm.querySelector('.error');
+  error.textContent = '';
+  try {
+    const user = await api('POST', '/app/session', { token: signInForm.token.value });
+    signInForm.reset();
+    notify(`Signed in as ${user.name}.`);
+    await showSignedIn(user);
+  } catch (failure) {
+    error.textContent = failure.status === 401 ? 'That token is unknown or revoked.' : failure.message;
+  }
+});
+
+$('#sign-out').addEventListener('click', async () => {
+  await api('DELETE', '/app/session').catch(() => {});
+  notify('Signed out.');
+  showSignIn();
+});
+
+whenSignedOut(() => {
+  notify('Your session has ended; sign in again.', 'error');
+  showSignIn();
+});
+
+window.addEventListener('hashchange', () => {
+  if (!current) return;
+  notify(''); // a message belongs to the view it was said in
+  void route().then(() => main.focus());
+});
+
+/** The OAuth callback sends the browser back here with the outcome in the query. */
+function oauthOutcome() {
+  const query = new URLSearchParams(location.search);
+  if (query.has('connected')) notify(`${query.get('connected')} is connected.`);
+  if (query.has('connectError')) notify(`Connecting failed: ${query.get('connectError')}`, 'error');
+  if (query.size) history.replaceState(null, '', `/app/${location.hash}`);
+}
+
+oauthOutcome();
+get('/app/session').then(showSignedIn, showSignIn);

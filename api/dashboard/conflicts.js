@@ -1,0 +1,87 @@
+// Conflicts: where a platform disagrees with our calendar, ours and the platform's side by side, resolved by
+// keeping ours, accepting theirs, or editing ours.
+import { get, post } from './api.js';
+import { day, dateTime, field, fill, h, ordinal, select } from './dom.js';
+
+const explanations = {
+  platform_booking: 'A booking was made on the platform. Keep ours to reject it, accept it into your calendar, or edit it.',
+  differs: 'The platform shows one of your entries differently (or lost it).',
+  already_blocked: 'The platform already blocks these days on its own.',
+};
+
+function describe(side) {
+  if (!side || typeof side !== 'object') return h('p', { class: 'muted' }, 'nothing');
+  const rank = side.status === 'tentative' && side.optionRank ? `${ordinal(side.optionRank)} option` : side.status;
+  return h('dl', {},
+    h('dt', {}, 'Days'), h('dd', {}, `${day(side.startDate)} – ${day(side.endDate)}`),
+    h('dt', {}, 'Status'), h('dd', {}, `${rank ?? '?'} · ${side.type ?? '?'}`),
+    side.optionHolder && [h('dt', {}, 'Held by'), h('dd', {}, side.optionHolder)],
+    side.note && [h('dt', {}, 'Note'), h('dd', {}, side.note)],
+    side.deleted && [h('dt', {}, 'Deleted'), h('dd', {}, 'yes')],
+  );
+}
+
+export function conflictsView(section, ctx) {
+  const list = h('div', { class: 'cards wide' });
+  section.append(list);
+
+  async function refresh() {
+    const answer = await get('/api/conflicts?status=open');
+    fill(list, answer.items.length === 0 ? h('p', { class: 'muted' }, 'No open conflicts.') : answer.items.map(card));
+  }
+
+  function card(conflict) {
+    // An imported platform booking has no "ours": the calendar had nothing on those days.
+    const ours = conflict.ours;
+    const edit = editForm(conflict, ours ?? conflict.theirs);
+    const titleId = `c-${conflict.id}`;
+    return h('article', { class: 'card conflict', 'data-conflict': conflict.id, 'aria-labelledby': titleId },
+      h('h3', { id: titleId }, `${conflict.platformName}: ${conflict.kind.replace('_', ' ')}`),
+      h('p', {}, conflict.message ?? explanations[conflict.kind] ?? ''),
+      h('p', { class: 'muted' }, `Found ${dateTime(conflict.createdAt)}`),
+      h('div', { class: 'sides' },
+        h('section', { 'aria-label': 'Ours' }, h('h4', {}, 'Ours'), describe(ours)),
+        h('section', { 'aria-label': conflict.platformName }, h('h4', {}, conflict.platformName), describe(conflict.theirs)),
+      ),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'keep_ours' }) }, 'Keep ours'),
+        h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'accept_theirs' }) }, 'Accept theirs'),
+        h('button', { type: 'button', 'aria-expanded': 'false', onclick: (event) => {
+          edit.hidden = !edit.hidden;
+          event.currentTarget.setAttribute('aria-expanded', String(!edit.hidden));
+          if (!edit.hidden) edit.querySelector('input').focus();
+        } }, 'Edit…'),
+      ),
+      edit,
+    );
+  }
+
+  function editForm(conflict, base) {
+    const start = h('input', { type: 'date', name: 'startDate', required: true, value: base?.startDate ?? '' });
+    const end = h('input', { type: 'date', name: 'endDate', required: true, value: base?.endDate ?? '' });
+    const status = select('status', [['unavailable', 'Unavailable'], ['tentative', 'Option'], ['available', 'Available']], base?.status ?? 'unavailable');
+    const type = select('type', [['block', 'Blocked'], ['booking', 'Booking'], ['travel', 'Travel']], base?.type ?? 'block');
+    const form = h('form', { class: 'edit', hidden: true, 'aria-label': 'Edit our entry' },
+      h('div', { class: 'row' }, field('From', start), field('To', end), field('Status', status), field('Type', type)),
+      h('button', { type: 'submit' }, 'Save ours'),
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void resolve(conflict, { action: 'edit', range: { startDate: start.value, endDate: end.value, status: status.value, type: type.value } });
+    });
+    return form;
+  }
+
+  async function resolve(conflict, body) {
+    try {
+      await post(`/api/conflicts/${conflict.id}/resolve`, body);
+      ctx.notify(`Conflict resolved (${body.action.replace('_', ' ')}); pushing the result.`);
+      ctx.changed();
+      await refresh();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  }
+
+  return { refresh };
+}

@@ -1,0 +1,121 @@
+// Platforms: the catalog with each connection's state, the connect form its kind needs (API key, e-mail and
+// password, agency address, or the OAuth redirect), settings, disconnect and "sync now". Cards are rebuilt only
+// when a connection appears or goes, so a poll never wipes what the user is typing.
+import { get, patch, post, del } from './api.js';
+import { dateTime, field, fill, h } from './dom.js';
+
+const kindNames = { rest: 'REST API', oauth: 'OAuth', browser: 'Browser automation', email: 'E-mail to agency' };
+
+export function platformsView(section, ctx) {
+  const list = h('div', { class: 'cards' });
+  section.append(h('p', {}, 'Every platform castsync can keep in step. Connect one and your calendar is pushed to it.'), list);
+  const cards = new Map(); // id -> { shape, card, state, last }
+  let busy = false;
+
+  async function refresh() {
+    const platforms = await get('/api/platforms');
+    const statuses = await Promise.all(platforms.map((p) => (p.connection?.connected && p.capabilities.pushAvailability ? get(`/api/sync/status/${p.id}`).catch(() => null) : null)));
+    busy = false;
+    platforms.forEach((platform, i) => {
+      const shape = `${platform.connection?.connected}/${platform.connection?.status}`;
+      let entry = cards.get(platform.id);
+      if (!entry || entry.shape !== shape) {
+        const next = card(platform);
+        if (entry) entry.card.replaceWith(next.card);
+        else list.append(next.card);
+        entry = { ...next, shape };
+        cards.set(platform.id, entry);
+      }
+      const state = connectionState(platform, statuses[i]);
+      busy ||= state.key === 'syncing';
+      entry.state.className = `badge ${state.key}`;
+      entry.state.textContent = state.label;
+      entry.card.dataset.state = state.key;
+      fill(entry.last, platform.connection?.connected ? `Last successful sync: ${dateTime(platform.connection.lastSyncedAt)}` : '');
+      fill(entry.message, state.message ?? '');
+    });
+  }
+
+  function card(platform) {
+    const state = h('span', { class: 'badge' });
+    const last = h('p', { class: 'muted' });
+    const message = h('p', { class: 'error' });
+    const connection = platform.connection;
+    const body = h('article', { class: 'card platform', 'data-platform': platform.id, 'aria-labelledby': `p-${platform.id}` },
+      h('header', {}, h('h3', { id: `p-${platform.id}` }, platform.name), state),
+      h('p', { class: 'muted' }, kindNames[platform.kind], platform.capabilities.pushAvailability ? '' : ' · takes no availability'),
+      last,
+      message,
+    );
+    if (!platform.available) body.append(h('p', {}, 'castsync cannot connect this platform yet.'));
+    else if (connection?.connected) body.append(connectedControls(platform));
+    if (platform.available && (!connection?.connected || connection.status === 'needs_reauth')) body.append(connectForm(platform));
+    return { card: body, state, last, message };
+  }
+
+  function connectedControls(platform) {
+    const autoSync = h('input', { type: 'checkbox', checked: platform.connection.autoSync, onchange: () => act(() => patch(`/api/platforms/${platform.id}`, { autoSync: autoSync.checked }), `Auto-sync ${autoSync.checked ? 'on' : 'off'} for ${platform.name}.`) });
+    return h('div', { class: 'actions' },
+      platform.capabilities.pushAvailability && h('button', { type: 'button', onclick: () => act(() => post(`/api/sync/availability/${platform.id}`), `Syncing ${platform.name}…`) }, 'Sync now'),
+      h('label', { class: 'inline' }, autoSync, ' Auto-sync'),
+      h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Disconnect ${platform.name}? Its stored credentials are deleted.`) && act(() => del(`/api/platforms/${platform.id}`), `${platform.name} is disconnected.`) }, 'Disconnect'),
+    );
+  }
+
+  function connectForm(platform) {
+    const reconnect = platform.connection?.connected ? 'Reconnect' : 'Connect';
+    const inputs = {
+      rest: () => [field('API key', h('input', { name: 'apiKey', autocomplete: 'off', required: true }))],
+      browser: () => [field('E-mail', h('input', { name: 'email', type: 'email', autocomplete: 'off', required: true })), field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', required: true }))],
+      email: () => [field('Agency e-mail address', h('input', { name: 'agencyEmail', type: 'email', required: true }), 'Changes are sent there as e-mail with a calendar file.')],
+      oauth: () => [h('p', { class: 'muted' }, `You sign in at ${platform.name} and come back here.`)],
+    }[platform.kind]();
+    const form = h('form', { class: 'connect', 'aria-label': `${reconnect} ${platform.name}` }, inputs, h('button', { type: 'submit' }, platform.kind === 'oauth' ? `${reconnect} with ${platform.name}` : reconnect));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = Object.fromEntries(new FormData(form));
+      const button = form.querySelector('button');
+      button.disabled = true;
+      try {
+        const answer = await post(`/api/platforms/${platform.id}/connect`, body);
+        if (answer?.authorizationUrl) return location.assign(answer.authorizationUrl);
+        ctx.notify(`${platform.name} is connected.`);
+        ctx.changed();
+        await refresh();
+      } catch (error) {
+        ctx.fail(error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  async function act(request, done) {
+    try {
+      await request();
+      ctx.notify(done);
+      ctx.changed();
+      await refresh();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  }
+
+  return { refresh, busy: () => busy };
+}
+
+/** One label for what the user most needs to know about a platform right now. */
+function connectionState(platform, status) {
+  const c = platform.connection;
+  if (!c?.connected) return { key: 'disconnected', label: 'not connected' };
+  if (c.status === 'needs_reauth') return { key: 'needs-reauth', label: 'needs re-authorization', message: c.statusMessage };
+  const sync = status?.sync;
+  const lastError = sync?.lastErrorType ?? status?.lastAttempt?.errorType ?? '';
+  if (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)) {
+    return /RateLimit/i.test(lastError) ? { key: 'syncing', label: 'rate-limited', message: sync.lastError } : { key: 'syncing', label: 'syncing' };
+  }
+  if (c.status === 'failing' || sync?.state === 'failed') return { key: 'failing', label: 'failing', message: c.statusMessage ?? sync?.lastError };
+  if (!platform.capabilities.pushAvailability) return { key: 'connected', label: 'connected' };
+  return { key: 'in-sync', label: sync || c.lastSyncedAt ? 'in sync' : 'connected' };
+}

@@ -1,0 +1,79 @@
+// The dashboard: static files from api/dashboard/ under /app/ (no build step) and its session. Signing in checks
+// the API token once and keeps it in an HttpOnly, SameSite=Strict cookie, so the page's script never holds it and
+// other sites' pages cannot send it; api/auth.ts accepts that cookie next to the bearer header.
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../lib/config.js';
+import type { Db } from '../../lib/db.js';
+import { hashApiToken } from '../../lib/secrets.js';
+import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
+import { errorSchema } from '../schemas.js';
+
+export interface DashboardDeps {
+  db: Db;
+  config: Config;
+}
+
+// Everything the page loads comes from us; the API answers JSON only. Frames and referrers leak nothing.
+const securityHeaders = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+const userSchema = { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string' } } } as const;
+
+export async function dashboardRoutes(app: FastifyInstance, { db, config }: DashboardDeps) {
+  const tags = ['dashboard'];
+  // Secure cookies are dropped by browsers on plain http, so only set it where the public URL is https.
+  const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', secure: config.publicUrl.startsWith('https:') } as const;
+
+  await app.register(fastifyStatic, {
+    root: path.join(import.meta.dirname, '..', 'dashboard'),
+    prefix: '/app/',
+    decorateReply: false, // @fastify/swagger-ui registers its own copy
+    setHeaders: (res) => {
+      for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+      res.setHeader('cache-control', 'no-cache');
+    },
+  });
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/app/'));
+
+  const userOf = (token: string | undefined) =>
+    token ? db.user.findUnique({ where: { apiTokenHash: hashApiToken(token) }, select: { name: true, email: true } }) : null;
+
+  /** Login CSRF too: another site must not sign the browser in to someone else's account. */
+  const requireHeader = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!sameSiteRequest(request)) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `send the "${CSRF_HEADER}: 1" header` });
+  };
+
+  app.post<{ Body: { token: string } }>(
+    '/app/session',
+    {
+      onRequest: requireHeader,
+      schema: {
+        tags,
+        summary: 'Sign in to the dashboard: checks the API token and keeps it in an HttpOnly cookie',
+        body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: { 200: userSchema, 401: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = await userOf(request.body.token.trim());
+      if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown or revoked API token' });
+      return reply.setCookie(SESSION_COOKIE, request.body.token.trim(), cookieOptions).send(user);
+    },
+  );
+
+  app.get('/app/session', { schema: { tags, summary: 'Who is signed in to the dashboard', response: { 200: userSchema, 401: errorSchema } } }, async (request, reply) => {
+    const user = await userOf(request.cookies[SESSION_COOKIE]);
+    if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'not signed in' });
+    return user;
+  });
+
+  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard' } }, async (_request, reply) =>
+    reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send(),
+  );
+}

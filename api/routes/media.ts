@@ -1,0 +1,381 @@
+// Media library: upload (multipart, streamed to content-addressed storage), list, download, edit and delete the
+// user's photos, showreels and CV. The type is decided by the content (lib/media-inspection.ts); a refused upload
+// answers 4xx and leaves neither a row nor a stored file behind. Exactly one image per user is the main photo.
+import multipart from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Prisma, type Media } from '../../generated/prisma/client.js';
+import type { Config } from '../../lib/config.js';
+import type { Db } from '../../lib/db.js';
+import { inspectMediaFile, MediaRefused, type MediaFacts } from '../../lib/media-inspection.js';
+import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
+import type { Crop } from '../../lib/media-variants.js';
+import { lockUserCalendar } from '../../lib/options.js';
+import { bearerSecurity } from '../auth.js';
+import { errorSchema, HttpError, uuidParam } from '../schemas.js';
+
+export const IMAGE_ROLES = ['photo', 'headshot', 'setcard'] as const;
+const MEDIA_TYPES = [...IMAGE_ROLES, 'video', 'document'] as const;
+type MediaTypeName = (typeof MEDIA_TYPES)[number];
+
+const TEXT_LIMITS = { caption: 1000, photographerCredit: 200 } as const;
+const UPLOAD_FIELDS = ['type', 'caption', 'photographerCredit'] as const;
+
+
+const cropSchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['left', 'top', 'width', 'height'],
+  description: 'In displayed pixels (after EXIF rotation); null for an attention-based crop',
+  properties: {
+    left: { type: 'integer', minimum: 0 },
+    top: { type: 'integer', minimum: 0 },
+    width: { type: 'integer', minimum: 1 },
+    height: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const mediaSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', enum: MEDIA_TYPES },
+    mimeType: { type: 'string' },
+    originalName: { type: 'string' },
+    bytes: { type: 'integer' },
+    width: { type: ['integer', 'null'] },
+    height: { type: ['integer', 'null'] },
+    contentHash: { type: 'string' },
+    caption: { type: ['string', 'null'] },
+    photographerCredit: { type: ['string', 'null'] },
+    isMain: { type: 'boolean' },
+    sortOrder: { type: 'integer' },
+    crop: cropSchema,
+    version: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const patchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    caption: { type: ['string', 'null'], maxLength: TEXT_LIMITS.caption },
+    photographerCredit: { type: ['string', 'null'], maxLength: TEXT_LIMITS.photographerCredit },
+    isMain: { type: 'boolean', description: 'true makes this image the main photo (the previous one stops being it)' },
+    sortOrder: { type: 'integer', minimum: 0, maximum: 100000 },
+    crop: cropSchema,
+    version: { type: 'integer', minimum: 1, description: 'Reject the change (409) unless this is the current version' },
+  },
+} as const;
+
+interface PatchInput {
+  caption?: string | null;
+  photographerCredit?: string | null;
+  isMain?: boolean;
+  sortOrder?: number;
+  crop?: Crop | null;
+  version?: number;
+}
+
+export interface MediaRouteDeps {
+  db: Db;
+  config: Config;
+  storage: MediaStorage;
+}
+
+export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
+  const { db, config, storage } = deps;
+  const tags = ['media'];
+  // Registered here, not on the app: only this plugin parses multipart bodies. Field values arrive before or
+  // after the file; each is small, the file itself is streamed.
+  await app.register(multipart, {
+    limits: { fileSize: config.mediaMaxBytes, files: 1, fields: UPLOAD_FIELDS.length, fieldSize: TEXT_LIMITS.caption * 4, parts: UPLOAD_FIELDS.length + 1 },
+  });
+
+  app.post(
+    '/api/media',
+    {
+      schema: {
+        tags,
+        summary: 'Upload a photo, showreel or CV (multipart/form-data: one file, fields type, caption, photographerCredit)',
+        security: bearerSecurity,
+        consumes: ['multipart/form-data'],
+        response: { 201: mediaSchema, 400: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      await ensureRoomFor(db, request.userId, config.mediaMaxPerUser);
+      const upload = await receiveUpload(request, storage, config.mediaMaxBytes);
+      try {
+        const fields = checkedFields(upload.fields);
+        const facts = await inspect(upload.staged, config);
+        const type = typeFor(facts, fields.type);
+        const created = await storage.commit(upload.staged);
+        const row = await insertMedia(db, config, { userId: request.userId, upload, facts, type, fields }).catch(async (error: unknown) => {
+          if (created) await releaseIfUnreferenced(db, storage, upload.staged.key);
+          throw error;
+        });
+        return reply.code(201).send(present(row));
+      } finally {
+        await storage.discard(upload.staged); // a no-op after commit moved it
+      }
+    },
+  );
+
+  app.get(
+    '/api/media',
+    { schema: { tags, summary: 'The media library, in display order', security: bearerSecurity, response: { 200: { type: 'object', properties: { items: { type: 'array', items: mediaSchema } } } } } },
+    async (request) => {
+      const rows = await db.media.findMany({ where: { userId: request.userId, deletedAt: null }, orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }] });
+      return { items: rows.map(present) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/media/:id/file',
+    { schema: { tags, summary: 'The uploaded file as stored', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    async (request, reply) => {
+      const row = await ownMedia(db, request.userId, request.params.id);
+      return reply
+        .type(row.mimeType)
+        .header('content-length', row.bytes.toString())
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', `inline; filename="${row.originalName.replace(/[^\w.-]/g, '_')}"`)
+        .send(storage.get(row.storageKey));
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: PatchInput }>(
+    '/api/media/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change caption, credit, main photo, order or crop',
+        security: bearerSecurity,
+        params: uuidParam('id'),
+        body: patchBody,
+        response: { 200: mediaSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => present(await updateMedia(db, request.userId, request.params.id, request.body)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/media/:id',
+    { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    async (request, reply) => {
+      const deleted = await db.$transaction(async (tx) => {
+        await lockUserCalendar(tx, request.userId);
+        const row = await tx.media.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
+        if (!row) throw new HttpError(404, 'no such medium');
+        const deleted = await tx.media.update({ where: { id: row.id }, data: { deletedAt: new Date(), isMain: false, version: { increment: 1 } } });
+        if (row.isMain) await promoteNextMainPhoto(tx, request.userId);
+        return deleted;
+      });
+      await releaseIfUnreferenced(db, storage, deleted.contentHash);
+      return reply.code(204).send();
+    },
+  );
+}
+
+interface ReceivedUpload {
+  staged: StagedFile;
+  fileName: string;
+  fields: Record<string, string>;
+}
+
+/** Reads the multipart parts: the one file is staged (streamed to disk), the text fields collected. */
+async function receiveUpload(request: FastifyRequest, storage: MediaStorage, maxBytes: number): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) throw new HttpError(415, 'send the upload as multipart/form-data with one part named "file"');
+  const fields: Record<string, string> = {};
+  let file: { staged: StagedFile; fileName: string } | null = null;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') file = { staged: await stageFile(part, storage, request), fileName: part.filename || 'upload' };
+      else if (part.valueTruncated) throw new HttpError(413, `the field "${part.fieldname}" is too long`);
+      else fields[part.fieldname] = String(part.value);
+    }
+  } catch (error) {
+    if (file) await storage.discard(file.staged);
+    throw multipartProblem(error, maxBytes);
+  }
+  if (!file) throw new HttpError(400, 'the upload has no file: send one part named "file"');
+  return { ...file, fields };
+}
+
+async function stageFile(part: MultipartFile, storage: MediaStorage, request: FastifyRequest): Promise<StagedFile> {
+  if (part.fieldname !== 'file') {
+    part.file.resume(); // drain it, so the request can end
+    throw new HttpError(400, `the file must be sent in a part named "file", not "${part.fieldname}"`);
+  }
+  request.log.debug({ fileName: part.filename }, 'staging upload');
+  return storage.stage(part.file);
+}
+
+/** @fastify/multipart's limit errors, said in terms of this API. */
+function multipartProblem(error: unknown, maxBytes: number): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new HttpError(413, `the file is too large: at most ${maxBytes} bytes may be uploaded`);
+  if (code === 'FST_FILES_LIMIT') return new HttpError(413, 'only one file may be uploaded per request');
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return new HttpError(413, `too many fields: only ${UPLOAD_FIELDS.join(', ')} and one file are taken`);
+  return error;
+}
+
+function checkedFields(fields: Record<string, string>): { type?: MediaTypeName; caption: string | null; photographerCredit: string | null } {
+  for (const name of Object.keys(fields)) {
+    if (!(UPLOAD_FIELDS as readonly string[]).includes(name)) throw new HttpError(400, `unknown field "${name}"; the upload takes ${UPLOAD_FIELDS.join(', ')} and one file`);
+  }
+  const type = fields.type;
+  if (type !== undefined && !(MEDIA_TYPES as readonly string[]).includes(type)) throw new HttpError(400, `type "${type}" is not one of ${MEDIA_TYPES.join(', ')}`);
+  const text = (name: keyof typeof TEXT_LIMITS) => {
+    const value = fields[name];
+    if (value !== undefined && value.length > TEXT_LIMITS[name]) throw new HttpError(400, `${name} is longer than ${TEXT_LIMITS[name]} characters`);
+    return value || null;
+  };
+  return { type: type as MediaTypeName | undefined, caption: text('caption'), photographerCredit: text('photographerCredit') };
+}
+
+async function inspect(staged: StagedFile, config: Config): Promise<MediaFacts> {
+  try {
+    return await inspectMediaFile(staged.path, staged.bytes, { maxPixels: config.mediaMaxPixels });
+  } catch (error) {
+    if (error instanceof MediaRefused) throw new HttpError(error.statusCode, error.message);
+    throw error;
+  }
+}
+
+/** The content decides the kind; the client picks only an image's role (photo, headshot, setcard). */
+function typeFor(facts: MediaFacts, requested: MediaTypeName | undefined): MediaTypeName {
+  if (facts.kind === 'image') {
+    if (requested === undefined) return 'photo';
+    if ((IMAGE_ROLES as readonly string[]).includes(requested)) return requested;
+    throw new HttpError(400, `the file is an image (${facts.mimeType}), so its type must be one of ${IMAGE_ROLES.join(', ')}, not "${requested}"`);
+  }
+  if (requested !== undefined && requested !== facts.kind) {
+    throw new HttpError(400, `the file's content is ${facts.kind === 'document' ? 'a PDF document' : `a video (${facts.mimeType})`}, so it cannot be a ${requested}`);
+  }
+  return facts.kind;
+}
+
+async function ensureRoomFor(db: Db | Tx, userId: string, maxPerUser: number) {
+  const count = await db.media.count({ where: { userId, deletedAt: null } });
+  if (count >= maxPerUser) throw new HttpError(409, `you already have ${count} media; at most ${maxPerUser} are allowed (delete some first)`);
+}
+
+interface NewMedia {
+  userId: string;
+  upload: ReceivedUpload;
+  facts: MediaFacts;
+  type: MediaTypeName;
+  fields: { caption: string | null; photographerCredit: string | null };
+}
+
+/** Under the user's lock, so the quota holds and only one first image becomes the main photo. */
+async function insertMedia(db: Db, config: Config, { userId, upload, facts, type, fields }: NewMedia): Promise<Media> {
+  return db.$transaction(async (tx) => {
+    await lockUserCalendar(tx, userId);
+    await ensureRoomFor(tx, userId, config.mediaMaxPerUser);
+    const last = await tx.media.aggregate({ where: { userId, deletedAt: null }, _max: { sortOrder: true } });
+    const hasMain = facts.kind === 'image' && (await tx.media.count({ where: { userId, deletedAt: null, isMain: true } })) > 0;
+    return tx.media.create({
+      data: {
+        userId,
+        type,
+        contentHash: upload.staged.key,
+        storageKey: upload.staged.key,
+        originalName: upload.fileName.slice(0, 255),
+        mimeType: facts.mimeType,
+        bytes: BigInt(upload.staged.bytes),
+        width: facts.width,
+        height: facts.height,
+        caption: fields.caption,
+        photographerCredit: fields.photographerCredit,
+        isMain: facts.kind === 'image' && !hasMain,
+        sortOrder: (last._max.sortOrder ?? -1) + 1,
+      },
+    });
+  });
+}
+
+async function ownMedia(db: Db, userId: string, id: string): Promise<Media> {
+  const row = await db.media.findFirst({ where: { id, userId, deletedAt: null } });
+  if (!row) throw new HttpError(404, 'no such medium');
+  return row;
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+async function updateMedia(db: Db, userId: string, id: string, input: PatchInput): Promise<Media> {
+  const { version, ...changes } = input;
+  return db.$transaction(async (tx) => {
+    await lockUserCalendar(tx, userId);
+    const row = await tx.media.findFirst({ where: { id, userId, deletedAt: null } });
+    if (!row) throw new HttpError(404, 'no such medium');
+    if (version !== undefined && version !== row.version) throw new HttpError(409, `version ${version} is not current (now ${row.version}); reload and try again`);
+    if (changes.crop) checkCrop(row, changes.crop);
+    if (changes.isMain !== undefined) await setMain(tx, row, changes.isMain);
+    const { crop, ...rest } = changes;
+    return tx.media.update({
+      where: { id: row.id },
+      data: { ...rest, ...(crop !== undefined ? { crop: crop ?? DB_NULL } : {}), version: { increment: 1 } },
+    });
+  });
+}
+
+// Prisma writes SQL NULL into a Json column only through its sentinel; a plain null is refused by the types.
+const DB_NULL = Prisma.DbNull;
+
+function checkCrop(row: Media, crop: Crop) {
+  if (row.width === null || row.height === null) throw new HttpError(400, `only images can be cropped; this medium is a ${row.type}`);
+  if (crop.left + crop.width > row.width || crop.top + crop.height > row.height) {
+    throw new HttpError(400, `the crop (${crop.left},${crop.top} ${crop.width}×${crop.height}) reaches outside the image (${row.width}×${row.height})`);
+  }
+}
+
+async function setMain(tx: Tx, row: Media, isMain: boolean) {
+  if (!isMain) {
+    if (row.isMain) throw new HttpError(409, 'there must be a main photo: make another photo the main one instead');
+    return;
+  }
+  if (row.width === null) throw new HttpError(400, `only an image can be the main photo; this medium is a ${row.type}`);
+  await tx.media.updateMany({ where: { userId: row.userId, isMain: true, id: { not: row.id } }, data: { isMain: false, version: { increment: 1 } } });
+}
+
+/** After the main photo goes, the first remaining image takes its place, so a user with images always has one. */
+async function promoteNextMainPhoto(tx: Tx, userId: string) {
+  const next = await tx.media.findFirst({
+    where: { userId, deletedAt: null, type: { in: [...IMAGE_ROLES] } },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
+  if (next) await tx.media.update({ where: { id: next.id }, data: { isMain: true, version: { increment: 1 } } });
+}
+
+/** Deletes the stored file when no live medium (of any user) uses that content any more. */
+export async function releaseIfUnreferenced(db: Db, storage: MediaStorage, contentHash: string) {
+  const users = await db.media.count({ where: { contentHash, deletedAt: null } });
+  if (users === 0) await storage.delete(contentHash);
+}
+
+function present(row: Media) {
+  return {
+    id: row.id,
+    type: row.type,
+    mimeType: row.mimeType,
+    originalName: row.originalName,
+    bytes: Number(row.bytes),
+    width: row.width,
+    height: row.height,
+    contentHash: row.contentHash,
+    caption: row.caption,
+    photographerCredit: row.photographerCredit,
+    isMain: row.isMain,
+    sortOrder: row.sortOrder,
+    crop: (row.crop as Crop | null) ?? null,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

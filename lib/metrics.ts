@@ -1,0 +1,103 @@
+// Prometheus metrics (prom-client). Sync metrics are recorded where every attempt is opened and closed
+// (activities/sync-log.ts) and exposed by the worker's /metrics; the gateway's /metrics adds gauges read from the
+// database on scrape. Labels are bounded: platform, operation, status; never a user id.
+import http from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from './db.js';
+
+/** The process's sync metrics (the worker's activities write them). */
+export const syncRegistry = new Registry();
+
+const syncsStarted = new Counter({
+  name: 'castsync_syncs_started_total',
+  help: 'Sync attempts started, per platform and operation',
+  labelNames: ['platform', 'operation'] as const,
+  registers: [syncRegistry],
+});
+const syncsFinished = new Counter({
+  name: 'castsync_syncs_finished_total',
+  help: 'Sync attempts finished, per platform, operation and outcome (success, failed, partial, skipped)',
+  labelNames: ['platform', 'operation', 'status'] as const,
+  registers: [syncRegistry],
+});
+const syncDuration = new Histogram({
+  name: 'castsync_sync_duration_seconds',
+  help: 'Duration of one sync attempt',
+  labelNames: ['platform', 'operation', 'status'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers: [syncRegistry],
+});
+const lastSuccess = new Gauge({
+  name: 'castsync_last_successful_sync_timestamp_seconds',
+  help: 'When an attempt last succeeded, per platform and operation (Unix time)',
+  labelNames: ['platform', 'operation'] as const,
+  registers: [syncRegistry],
+});
+const retries = new Counter({
+  name: 'castsync_sync_retries_total',
+  help: 'Attempts that were retries (attempt > 1)',
+  labelNames: ['platform', 'operation'] as const,
+  registers: [syncRegistry],
+});
+const rateLimitWaits = new Counter({
+  name: 'castsync_rate_limit_waits_total',
+  help: 'Attempts a platform answered with 429 (retried after its Retry-After)',
+  labelNames: ['platform', 'operation'] as const,
+  registers: [syncRegistry],
+});
+
+export interface AttemptLabels {
+  platform: string;
+  operation: string;
+}
+
+export function recordAttemptStarted(labels: AttemptLabels, attempt: number) {
+  syncsStarted.inc(labels);
+  if (attempt > 1) retries.inc(labels);
+}
+
+export function recordAttemptFinished(labels: AttemptLabels, outcome: { status: string; durationMs: number; rateLimited: boolean }) {
+  const withStatus = { ...labels, status: outcome.status };
+  syncsFinished.inc(withStatus);
+  syncDuration.observe(withStatus, outcome.durationMs / 1000);
+  if (outcome.status === 'success') lastSuccess.set(labels, Date.now() / 1000);
+  if (outcome.rateLimited) rateLimitWaits.inc(labels);
+}
+
+/** The gateway's own metrics: gauges read from the database when Prometheus scrapes. */
+export function gatewayRegistry(db: Db): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'castsync_open_conflicts',
+    help: 'Conflicts waiting for a person, per platform',
+    labelNames: ['platform'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const groups = await db.conflict.groupBy({ by: ['platformId'], where: { status: 'open' }, _count: { _all: true } });
+      for (const group of groups) this.set({ platform: group.platformId }, group._count._all);
+    },
+  });
+  return registry;
+}
+
+/** Prometheus text of several registries (one scrape). */
+export async function metricsText(registries: Registry[]): Promise<string> {
+  return (await Promise.all(registries.map((r) => r.metrics()))).join('\n');
+}
+
+export const METRICS_CONTENT_TYPE = syncRegistry.contentType;
+
+/** The worker's /metrics: a bare HTTP server, since the worker has no web framework. */
+export async function startMetricsServer(port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/metrics') return void response.writeHead(404).end();
+    metricsText([syncRegistry]).then(
+      (text) => response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as { port: number };
+  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
