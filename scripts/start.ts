@@ -90,6 +90,7 @@ async function main() {
 castsync is running. Ctrl-C stops everything.
 
   API            ${apiUrl}
+  Dashboard      ${apiUrl}/app/   (sign in with the demo token)
   OpenAPI docs   ${apiUrl}/docs
   Temporal UI    ${config.temporalUiUrl}   (payloads decoded by ${apiUrl}/codec with the operator token)
   operator token ${operatorToken}
