@@ -2,7 +2,6 @@
 // released when its expiry comes and the options below it move up; a changed expiry moves the timer; an option
 // confirmed before its expiry stays; a deleted option's timer is cancelled.
 import { randomBytes, randomUUID } from 'node:crypto';
-import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,9 +13,8 @@ import { parseDay } from '../lib/days.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
 import { temporalDataConverter } from '../lib/payload-codec.js';
 import { hashApiToken, newApiToken, newMasterKey } from '../lib/secrets.js';
-import { ensureTimeSkippingServer } from '../lib/temporal-server.js';
+import { startTimeSkippingEnv } from './support/time-skipping.js';
 import { optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
-import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
 
 const HOUR = 3_600_000;
 
@@ -30,11 +28,7 @@ beforeAll(async () => {
   db = createDb(inject('databaseUrl'));
   const config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_SYNC_COALESCE_MS: '0', CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}` });
   const dataConverter = temporalDataConverter(config);
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
-    client: { dataConverter },
-  });
-  await registerSearchAttributes(env);
+  env = await startTimeSkippingEnv(dataConverter);
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: WORKFLOW_TASK_QUEUE,
@@ -51,18 +45,6 @@ afterAll(async () => {
   await env?.teardown();
   await db?.$disconnect();
 });
-
-/** The dev server gets them by flag at start (lib/temporal-server.ts); the test server through the operator API. */
-async function registerSearchAttributes(env: TestWorkflowEnvironment) {
-  const { IndexedValueType } = proto.temporal.api.enums.v1;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: {
-      [userIdAttribute.name]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      [platformsAttribute.name]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-    },
-  });
-}
 
 async function newUser() {
   return db.user.create({ data: { email: `options-${randomBytes(6).toString('hex')}@example.test`, name: 'Option Actor', apiTokenHash: hashApiToken(newApiToken()) } });

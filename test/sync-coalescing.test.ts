@@ -11,6 +11,7 @@ import { platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
+import { temporalDataConverter } from '../lib/payload-codec.js';
 import { hashApiToken, newApiToken, newMasterKey } from '../lib/secrets.js';
 import { RestPlatformSimulator } from '../simulators/etalenta/server.js';
 import { availabilitySyncWorkflow, syncRequestedSignal } from '../workflows/availability-sync.js';
@@ -32,11 +33,13 @@ beforeAll(async () => {
   db = createDb(inject('databaseUrl'));
   sim = new RestPlatformSimulator();
   await sim.start();
-  env = await startTimeSkippingEnv();
+  const dataConverter = temporalDataConverter(config());
+  env = await startTimeSkippingEnv(dataConverter);
   const deps = { db, config: config(), temporal: env.client };
+  const common = { connection: env.nativeConnection, dataConverter };
   workers = [
-    await Worker.create({ connection: env.nativeConnection, taskQueue: WORKFLOW_TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundlePath') }, activities: createCoreActivities(deps) }),
-    await Worker.create({ connection: env.nativeConnection, taskQueue: platformTaskQueue('etalenta'), activities: createPlatformActivities(deps) }),
+    await Worker.create({ ...common, taskQueue: WORKFLOW_TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundlePath') }, activities: createCoreActivities(deps) }),
+    await Worker.create({ ...common, taskQueue: platformTaskQueue('etalenta'), activities: createPlatformActivities(deps) }),
   ];
   running = Promise.all(workers.map((w) => w.run()));
 });

