@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
 import { startMetricsServer } from './lib/metrics.js';
 import { temporalDataConverter } from './lib/payload-codec.js';
+import { startTracing } from './lib/tracing.js';
 import { installSdkLogging, sdkLogLevel } from './lib/temporal-logging.js';
 
 export interface WorkerSetOptions {
@@ -36,9 +37,11 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const namespace = config.temporalNamespace;
   const dataConverter = temporalDataConverter(config);
+  const tracing = startTracing(config, 'castsync-worker');
+  const plugins = tracing.plugins;
   // Activities that start or signal workflows (a pull that imported a booking, an option released) use a client.
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
+  const temporal = new Client({ connection: clientConnection, namespace, dataConverter, plugins });
   const deps = { db, config, temporal };
   const platformActivities = createPlatformActivities(deps);
   const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
@@ -51,6 +54,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       namespace,
       taskQueue: WORKFLOW_TASK_QUEUE,
       dataConverter,
+      plugins,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: new URL('./workflows/index.ts', import.meta.url).pathname }),
       activities: createCoreActivities(deps),
     }),
@@ -61,6 +65,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
           namespace,
           taskQueue: platformTaskQueue(platform.id),
           dataConverter,
+          plugins,
           activities: platformActivities,
           maxTaskQueueActivitiesPerSecond: platform.dispatch.activitiesPerSecond,
           maxConcurrentActivityTaskExecutions: platform.dispatch.maxConcurrent,
@@ -85,6 +90,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       await running;
       await metrics?.close();
       await closeBrowser();
+      await tracing.shutdown();
       await clientConnection.close();
       await connection.close();
     },

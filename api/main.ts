@@ -3,12 +3,14 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { temporalDataConverter } from '../lib/payload-codec.js';
+import { startTracing } from '../lib/tracing.js';
 import { buildApp } from './app.js';
 
 export async function startApi(config = loadConfig()) {
   const db = createDb(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config) });
+  const tracing = startTracing(config, 'castsync-api');
+  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config), plugins: tracing.plugins });
   const app = await buildApp({ config, db, temporal });
   const url = await app.listen({ host: config.apiHost, port: config.apiPort });
   return {
@@ -16,6 +18,7 @@ export async function startApi(config = loadConfig()) {
     url,
     async stop() {
       await app.close();
+      await tracing.shutdown();
       await connection.close();
       await db.$disconnect();
     },

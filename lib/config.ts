@@ -29,6 +29,8 @@ export interface Config {
   /** Chromium for browser-automation platforms. */
   chromiumPath: string;
   logLevel: string;
+  /** OTLP/HTTP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without it. */
+  otlpEndpoint: string | null;
   /** Uploaded media (content-addressed) and their per-platform variants: <dataDir>/media. */
   mediaDir: string;
   /** Largest upload, in bytes (videos included). */
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
     chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     logLevel: env.LOG_LEVEL ?? 'info',
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ? env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '') : null,
     mediaDir: path.resolve(projectRoot, env.CASTSYNC_DATA_DIR ?? '.data', 'media'),
     mediaMaxBytes: int(env, 'CASTSYNC_MEDIA_MAX_BYTES', 500 * 1024 * 1024),
     mediaMaxPixels: int(env, 'CASTSYNC_MEDIA_MAX_PIXELS', 100_000_000),
