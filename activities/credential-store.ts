@@ -3,6 +3,7 @@
 import type { AuthData, CredentialStore } from '../adapters/types.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { recordAudit } from '../lib/audit.js';
 import { credentialOwner, openJson, sealJson } from '../lib/secrets.js';
 
 export function openCredentials(config: Config, userId: string, platformId: string, row: { credentialsCiphertext: Uint8Array | null; credentialsKeyId: string | null }): AuthData {
@@ -31,10 +32,17 @@ export function connectionCredentialStore(db: Db, config: Config, userId: string
             where: { userId_platformId: { userId, platformId } },
             data: sealCredentials(config, userId, platformId, next),
           });
+          // Which secrets changed (a token refresh, a new browser session), never their values.
+          await recordAudit(tx, { userId, actor: 'system', action: 'credentials.update', target: platformId, details: { fields: changedFields(current, next) } });
           return next;
         },
         { timeout: 60_000, maxWait: 60_000 },
       );
     },
   };
+}
+
+function changedFields(before: AuthData, after: AuthData): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof AuthData>;
+  return [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort();
 }

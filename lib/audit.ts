@@ -8,6 +8,7 @@ export type AuditAction =
   | 'connection.connect'
   | 'connection.disconnect'
   | 'connection.settings'
+  | 'credentials.update'
   | 'sync.manual'
   | 'sync.retry'
   | 'conflict.resolve';

@@ -1,4 +1,4 @@
-// The Temporal SDK's runtime. Its log, as the worker and `npm start` print it: warnings and errors, without the
+// The Temporal SDK's runtime. Its log, as the worker and `npm start` print it (JSON lines): warnings and errors, without the
 // notice every activity-only worker gives that it polls no workflow tasks (by design: workflows have their own
 // worker). Its own Prometheus metrics, when an address is configured.
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
@@ -20,8 +20,9 @@ export interface SdkRuntimeOptions {
 export function installSdkLogging(level: LogLevel = 'WARN', options: SdkRuntimeOptions = {}) {
   const logger = new DefaultLogger(level, (entry) => {
     if (EXPECTED_NOTICES.some((notice) => entry.message.startsWith(notice))) return;
-    const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
-    console.error(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}`);
+    // One JSON object per line, like the gateway's pino lines, so both can go to the same log pipeline.
+    const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+    console.error(JSON.stringify({ time, level: entry.level.toLowerCase(), msg: entry.message, ...entry.meta }));
   });
   Runtime.install({
     logger,

@@ -47,6 +47,7 @@ describe('request ids', () => {
     const line = await waitFor(() => output().split('\n').find((l) => l.includes('sync attempt finished') && l.includes('req-follow-me-1')), { what: 'the push log line' });
     expect(line).toContain('"status":"success"');
     expect(line).toContain(`availability-sync-${user.id}`); // the activity logger adds the workflow id
+    expect(JSON.parse(line)).toMatchObject({ level: 'info', msg: expect.stringContaining('sync attempt finished') }); // a JSON line
 
     const generated = await stack.app.inject({ method: 'GET', url: '/api/availability', headers: user.auth });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

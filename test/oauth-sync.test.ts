@@ -210,6 +210,10 @@ describe('OAuth sync (JobWork)', () => {
     const stored = await storedCredentials(user.id);
     expect(sim.liveRefreshTokens(account.accountId)).toEqual([stored.refreshToken]);
     expect(stored.refreshToken).not.toBe(authData.refreshToken);
+    // The one refresh is in the audit trail as a credential change by castsync, without any token.
+    const audit = await stack.db.auditEvent.findMany({ where: { userId: user.id, action: 'credentials.update' } });
+    expect(audit).toEqual([expect.objectContaining({ actor: 'system', target: 'jobwork', details: { fields: ['accessToken', 'accessTokenExpiresAt', 'refreshToken'] } })]);
+    expect(JSON.stringify(audit)).not.toContain(stored.refreshToken!);
   });
 
   it('fails a revoked grant once, without retries, and asks the user to reconnect', async () => {
