@@ -1,14 +1,14 @@
 // Logs: the gateway's request id is answered to the caller, travels with the signal into the workflow and is
 // in the worker's log lines for the push it caused; and secrets used with the gateway (API keys, passwords,
 // tokens in headers, URLs and logged objects) never appear in any of its log lines.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { gatewayLoggerOptions } from '../lib/logging.js';
 import { stopChild } from '../lib/temporal-server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
+import { startWorkerProcess } from './support/worker-process.js';
 
 let stack: Stack;
 let worker: ChildProcess | undefined;
@@ -21,20 +21,15 @@ afterAll(async () => {
 });
 
 /** The worker as its own process (its SDK log at LOG_LEVEL=info), with everything it prints. */
-async function startWorkerProcess(): Promise<{ output: () => string }> {
-  const root = path.resolve(import.meta.dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], { cwd: root, env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  worker = child;
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  await waitFor(() => output.includes('worker: polling') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
-  return { output: () => output };
+async function startWorker() {
+  const started = await startWorkerProcess({ ...stack.env, LOG_LEVEL: 'info' });
+  worker = started.child;
+  return started;
 }
 
 describe('request ids', () => {
   it('follow a change from the HTTP request into the worker log line of its push', async () => {
-    const { output } = await startWorkerProcess();
+    const { output } = await startWorker();
     const user = await stack.createUser();
     const res = await stack.app.inject({
       method: 'POST',

@@ -1,10 +1,10 @@
 // A worker process killed (SIGKILL) in the middle of a push loses nothing and duplicates nothing: the attempt
 // is noticed through its missing heartbeat, retried on the next worker, and the platform ends with one entry.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stopChild } from '../lib/temporal-server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
+import { startWorkerProcess } from './support/worker-process.js';
 
 let stack: Stack;
 const children: ChildProcess[] = [];
@@ -16,26 +16,16 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const root = path.resolve(import.meta.dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], {
-    cwd: root,
-    env: { ...process.env, ...stack.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startWorker(): Promise<ChildProcess> {
+  const { child } = await startWorkerProcess(stack.env);
   children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await waitFor(() => output.includes('worker: polling') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
-  if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
   return child;
 }
 
 it('finishes a push after its worker is killed mid-request, with no duplicate on the platform', async () => {
   const user = await stack.createUser();
   const sim = stack.simulators.etalenta!;
-  const first = await startWorkerProcess();
+  const first = await startWorker();
 
   sim.faults = { answerDelayMs: 2500 };
   const res = await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-11-01', endDate: '2027-11-02', status: 'unavailable', type: 'block' } });
@@ -47,7 +37,7 @@ it('finishes a push after its worker is killed mid-request, with no duplicate on
   await new Promise((r) => first.once('exit', r));
   sim.faults = {};
 
-  await startWorkerProcess();
+  await startWorker();
   const rows = await waitFor(async () => {
     const all = await stack.db.syncLog.findMany({ where: { userId: user.id }, orderBy: { attempt: 'asc' } });
     return all.at(-1)?.status === 'success' ? all : null;
