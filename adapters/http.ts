@@ -1,6 +1,12 @@
 // One HTTP client for every API-kind adapter: undici with timeouts, and every failure turned into a PlatformError.
+// File uploads go out as multipart/form-data streamed from disk, never read into memory whole.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { Agent, request, errors as undiciErrors } from 'undici';
-import { errorForStatus, networkError, timeoutError } from './errors.js';
+import { ErrorType } from './error-types.js';
+import { PlatformError, errorForStatus, networkError, timeoutError } from './errors.js';
 
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 
@@ -11,7 +17,16 @@ export interface HttpCall {
   json?: unknown;
   /** An application/x-www-form-urlencoded body (OAuth token endpoints). */
   form?: Record<string, string>;
+  /** A multipart/form-data body: text fields, then one file streamed from disk (uploads). */
+  multipart?: MultipartForm;
   timeoutMs?: number;
+}
+
+export interface MultipartForm {
+  fields: Record<string, string>;
+  file: { field: string; path: string; fileName: string; contentType: string };
+  /** Bytes of the file sent so far: 0 at the start, after every chunk, and the file's size at the end. */
+  onSent?: (bytesSent: number) => void;
 }
 
 export interface HttpText {
@@ -20,21 +35,63 @@ export interface HttpText {
   text: string;
 }
 
-function encodedBody(call: HttpCall): { type?: string; body?: string } {
-  if (call.form) return { type: 'application/x-www-form-urlencoded', body: new URLSearchParams(call.form).toString() };
-  if (call.json !== undefined) return { type: 'application/json', body: JSON.stringify(call.json) };
-  return {};
+interface EncodedBody {
+  headers: Record<string, string>;
+  body?: string | Readable;
+}
+
+/** Built for each attempt: a multipart body is a stream, which can be read only once. */
+async function encodedBody(call: HttpCall): Promise<EncodedBody> {
+  if (call.multipart) return multipartBody(call.multipart);
+  if (call.form) return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(call.form).toString() };
+  if (call.json !== undefined) return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.json) };
+  return { headers: {} };
+}
+
+/**
+ * RFC 7578, with the length known in advance (the file's size from disk), so the platform can refuse an oversized
+ * upload at once and nothing is sent chunked. The file is read in chunks as the socket takes them.
+ */
+async function multipartBody({ fields, file, onSent }: MultipartForm): Promise<EncodedBody> {
+  const { size } = await stat(file.path);
+  const boundary = `castsync-${randomBytes(16).toString('hex')}`;
+  const textParts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`);
+  const head = Buffer.from(
+    `${textParts.join('')}--${boundary}\r\ncontent-disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.fileName)}"\r\n` +
+      `content-type: ${file.contentType}\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  async function* parts() {
+    yield head;
+    onSent?.(0);
+    let sent = 0;
+    for await (const chunk of createReadStream(file.path)) {
+      sent += (chunk as Buffer).length;
+      yield chunk as Buffer;
+      onSent?.(sent);
+    }
+    yield tail;
+  }
+  return {
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + size + tail.length) },
+    body: Readable.from(parts()),
+  };
+}
+
+/** The HTML form encoding of names in a content-disposition header (WHATWG): quotes and line breaks escaped. */
+function quoted(text: string): string {
+  return text.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 }
 
 /** Sends one request and reads the whole answer, whatever its status; only transport failures throw. */
 export async function httpText(platformName: string, call: HttpCall): Promise<HttpText> {
   const timeoutMs = call.timeoutMs ?? 30_000;
-  const { type, body } = encodedBody(call);
+  const { headers, body } = await encodedBody(call);
   try {
     const response = await request(call.url, {
       dispatcher: agent,
       method: call.method,
-      headers: { accept: 'application/json', ...(type ? { 'content-type': type } : {}), ...call.headers },
+      headers: { accept: 'application/json', ...headers, ...call.headers },
       body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -66,7 +123,7 @@ export interface HttpAnswer<T> {
 /** Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. */
 export async function httpJson<T>(platformName: string, call: HttpCall): Promise<HttpAnswer<T>> {
   const { status, headers, text } = await httpText(platformName, call);
-  if (status < 200 || status >= 300) throw errorForStatus(platformName, status, text, retryAfterOf(headers));
+  if (status < 200 || status >= 300) throw errorForAnswer(platformName, call, status, text, retryAfterOf(headers));
   let body: T;
   try {
     body = (text ? JSON.parse(text) : null) as T;
@@ -74,6 +131,17 @@ export async function httpJson<T>(platformName: string, call: HttpCall): Promise
     throw errorForStatus(platformName, 502, `invalid JSON in a ${status} answer`);
   }
   return { status, headers, body };
+}
+
+function errorForAnswer(platformName: string, call: HttpCall, status: number, text: string, retryAfter: string | undefined): PlatformError {
+  const error = errorForStatus(platformName, status, text, retryAfter);
+  // A 413 to an upload is the platform judging the file (more bytes than it takes): like a 422, sending the same
+  // file again can never succeed, so it is a validation refusal rather than a client error.
+  if (status === 413 && call.multipart) return new PlatformError(ErrorType.validation, error.message, false, error.details);
+  // A 403 keeps its own status (errorForStatus files it with 401s): a call the grant does not cover, such as a scope
+  // never given, is no expired token, so the OAuth adapter must not refresh and retry it.
+  if (status === 403) return new PlatformError(error.type, error.message, error.retryable, { ...error.details, status });
+  return error;
 }
 
 function transportError(platformName: string, error: unknown, timeoutMs: number) {

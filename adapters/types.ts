@@ -63,20 +63,61 @@ export interface CredentialStore {
   update(fn: (current: AuthData) => Promise<AuthData | null>): Promise<AuthData>;
 }
 
-export interface MediaFile {
-  id: string;
-  type: 'photo' | 'headshot' | 'setcard' | 'video' | 'document';
-  filename: string;
+/** What a platform keeps of a media item: photos (any image role), videos, documents (a CV). */
+export type PlatformMediaType = 'photo' | 'video' | 'document';
+
+/**
+ * Which of our files a platform item is: our media id and the first 16 hex digits of the SHA-256 of the bytes sent.
+ * Adapters store it with the upload (a `reference` field on APIs, the file name on portals: adapters/media-reference.ts),
+ * so a retried upload finds its own file instead of sending it twice, and a changed variant is seen as changed.
+ */
+export interface MediaRef {
+  mediaId: string;
+  variantHash: string;
+}
+
+/** One file to put on a platform: an image variant made for it, or the original video / PDF. */
+export interface MediaUpload {
+  ref: MediaRef;
+  type: PlatformMediaType;
+  /** The file name to send: the reference plus the extension (media-reference.ts `mediaFileName`). */
+  fileName: string;
   contentType: string;
   bytes: number;
+  /** A local file; adapters stream it (fs.openAsBlob / createReadStream), never read it whole into memory. */
+  path: string;
+  caption?: string | null;
+  photographerCredit?: string | null;
 }
 
-export interface MediaUploadResult {
+/** One media item as the platform lists it. */
+export interface PlatformMediaItem {
   externalId: string;
+  /** Null for files uploaded on the platform itself (or whose reference was lost there). */
+  ref: MediaRef | null;
+  type: PlatformMediaType;
+  fileName: string;
+  isMain: boolean;
+  /** Portals that cannot delete media hide it instead (Casting Networks); hidden items are as good as gone. */
+  hidden?: boolean;
 }
 
-export interface Profile {
-  fields: Record<string, unknown>;
+export interface PlatformMediaOps {
+  listMedia(): Promise<PlatformMediaItem[]>;
+  /** Uploads one file; onSent reports bytes sent so far (heartbeats). Refusals by the platform's rules are non-retryable validation errors. */
+  uploadMedia(upload: MediaUpload, onSent?: (bytesSent: number) => void): Promise<{ externalId: string }>;
+  /** Removes (or, where the platform cannot delete, hides) one item. An item already gone is success. */
+  deleteMedia(externalId: string): Promise<void>;
+  setMainMedia(externalId: string): Promise<void>;
+  /** Platforms with an order: the items in the wanted order (not every platform has one). */
+  setMediaOrder?(externalIds: string[]): Promise<void>;
+}
+
+/** Profile values in one platform's own shape (adapters/profile-mapping.ts makes them from ours). */
+export type PlatformProfileValues = Record<string, unknown>;
+
+export interface ProfileUpdateResult {
+  requests: number;
 }
 
 export interface PlatformAdapter {
@@ -89,11 +130,13 @@ export interface PlatformAdapter {
    */
   pushAvailability(desired: AvailabilityItem[], known?: { lastConfirmed: AvailabilityItem[] }): Promise<SyncResult>;
   pullAvailability(): Promise<PlatformAvailabilityItem[]>;
-  uploadMedia?(media: MediaFile, content: Uint8Array): Promise<MediaUploadResult>;
-  deleteMedia?(externalId: string): Promise<boolean>;
-  listMedia?(): Promise<(MediaFile & { externalId: string })[]>;
-  updateProfile?(profile: Profile): Promise<SyncResult>;
-  getProfile?(): Promise<Profile>;
+  /** Platforms with capabilities.media. */
+  media?: PlatformMediaOps;
+  /**
+   * Platforms with capabilities.profile: replaces the platform's profile with these values (state-based; a field
+   * set to null is cleared). A refusal by the platform is a non-retryable validation PlatformError naming the field.
+   */
+  updateProfile?(values: PlatformProfileValues): Promise<ProfileUpdateResult>;
 }
 
 export interface AdapterContext {

@@ -6,10 +6,11 @@
 // inside credentialStore.update, under the connection's row lock: when another activity has rotated the tokens
 // meanwhile, we take its tokens instead of refreshing again, because presenting the refresh token it already used
 // would look like theft to the platform and cost the whole grant.
-import type { AdapterContext, AuthData, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, SyncResult } from '../types.js';
+import type { AdapterContext, AuthData, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, PlatformMediaOps, SyncResult } from '../types.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
-import { httpJson, type HttpCall } from '../http.js';
+import { httpJson, type HttpCall, type MultipartForm } from '../http.js';
+import { OAuthMediaOps } from './oauth-media.js';
 import { OAuthTokenError, requestTokens, type OAuthClientCredentials } from './token-client.js';
 
 /** The platform's wire format for one calendar entry. */
@@ -46,12 +47,15 @@ const isRefused = (error: unknown) => error instanceof PlatformError && error.ty
 
 export class OAuthAdapter implements PlatformAdapter {
   readonly platform;
+  /** Only on platforms whose catalog entry takes media (Wanted; JobWork takes none). */
+  readonly media?: PlatformMediaOps;
   private tokens: AuthData;
   private requests = 0;
 
   constructor(private readonly context: AdapterContext) {
     this.platform = context.platform;
     this.tokens = context.credentials;
+    if (context.platform.capabilities.media) this.media = new OAuthMediaOps((method, path, json, multipart) => this.call(method, path, json, multipart));
   }
 
   async authenticate(): Promise<boolean> {
@@ -131,25 +135,28 @@ export class OAuthAdapter implements PlatformAdapter {
     return entries;
   }
 
-  /** One API call with a good access token: refreshed before expiry, and once more if the platform says 401. */
-  private async call<T>(method: HttpCall['method'], path: string, json?: unknown): Promise<T> {
+  /**
+   * One API call with a good access token: refreshed before expiry, and once more if the platform says 401. A
+   * refused call stored nothing, so sending it again (an upload re-read from disk) cannot make a duplicate.
+   */
+  private async call<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const refreshedJustNow = await this.renewIfExpiring();
     try {
-      return await this.send<T>(method, path, json);
+      return await this.send<T>(method, path, json, multipart);
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
       if (refreshedJustNow) throw accessRevokedError(this.platform.name, 'a freshly refreshed access token was refused');
     }
     await this.renewTokens();
     try {
-      return await this.send<T>(method, path, json);
+      return await this.send<T>(method, path, json, multipart);
     } catch (error) {
       if (isUnauthorized(error)) throw accessRevokedError(this.platform.name, 'the access token was refused right after a refresh');
       throw error;
     }
   }
 
-  private async send<T>(method: HttpCall['method'], path: string, json?: unknown): Promise<T> {
+  private async send<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const { accessToken } = this.tokens;
     if (!accessToken) throw accessRevokedError(this.platform.name, 'no access token stored');
     this.requests += 1;
@@ -159,6 +166,7 @@ export class OAuthAdapter implements PlatformAdapter {
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${accessToken}` },
       json,
+      multipart,
     });
     return answer.body;
   }

@@ -2,7 +2,8 @@
 // upserted and deleted by the client's own reference. It validates like a real API: unknown fields, impossible
 // dates and a note longer than the platform stores are refused with 422.
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireScope } from './api-gate.js';
 import type { OAuthPlatformSimulator, SimOAuthAccount } from './server.js';
 
 export interface CalendarEntry {
@@ -29,13 +30,9 @@ const REF = /^[A-Za-z0-9._~-]{1,128}$/;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;
 
-/** The API's routes, registered under /api/v2 with the simulator's faults, bearer check and quota in front. */
+/** The calendar routes, registered under /api/v2 behind the API gate (api-gate.ts: faults, bearer check, quota). */
 export function calendarApi(sim: OAuthPlatformSimulator): FastifyPluginAsync {
   return async (api) => {
-    api.addHook('onRequest', async (request, reply) => sim.injectFaults(reply));
-    api.addHook('onRequest', async (request, reply) => authenticateBearer(sim, request, reply));
-    api.addHook('onRequest', async (request, reply) => sim.enforceQuota(sim.accountOf(request)!, reply));
-
     api.get('/me', async (request) => {
       const account = sim.accountOf(request)!;
       return { accountId: account.accountId, name: account.name };
@@ -69,34 +66,6 @@ export function calendarApi(sim: OAuthPlatformSimulator): FastifyPluginAsync {
       account.entries.delete(entry.id);
       return reply.code(204).send();
     });
-  };
-}
-
-/** RFC 6750 section 3: a missing token gets a bare challenge, a bad one `error="invalid_token"`. */
-async function authenticateBearer(sim: OAuthPlatformSimulator, request: FastifyRequest, reply: FastifyReply) {
-  const realm = `realm="${sim.displayName}"`;
-  const header = request.headers.authorization;
-  if (!header?.startsWith('Bearer ')) {
-    return reply.code(401).header('www-authenticate', `Bearer ${realm}`).send({ error: 'unauthorized', message: 'a bearer access token is required' });
-  }
-  const check = sim.authority.checkAccessToken(header.slice(7));
-  if (check.accountId) sim.noteAccount(request, check.accountId);
-  if (!check.ok) {
-    return reply
-      .code(401)
-      .header('www-authenticate', `Bearer ${realm}, error="invalid_token", error_description="${check.reason}"`)
-      .send({ error: 'invalid_token', message: check.reason });
-  }
-  sim.grantedScope.set(request, check.scope);
-}
-
-function requireScope(sim: OAuthPlatformSimulator, scope: string) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (sim.grantedScope.get(request)?.includes(scope)) return;
-    return reply
-      .code(403)
-      .header('www-authenticate', `Bearer realm="${sim.displayName}", error="insufficient_scope", scope="${scope}"`)
-      .send({ error: 'insufficient_scope', message: `this call needs the scope ${scope}` });
   };
 }
 

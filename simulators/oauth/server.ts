@@ -2,10 +2,13 @@
 // an authorization server (consent page, authorization-code flow with PKCE, rotating refresh tokens, revocation)
 // and a calendar API behind bearer tokens that expire. Tests reach its state through the accessors below and
 // inject faults like on the REST simulator: 5xx for the next N requests or at a rate, latency, 429s. Faults hit
-// the calendar API and the token endpoint, which is what a platform outage takes down for castsync.
+// the calendar API and the token endpoint, which is what a platform outage takes down for castsync. The media API
+// (/api/v2/media, described in ../api-media.ts) stands behind the same gate and needs the scope media:write.
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { MediaLibrary, PERMISSIVE_MEDIA_RULES, addMediaByHand, apiMediaRoutes, type ApiMediaCounters, type ApiMediaItem, type ApiMediaRules } from '../api-media.js';
+import { guardApi, requireScope } from './api-gate.js';
 import { TokenAuthority } from './authority.js';
 import { authorizeRoutes } from './authorize-routes.js';
 import { calendarApi, storeEntry, validateEntryFields, type CalendarEntry, type EntryFields } from './calendar-api.js';
@@ -29,6 +32,7 @@ export interface SimOAuthAccount {
   username: string;
   password: string;
   entries: Map<string, CalendarEntry>;
+  media: MediaLibrary;
   /** Successful refresh_token grants, for tests that count refreshes. */
   refreshes: number;
   quotaUsed: number;
@@ -76,9 +80,11 @@ export interface OAuthSimulatorOptions {
   quota?: { requests: number; perSeconds: number } | null;
   /** The platform stores shorter notes than castsync allows; longer ones are refused (422). */
   maxNoteLength?: number;
+  /** What the media API takes (apiMediaRulesOf the catalog entry); null: no media API. Default: generous rules. */
+  media?: ApiMediaRules | null;
 }
 
-const DEFAULT_SCOPES = ['calendar:read', 'calendar:write', 'media:write'];
+const DEFAULT_SCOPES = ['calendar:read', 'calendar:write', 'media:read', 'media:write'];
 
 export class OAuthPlatformSimulator {
   readonly app: FastifyInstance;
@@ -92,6 +98,7 @@ export class OAuthPlatformSimulator {
   readonly maxNoteLength: number;
   /** Scope of the access token each API request presented (set by the bearer check). */
   readonly grantedScope = new WeakMap<FastifyRequest, string[]>();
+  readonly mediaCounters: ApiMediaCounters = { uploads: 0, refusals: 0 };
   faults: OAuthFaults = {};
   autoApprove: string | null;
   /** Lifetimes apply to tokens issued from now on; tests change them between steps. */
@@ -129,6 +136,7 @@ export class OAuthPlatformSimulator {
       username: username ?? `user-${accountId.slice(0, 8)}`,
       password: password ?? 'correct horse battery staple',
       entries: new Map(),
+      media: new MediaLibrary(),
       refreshes: 0,
       quotaUsed: 0,
       quotaWindowStart: Date.now(),
@@ -149,6 +157,21 @@ export class OAuthPlatformSimulator {
     const checked = validateEntryFields({ status: 'unavailable', kind: 'booking', ...fields }, this.maxNoteLength);
     if ('problem' in checked) throw new Error(checked.problem);
     return storeEntry(account, { ...checked.fields, ref: null, origin: 'web' });
+  }
+
+  /** The account's media in display order (the bytes: mediaContent). */
+  media(accountId: string): ApiMediaItem[] {
+    return this.accounts.get(accountId)?.media.list() ?? [];
+  }
+
+  /** The stored bytes of one media item. */
+  mediaContent(accountId: string, id: string): Buffer | undefined {
+    return this.accounts.get(accountId)?.media.content(id);
+  }
+
+  /** A file the user uploaded on the platform's website (no client reference). */
+  addPlatformMedia(accountId: string, fileName: string, content: Buffer): ApiMediaItem {
+    return addMediaByHand(this.requireAccount(accountId).media, fileName, content);
   }
 
   refreshCount(accountId: string): number {
@@ -260,7 +283,22 @@ export class OAuthPlatformSimulator {
     this.app.register(formbody);
     this.app.register(authorizeRoutes(this));
     this.app.register(tokenRoutes(this));
-    this.app.register(calendarApi(this), { prefix: '/api/v2' });
+    this.app.register(async (api) => {
+      guardApi(this, api);
+      await api.register(calendarApi(this));
+      const mediaRules = this.options.media === undefined ? PERMISSIVE_MEDIA_RULES : this.options.media;
+      if (mediaRules) await api.register(this.mediaApi(mediaRules), { prefix: '/media' });
+    }, { prefix: '/api/v2' });
+  }
+
+  private mediaApi(rules: ApiMediaRules) {
+    return apiMediaRoutes({
+      rules,
+      counters: this.mediaCounters,
+      libraryOf: (request) => this.accountOf(request)!.media,
+      paging: 'cursor',
+      guards: { read: requireScope(this, 'media:read', 'media:write'), write: requireScope(this, 'media:write') },
+    });
   }
 }
 
