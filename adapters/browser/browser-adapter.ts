@@ -4,19 +4,33 @@
 // the portal has ended that session. A push reads the calendar, then adds and deletes only what differs among
 // the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
 // of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry. A pull
-// reads through the platform's read-only partner API instead when the connection holds a token for it.
+// reads through the platform's read-only partner API instead when the connection holds a token for it. Media go
+// through the portal's media page (media-page.ts), the profile through its form (profile-page.ts).
 import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError, networkError } from '../errors.js';
-import type { AdapterContext, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, SyncResult } from '../types.js';
+import type {
+  AdapterContext,
+  AvailabilityItem,
+  MediaUpload,
+  PlatformAdapter,
+  PlatformAvailabilityItem,
+  PlatformMediaOps,
+  PlatformProfileValues,
+  ProfileUpdateResult,
+  SyncResult,
+} from '../types.js';
 import { saveFailureArtifacts } from './artifacts.js';
 import { sharedBrowser } from './browser-pool.js';
 import { fromPortalRow, markerRef, planCalendar, type PortalRow } from './calendar-entries.js';
 import { CalendarPage } from './calendar-page.js';
 import { LoginPage } from './login-page.js';
+import { MediaPage } from './media-page.js';
 import { PartnerApiClient } from './partner-api.js';
 import { PortalTab, STEP_TIMEOUT_MS, SessionLost, portalSite, type PortalSite } from './portal-tab.js';
+import { ProfilePage, portalProfileValues } from './profile-page.js';
+import { withFileNamed } from './upload-file.js';
 
 export { closeBrowser } from './browser-pool.js';
 
@@ -25,16 +39,23 @@ const MAX_SIGN_INS = 3;
 
 export class BrowserAdapter implements PlatformAdapter {
   readonly platform: PlatformEntry;
+  /** Portals with a media page (catalog capabilities.media and browser.mediaPath). */
+  readonly media?: PlatformMediaOps;
+  /** Portals with a profile form (catalog capabilities.profile and browser.profilePath). */
+  readonly updateProfile?: (values: PlatformProfileValues) => Promise<ProfileUpdateResult>;
   private readonly site: PortalSite;
 
   constructor(private readonly context: AdapterContext) {
     this.platform = context.platform;
     this.site = portalSite(context.platform, context.baseUrl);
+    const { capabilities } = context.platform;
+    if (capabilities.media && this.site.mediaPath) this.media = this.mediaOps();
+    if (capabilities.profile && this.site.profilePath) this.updateProfile = (values) => this.saveProfile(values);
   }
 
   async authenticate(): Promise<boolean> {
     try {
-      await this.withPortal((calendar) => calendar.open());
+      await this.withPortal((tab) => this.openMainPage(tab));
       return true;
     } catch (error) {
       if (error instanceof PlatformError && error.type === ErrorType.auth) return false;
@@ -45,7 +66,7 @@ export class BrowserAdapter implements PlatformAdapter {
   /** Reads through the platform's partner API when the connection holds a token for it, else from the calendar page. */
   async pullAvailability(): Promise<PlatformAvailabilityItem[]> {
     const api = PartnerApiClient.for(this.context);
-    const rows = api ? await api.calendarRows() : await this.withPortal((calendar) => calendar.open());
+    const rows = api ? await api.calendarRows() : await this.withPortal((tab) => new CalendarPage(tab).open());
     return rows.map(fromPortalRow);
   }
 
@@ -54,8 +75,8 @@ export class BrowserAdapter implements PlatformAdapter {
     const changed = new Set<string>();
     const rejected = new Map<string, string>();
     let pageLoads = 0;
-    const shown = await this.withPortal(async (calendar, tab) => {
-      const rows = await this.reconcile(calendar, desired, changed, rejected);
+    const shown = await this.withPortal(async (tab) => {
+      const rows = await this.reconcile(new CalendarPage(tab), desired, changed, rejected);
       pageLoads = tab.pageLoads;
       const kept = planCalendar(rows, desired).keep;
       this.assertAddsShown(desired, kept, rejected);
@@ -93,6 +114,42 @@ export class BrowserAdapter implements PlatformAdapter {
     return plan.add.length || removals.length ? calendar.rows() : rows;
   }
 
+  /** The page the connection is for: the calendar, or on a portal castsync only sends media to, the media page. */
+  private async openMainPage(tab: PortalTab): Promise<void> {
+    const { capabilities } = this.platform;
+    const calendarUsed = capabilities.pushAvailability || capabilities.pullAvailability;
+    if (!calendarUsed && this.site.mediaPath) await new MediaPage(tab).open();
+    else await new CalendarPage(tab).open();
+  }
+
+  private mediaOps(): PlatformMediaOps {
+    return {
+      listMedia: () => this.withPortal((tab) => new MediaPage(tab).open()),
+      uploadMedia: (upload, onSent) => this.uploadMedia(upload, onSent),
+      deleteMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).remove(externalId)),
+      setMainMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).makeMain(externalId)),
+    };
+  }
+
+  /** Sends the file under upload.fileName, which carries our reference: the portal keeps nothing else of ours. */
+  private uploadMedia(upload: MediaUpload, onSent?: (bytesSent: number) => void): Promise<{ externalId: string }> {
+    return withFileNamed(upload.path, upload.fileName, async (path) => {
+      const file = { path, fileName: upload.fileName, ref: upload.ref, bytes: upload.bytes, credit: upload.photographerCredit ?? '' };
+      const externalId = await this.withPortal((tab) => new MediaPage(tab).upload(file, onSent));
+      return { externalId };
+    });
+  }
+
+  private async saveProfile(values: PlatformProfileValues): Promise<ProfileUpdateResult> {
+    const formValues = portalProfileValues(this.platform.name, values);
+    let pageLoads = 0;
+    await this.withPortal(async (tab) => {
+      await new ProfilePage(tab).save(formValues);
+      pageLoads = tab.pageLoads;
+    });
+    return { requests: pageLoads };
+  }
+
   /**
    * Entries the portal took but its calendar does not show mean the page no longer matches the catalog's
    * selectors. Pushing again would add them again each time, so this stops, not retried, until someone looks.
@@ -111,7 +168,7 @@ export class BrowserAdapter implements PlatformAdapter {
    * Runs `work` in a fresh BrowserContext started from the stored session, signing in whenever the portal shows
    * its login page. Any failure leaves a screenshot and the page's HTML and becomes a PlatformError.
    */
-  private async withPortal<T>(work: (calendar: CalendarPage, tab: PortalTab) => Promise<T>): Promise<T> {
+  private async withPortal<T>(work: (tab: PortalTab) => Promise<T>): Promise<T> {
     let browserContext: BrowserContext | undefined;
     let page: Page | undefined;
     try {
@@ -119,7 +176,7 @@ export class BrowserAdapter implements PlatformAdapter {
       browserContext.setDefaultTimeout(STEP_TIMEOUT_MS);
       page = await browserContext.newPage();
       const tab = new PortalTab(page, this.site, (step) => this.context.onProgress?.(`${this.platform.name}: ${step}`));
-      const result = await this.signedIn(tab, browserContext, () => work(new CalendarPage(tab), tab));
+      const result = await this.signedIn(tab, browserContext, () => work(tab));
       if (tab.consentGiven) await this.saveSession(browserContext);
       return result;
     } catch (error) {

@@ -19,7 +19,7 @@ let shared: Promise<Browser> | null = null;
 /** `executablePath` is used when the browser has to be started (the first call, or after a crash). */
 export function sharedBrowser(executablePath: string): Promise<Browser> {
   if (shared) return shared;
-  const starting = launch(executablePath);
+  const starting = launchChromium(executablePath);
   shared = starting;
   // A browser that failed to start or crashed is replaced by the next activity instead of failing every later one.
   const forget = () => {
@@ -29,7 +29,8 @@ export function sharedBrowser(executablePath: string): Promise<Browser> {
   return starting;
 }
 
-async function launch(executablePath: string): Promise<Browser> {
+/** A Chromium of its own (the shared one is sharedBrowser's); the dashboard tests drive one like a user's browser. */
+export async function launchChromium(executablePath: string): Promise<Browser> {
   try {
     return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   } catch (error) {

@@ -9,19 +9,17 @@ export class CalendarPage {
 
   /** Opens the calendar and reads its entries. */
   async open(): Promise<PortalRow[]> {
-    const status = await this.tab.open(this.tab.site.calendarPath, 'opened the calendar');
-    this.tab.assertSignedIn();
-    if (status >= 400) throw errorForStatus(this.tab.site.name, status, await this.tab.page.title());
+    await this.tab.openSignedIn(this.tab.site.calendarPath, 'opened the calendar');
     return this.rows();
   }
 
   /** The entries on the page the tab shows now (the portal returns to the calendar after every form). */
   async rows(): Promise<PortalRow[]> {
-    const s = this.tab.site.selectors;
-    const cells = { id: s.entryId, from: s.entryFrom, to: s.entryTo, state: s.entryState, comment: s.entryComment };
+    const { tab } = this;
+    const cells = { id: tab.selector('entryId'), from: tab.selector('entryFrom'), to: tab.selector('entryTo'), state: tab.selector('entryState'), comment: tab.selector('entryComment') };
     // One round trip for the whole table. This function runs in the page, so it declares no named helpers
     // (tsx and vitest would wrap them in a __name() call the page does not have).
-    const rows = await this.tab.page.locator(s.entryRow).evaluateAll(
+    const rows = await tab.page.locator(tab.selector('entryRow')).evaluateAll(
       (elements, css) =>
         elements.map((row) => ({
           externalId: row.querySelector(css.id)?.getAttribute('value') ?? '',
@@ -44,8 +42,8 @@ export class CalendarPage {
     await tab.page.fill(tab.selector('addComment'), entry.comment);
     const status = await tab.submit(tab.page.locator(tab.selector('addSubmit')), `added ${entry.from}..${entry.to}`);
     tab.assertSignedIn();
-    if (status === 400 || status === 422) return this.formErrors();
-    if (status >= 400) throw errorForStatus(tab.site.name, status, await this.formErrors());
+    if (status === 400 || status === 422) return tab.formErrors();
+    if (status >= 400) throw errorForStatus(tab.site.name, status, await tab.formErrors());
     return null;
   }
 
@@ -58,12 +56,7 @@ export class CalendarPage {
     if ((await row.count()) === 0) return;
     const status = await tab.submit(row.first().locator(tab.selector('entryDelete')), `deleted entry ${externalId}`);
     tab.assertSignedIn();
-    if (status >= 400 && status !== 404) throw errorForStatus(tab.site.name, status, await this.formErrors());
-  }
-
-  private async formErrors(): Promise<string> {
-    const texts = await this.tab.page.locator(this.tab.selector('formError')).allTextContents();
-    return texts.map((t) => t.trim()).filter(Boolean).join(' ') || 'refused without a message';
+    if (status >= 400 && status !== 404) throw errorForStatus(tab.site.name, status, await tab.formErrors());
   }
 }
 

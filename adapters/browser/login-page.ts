@@ -18,13 +18,8 @@ export class LoginPage {
     await tab.page.fill(tab.selector('loginPassword'), password);
     const status = await tab.submit(tab.page.locator(tab.selector('loginSubmit')), 'signed in');
     if (!tab.onLoginPage()) return;
-    const message = await this.errorMessage();
+    const message = await tab.formErrors('the login form came back without a message');
     if (status >= 400) throw new PlatformError(ErrorType.server, `${name} refused the login form (${status}): ${message}`, true, { status });
     throw authError(name, `login refused: ${message}`);
-  }
-
-  private async errorMessage(): Promise<string> {
-    const texts = await this.tab.page.locator(this.tab.selector('formError')).allTextContents();
-    return texts.map((t) => t.trim()).filter(Boolean).join(' ') || 'the login form came back without a message';
   }
 }

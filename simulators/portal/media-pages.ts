@@ -17,7 +17,12 @@ const VIDEO_FORMATS: readonly MediaFormat[] = ['mp4', 'mov'];
 export interface MediaRules {
   /** Formats taken, recognised by the file's signature. */
   formats: MediaFormat[];
+  /** Largest file taken (photos; videos too unless maxVideoBytes says otherwise). */
   maxBytes: number;
+  /** Largest video taken, where videos may be larger than photos. */
+  maxVideoBytes?: number;
+  /** Videos an account may show (Schauspielervideos: 5 public showreels); hidden videos do not count. */
+  maxVideos?: number;
   /** Images: the shorter edge must reach this (a platform that wants "at least 500x500" says 500). */
   minShortEdgePx?: number;
   /** Images: the longer edge must reach this (Schauspielervideos: "at least one edge of 1200 px"). */
@@ -60,6 +65,17 @@ export interface Upload {
   content: Buffer;
   /** The file was larger than the limit the upload was read with (maxBytes), so `content` is cut off. */
   tooLarge: boolean;
+}
+
+/** The format a content type names, for the formats the portal knows; null for others. */
+export function formatOfContentType(contentType: string): MediaFormat | null {
+  const entry = Object.entries(CONTENT_TYPES).find(([, type]) => type === contentType);
+  return entry ? (entry[0] as MediaFormat) : null;
+}
+
+/** The most bytes an upload may have under these rules, whatever its type: how much of it the portal reads. */
+export function uploadReadLimit(rules: MediaRules): number {
+  return Math.max(rules.maxBytes, rules.maxVideoBytes ?? 0);
 }
 
 export function contentTypeOf(format: MediaFormat): string {
@@ -127,17 +143,24 @@ function isoMediaFormat(bytes: Buffer): MediaFormat | null {
   return ['moov', 'mdat', 'wide'].includes(box) ? 'mov' : null;
 }
 
-/** Why the portal refuses this upload; empty when it takes it. */
-export function uploadProblems(upload: Upload | null, info: MediaInfo | null, rules: MediaRules, itemCount: number): string[] {
+/** Why the portal refuses this upload next to the account's items; empty when it takes it. */
+export function uploadProblems(upload: Upload | null, info: MediaInfo | null, rules: MediaRules, items: PortalMediaItem[]): string[] {
   if (!upload || !upload.fileName) return ['Choose a file to upload.'];
-  if (itemCount >= rules.maxItems) return [`You have reached the limit of ${rules.maxItems} photos and videos.`];
-  if (upload.tooLarge) return [`"${upload.fileName}" is larger than ${megabytes(rules.maxBytes)}.`];
+  if (items.length >= rules.maxItems) return [`You have reached the limit of ${rules.maxItems} photos and videos.`];
+  const video = info ? mediaTypeOf(info.format) === 'video' : false;
+  const maxBytes = video ? (rules.maxVideoBytes ?? rules.maxBytes) : info ? rules.maxBytes : uploadReadLimit(rules);
+  if (upload.tooLarge || upload.content.length > maxBytes) return [`"${upload.fileName}" is larger than ${megabytes(maxBytes)}.`];
   if (!info || !rules.formats.includes(info.format)) {
     return [`"${upload.fileName}" is not a ${formatList(rules.formats)} file. Only these formats can be uploaded.`];
   }
-  if (mediaTypeOf(info.format) === 'video') return [];
+  if (video) return videoProblems(items, rules);
   if (!info.size) return [`"${upload.fileName}" could not be read as an image.`];
   return pixelProblems(upload.fileName, info.size, rules);
+}
+
+function videoProblems(items: PortalMediaItem[], rules: MediaRules): string[] {
+  const shown = items.filter((item) => item.type === 'video' && !item.hidden).length;
+  return rules.maxVideos !== undefined && shown >= rules.maxVideos ? [`You have reached the limit of ${rules.maxVideos} videos.`] : [];
 }
 
 function pixelProblems(fileName: string, size: { width: number; height: number }, rules: MediaRules): string[] {
@@ -217,6 +240,8 @@ function itemForm(className: string, action: string, id: string, csrf: string, l
 
 function rulesText(rules: MediaRules): string {
   const parts = [`${formatList(rules.formats)}, up to ${megabytes(rules.maxBytes)}`];
+  if (rules.maxVideoBytes) parts.push(`videos up to ${megabytes(rules.maxVideoBytes)}`);
+  if (rules.maxVideos !== undefined) parts.push(`at most ${rules.maxVideos} videos`);
   if (rules.minShortEdgePx) parts.push(`images at least ${rules.minShortEdgePx} × ${rules.minShortEdgePx} px`);
   if (rules.minLongEdgePx) parts.push(`one edge at least ${rules.minLongEdgePx} px`);
   if (rules.maxEdgePx) parts.push(`at most ${rules.maxEdgePx} px per edge`);

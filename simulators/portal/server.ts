@@ -20,6 +20,7 @@ import {
   mediaPageBody,
   mediaTypeOf,
   uploadProblems,
+  uploadReadLimit,
   type MediaInfo,
   type MediaRules,
   type PortalMediaItem,
@@ -52,8 +53,8 @@ export interface PortalFaults {
   logoutNext?: number;
   /** Signed-in page loads to let through before logoutNext applies, to log out in the middle of a session. */
   logoutAfter?: number;
-  /** Answer the next `count` page loads with an error page and this status (e.g. 503). */
-  failNext?: { count: number; status: number };
+  /** Answer the next `count` page loads with an error page and this status (e.g. 503, or 429 with a Retry-After). */
+  failNext?: { count: number; status: number; retryAfterSeconds?: number };
 }
 
 export interface PortalRequestRecord {
@@ -351,7 +352,7 @@ export class PortalSimulator {
     if (fields.csrf !== session.csrf) return this.mediaPage(request, reply, session, 403, ['The form has expired. Please reload the page.'], null);
     const account = this.accounts.get(session.email)!;
     const info = upload ? inspectMedia(upload.content) : null;
-    const problems = uploadProblems(upload, info, this.mediaRules, account.media.size);
+    const problems = uploadProblems(upload, info, this.mediaRules, [...account.media.values()]);
     if (problems.length) {
       this.counters.mediaRefused += 1;
       return this.mediaPage(request, reply, session, 422, problems, null);
@@ -362,13 +363,13 @@ export class PortalSimulator {
   }
 
   /**
-   * The form's text fields and its one file. The file is read up to maxBytes and marked when it was longer, so an
-   * oversized upload is refused on the page instead of being kept in memory.
+   * The form's text fields and its one file. The file is read up to the largest size any upload may have and marked
+   * when it was longer, so an oversized upload is refused on the page instead of being kept in memory.
    */
   private async readUploadForm(request: FastifyRequest): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
     const fields: Record<string, string> = {};
     let upload: Upload | null = null;
-    const parts = request.parts({ limits: { fileSize: this.mediaRules.maxBytes, files: 1, fields: 10 } });
+    const parts = request.parts({ limits: { fileSize: uploadReadLimit(this.mediaRules), files: 1, fields: 10 } });
     for await (const part of parts) {
       if (part.type === 'file') {
         const content = await part.toBuffer();
@@ -488,7 +489,8 @@ export class PortalSimulator {
     if (f.slowMs) await new Promise((r) => setTimeout(r, f.slowMs));
     if (f.failNext && f.failNext.count > 0) {
       f.failNext.count -= 1;
-      const status = f.failNext.status;
+      const { status, retryAfterSeconds } = f.failNext;
+      if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
       return reply.code(status).type('text/html').send(errorPage(status));
     }
   }
@@ -653,7 +655,8 @@ function entryRow(entry: PortalEntry, csrf: string): string {
 }
 
 function errorPage(status: number): string {
-  const title = status === 503 ? 'Service Unavailable' : 'Something went wrong';
+  const titles: Record<number, string> = { 429: 'Too Many Requests', 503: 'Service Unavailable' };
+  const title = titles[status] ?? 'Something went wrong';
   return `<!doctype html><html><head><title>${status} ${title}</title></head><body><h1>${status} ${title}</h1><p>Please try again later.</p></body></html>`;
 }
 
