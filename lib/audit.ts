@@ -11,7 +11,8 @@ export type AuditAction =
   | 'credentials.update'
   | 'sync.manual'
   | 'sync.retry'
-  | 'conflict.resolve';
+  | 'conflict.resolve'
+  | 'profile.update';
 
 export interface AuditEntry {
   userId: string;

@@ -1,8 +1,19 @@
 // The REST kind (e-TALENTA, Agentur Connection): API key in a bearer header, paged list, batch writes.
 // A push lists what the platform holds, and sends only the upserts and deletes that differ, in batches.
-import type { AdapterContext, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, SyncResult } from '../types.js';
+// The profile is sent whole in one PUT (the platform's shape comes from the catalog's mapping).
+import type {
+  AdapterContext,
+  AvailabilityItem,
+  PlatformAdapter,
+  PlatformAvailabilityItem,
+  PlatformMediaOps,
+  PlatformProfileValues,
+  ProfileUpdateResult,
+  SyncResult,
+} from '../types.js';
 import { PlatformError, authError } from '../errors.js';
-import { httpJson } from '../http.js';
+import { httpJson, type HttpCall, type MultipartForm } from '../http.js';
+import { RestMediaOps } from './rest-media.js';
 
 /** e-TALENTA's wire format for one calendar entry. */
 export interface RestCalendarEntry {
@@ -29,13 +40,16 @@ const PAGE_SIZE = 200;
 
 export class RestAdapter implements PlatformAdapter {
   readonly platform;
+  /** Only on platforms whose catalog entry takes media (Agentur Connection shares this adapter and takes none). */
+  readonly media?: PlatformMediaOps;
   private requests = 0;
 
   constructor(private readonly context: AdapterContext) {
     this.platform = context.platform;
+    if (context.platform.capabilities.media) this.media = new RestMediaOps((method, path, json, multipart) => this.call(method, path, json, multipart));
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, json?: unknown): Promise<T> {
+  private async call<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const apiKey = this.context.credentials.apiKey;
     if (!apiKey) throw authError(this.platform.name, 'no API key stored');
     this.requests += 1;
@@ -45,6 +59,7 @@ export class RestAdapter implements PlatformAdapter {
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${apiKey}` },
       json,
+      multipart,
     });
     return answer.body;
   }
@@ -128,6 +143,16 @@ export class RestAdapter implements PlatformAdapter {
       }
     }
     return { itemsProcessed, requests: this.requests, confirmed, rejected };
+  }
+
+  /**
+   * Replaces the platform's profile with `values` (already in its shape: adapters/profile-mapping.ts) in one PUT.
+   * The platform's refusal (422, naming the field) is a non-retryable validation error (adapters/errors.ts).
+   */
+  async updateProfile(values: PlatformProfileValues): Promise<ProfileUpdateResult> {
+    this.requests = 0;
+    await this.call('PUT', '/v1/profile', values);
+    return { requests: this.requests };
   }
 }
 

@@ -2,8 +2,12 @@
 // It keeps each account's calendar, enforces the account quota with 429 + Retry-After, validates input like a
 // real API, and lets tests inject faults: 5xx for the next N requests or at a rate, latency, 429s, revoked keys.
 // Control routes under /_sim/ are the test's and demo's window into the platform, not part of the API.
+// Its media API (/v1/media) is described in ../api-media.ts; faults, key check and quota apply to it as well.
+// Its profile API (/v1/profile, ./profile-api.ts) applies the rules of the platform it is named after.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { SimProfiles, simProfileRoutes } from './profile-api.js';
+import { MediaLibrary, PERMISSIVE_MEDIA_RULES, addMediaByHand, apiMediaRoutes, type ApiMediaCounters, type ApiMediaItem, type ApiMediaRules } from '../api-media.js';
 
 export interface SimEntry {
   id: string;
@@ -24,6 +28,7 @@ export interface SimAccount {
   name: string;
   revoked: boolean;
   entries: Map<string, SimEntry>;
+  media: MediaLibrary;
   quotaUsed: number;
   quotaWindowStart: number;
 }
@@ -56,6 +61,8 @@ export interface SimulatorOptions {
   accounts?: { apiKey: string; name: string }[];
   quota?: { requests: number; perSeconds: number };
   maxBatch?: number;
+  /** What the media API takes (apiMediaRulesOf the catalog entry); null: no media API. Default: generous rules. */
+  media?: ApiMediaRules | null;
 }
 
 const STATES = ['available', 'unavailable', 'tentative'];
@@ -66,11 +73,15 @@ export class RestPlatformSimulator {
   readonly app: FastifyInstance;
   readonly accounts = new Map<string, SimAccount>();
   readonly requests: RequestRecord[] = [];
+  readonly mediaCounters: ApiMediaCounters = { uploads: 0, refusals: 0 };
+  /** The accounts' profiles, by the rules of the platform named in the options (`name`: a catalog platform id). */
+  readonly profiles: SimProfiles;
   faults: Faults = {};
   url = '';
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    this.profiles = new SimProfiles(options.name);
     for (const account of options.accounts ?? []) this.addAccount(account.apiKey, account.name);
     this.routes();
   }
@@ -82,6 +93,7 @@ export class RestPlatformSimulator {
       name,
       revoked: false,
       entries: new Map(),
+      media: new MediaLibrary(),
       quotaUsed: 0,
       quotaWindowStart: Date.now(),
     };
@@ -93,6 +105,28 @@ export class RestPlatformSimulator {
   calendar(apiKey: string): SimEntry[] {
     const account = this.accounts.get(apiKey);
     return account ? [...account.entries.values()].sort((a, b) => a.from.localeCompare(b.from) || a.id.localeCompare(b.id)) : [];
+  }
+
+  /** The account's media in display order (the bytes: mediaContent). */
+  media(apiKey: string): ApiMediaItem[] {
+    return this.accounts.get(apiKey)?.media.list() ?? [];
+  }
+
+  /** The stored bytes of one media item. */
+  mediaContent(apiKey: string, id: string): Buffer | undefined {
+    return this.accounts.get(apiKey)?.media.content(id);
+  }
+
+  /** A file the user removed on the platform's website; false when there was no such file. */
+  removePlatformMedia(apiKey: string, id: string): boolean {
+    return this.accounts.get(apiKey)?.media.remove(id) ?? false;
+  }
+
+  /** A file the user uploaded on the platform's website (no client reference). */
+  addPlatformMedia(apiKey: string, fileName: string, content: Buffer): ApiMediaItem {
+    const account = this.accounts.get(apiKey);
+    if (!account) throw new Error(`no simulated account ${apiKey}`);
+    return addMediaByHand(account.media, fileName, content);
   }
 
   /** API requests (not control routes) since the last reset, optionally of one method. */
@@ -185,10 +219,20 @@ export class RestPlatformSimulator {
         if (!account.entries.delete(id)) return reply.code(404).send({ error: 'not found' });
         return reply.code(204).send();
       });
+
+      const mediaRules = this.options.media === undefined ? PERMISSIVE_MEDIA_RULES : this.options.media;
+      if (mediaRules) {
+        const libraryOf = (request: FastifyRequest) => this.account(request).media;
+        api.register(apiMediaRoutes({ rules: mediaRules, counters: this.mediaCounters, libraryOf, paging: 'pages' }), { prefix: '/v1/media' });
+      }
+
+      simProfileRoutes(api, this.profiles, (request) => this.account(request).apiKey);
     });
 
     // Control routes for tests and the demo.
     app.get('/_sim/accounts/:apiKey/availability', async (request) => this.calendar((request.params as { apiKey: string }).apiKey));
+    app.get('/_sim/accounts/:apiKey/media', async (request) => this.media((request.params as { apiKey: string }).apiKey));
+    app.get('/_sim/accounts/:apiKey/profile', async (request) => this.profiles.of((request.params as { apiKey: string }).apiKey));
     app.post('/_sim/accounts', async (request) => {
       const { apiKey, name } = request.body as { apiKey: string; name?: string };
       const account = this.addAccount(apiKey, name);
