@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
+import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../lib/paths.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
@@ -54,10 +55,7 @@ beforeAll(async () => {
   user = await stack.createUser({ platforms: [] });
   stack.simulators.etalenta!.addAccount(apiKey);
   await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: stack.config.chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(stack.config.chromiumPath);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(TIMEOUT);
 });
@@ -217,11 +215,16 @@ describe('dashboard in Chromium', () => {
     await waitFor(() => etalentaCalendar().some((e) => e.from === nextMonthDay(9) && e.to === nextMonthDay(12)), { what: 'their range pushed back' });
   });
 
-  it('shows the media view before its API exists', async () => {
+  it('opens the media and profile views (their use: dashboard-media-profile.test.ts)', async () => {
     await page.getByRole('link', { name: 'Media' }).click();
-    const media = await page.request.get(`${base}/api/media`);
-    if (media.status() === 404) await page.getByText('Media arrives with issue 5').waitFor();
-    else await page.getByRole('heading', { name: 'Media', level: 2 }).waitFor();
+    await page.getByText('No media yet').waitFor();
+    // Of the two connected platforms only e-TALENTA takes media, and only it keeps a profile.
+    await page.getByRole('button', { name: 'Sync media now: e-TALENTA' }).waitFor();
+    expect(await page.getByRole('button', { name: /Sync media now/ }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.getByRole('form', { name: 'Profile' }).getByText('Not saved yet').waitFor();
+    await page.locator('[data-profile-platform="etalenta"]').waitFor();
+    expect(await page.locator('[data-profile-platform]').count()).toBe(1);
   });
 
   it('signs out: the cookie is gone and the API refuses the browser', async () => {

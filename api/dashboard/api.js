@@ -1,6 +1,8 @@
 // The JSON API, as the signed-in browser calls it: the session cookie authenticates (the page never sees the
 // token) and every change carries the CSRF header the gateway demands of cookie-authenticated changes.
 
+const CSRF_HEADER = 'x-castsync-csrf';
+
 export class ApiError extends Error {
   constructor(status, message) {
     super(message);
@@ -14,7 +16,7 @@ export const whenSignedOut = (handler) => (onSignedOut = handler);
 
 export async function api(method, url, body) {
   const headers = { accept: 'application/json' };
-  if (method !== 'GET') headers['x-castsync-csrf'] = '1';
+  if (method !== 'GET') headers[CSRF_HEADER] = '1';
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   if (response.status === 204) return null;
@@ -26,7 +28,31 @@ export async function api(method, url, body) {
   return data;
 }
 
+/**
+ * Sends a multipart form with XMLHttpRequest, because fetch reports no upload progress. onProgress gets the share
+ * sent so far (0 to 1). Answers the parsed JSON, or throws ApiError with the API's message, like api().
+ */
+export function upload(url, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', url);
+    request.setRequestHeader('accept', 'application/json');
+    request.setRequestHeader(CSRF_HEADER, '1');
+    request.responseType = 'json';
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+    request.upload.onload = () => onProgress(1);
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) return resolve(request.response);
+      if (request.status === 401) onSignedOut();
+      reject(new ApiError(request.status, request.response?.message ?? `POST ${url} answered ${request.status}`));
+    };
+    request.onerror = () => reject(new ApiError(0, 'the upload was interrupted; check the connection and try again'));
+    request.send(form);
+  });
+}
+
 export const get = (url) => api('GET', url);
 export const post = (url, body) => api('POST', url, body);
 export const patch = (url, body) => api('PATCH', url, body);
+export const put = (url, body) => api('PUT', url, body);
 export const del = (url) => api('DELETE', url);

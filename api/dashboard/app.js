@@ -7,9 +7,10 @@ import { conflictsView } from './conflicts.js';
 import { historyView } from './history.js';
 import { mediaView } from './media.js';
 import { platformsView } from './platforms.js';
+import { profileView } from './profile.js';
 
-const views = { platforms: platformsView, calendar: calendarView, media: mediaView, history: historyView, conflicts: conflictsView };
-const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', history: 'Sync history', conflicts: 'Conflicts' };
+const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
+const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
 const POLL_MS = 2000;
 /** After a change the page keeps polling this long even before the workflow reports it is running. */
 const SETTLE_MS = 15000;

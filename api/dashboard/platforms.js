@@ -54,12 +54,51 @@ export function platformsView(section, ctx) {
   }
 
   function connectedControls(platform) {
-    const autoSync = h('input', { type: 'checkbox', checked: platform.connection.autoSync, onchange: () => act(() => patch(`/api/platforms/${platform.id}`, { autoSync: autoSync.checked }), `Auto-sync ${autoSync.checked ? 'on' : 'off'} for ${platform.name}.`) });
-    return h('div', { class: 'actions' },
-      platform.capabilities.pushAvailability && h('button', { type: 'button', onclick: () => act(() => post(`/api/sync/availability/${platform.id}`), `Syncing ${platform.name}…`) }, 'Sync now'),
-      h('label', { class: 'inline' }, autoSync, ' Auto-sync'),
-      h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Disconnect ${platform.name}? Its stored credentials are deleted.`) && act(() => del(`/api/platforms/${platform.id}`), `${platform.name} is disconnected.`) }, 'Disconnect'),
+    return h('div', {},
+      h('div', { class: 'actions' },
+        platform.capabilities.pushAvailability && h('button', { type: 'button', onclick: () => act(() => post(`/api/sync/availability/${platform.id}`), `Syncing ${platform.name}…`) }, 'Sync now'),
+        h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Disconnect ${platform.name}? Its stored credentials are deleted.`) && act(() => del(`/api/platforms/${platform.id}`), `${platform.name} is disconnected.`) }, 'Disconnect'),
+      ),
+      settingsForm(platform),
     );
+  }
+
+  /** What is synced and how often it is pulled. Only what changed is sent; the API's refusal shows here. */
+  function settingsForm(platform) {
+    let saved = platform.connection;
+    const { pushAvailability, pullAvailability, media, profile } = platform.capabilities;
+    const box = (name, label, shown) => shown && h('label', { class: 'inline' }, h('input', { type: 'checkbox', name, checked: saved[name] }), ` ${label}`);
+    const interval = h('input', { name: 'pullIntervalMinutes', inputmode: 'numeric', value: saved.pullIntervalMinutes ?? '', placeholder: 'default', size: '6' });
+    const error = h('p', { class: 'error', role: 'alert' });
+    const form = h('form', { class: 'settings', 'aria-label': `${platform.name} settings` },
+      h('fieldset', {},
+        h('legend', {}, 'Settings'),
+        h('div', { class: 'checks' },
+          box('autoSync', 'Auto-sync', true),
+          box('syncAvailability', 'Availability', pushAvailability),
+          box('syncMedia', 'Media', media),
+          box('syncProfile', 'Profile', profile),
+        ),
+        pullAvailability && field('Pull every (minutes)', interval, "5 to 10080; empty: the platform's default"),
+        h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, 'Save settings')),
+        error,
+      ),
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      const changes = changedSettings(form, saved);
+      if (Object.keys(changes).length === 0) return ctx.notify(`${platform.name}: nothing changed.`);
+      try {
+        saved = (await patch(`/api/platforms/${platform.id}`, changes)).connection;
+        ctx.notify(`${platform.name} settings saved.`);
+        ctx.changed();
+        await refresh();
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+    });
+    return form;
   }
 
   function connectForm(platform) {
@@ -73,7 +112,8 @@ export function platformsView(section, ctx) {
     const form = h('form', { class: 'connect', 'aria-label': `${reconnect} ${platform.name}` }, inputs, h('button', { type: 'submit' }, platform.kind === 'oauth' ? `${reconnect} with ${platform.name}` : reconnect));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const body = Object.fromEntries(new FormData(form));
+      // Optional fields left empty are not sent: the API takes a field's absence, not an empty value.
+      const body = Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ''));
       const button = form.querySelector('button');
       button.disabled = true;
       try {
@@ -103,6 +143,19 @@ export function platformsView(section, ctx) {
   }
 
   return { refresh, busy: () => busy };
+}
+
+/** The settings form's values that differ from the saved connection (the interval is left to the API to judge). */
+function changedSettings(form, saved) {
+  const changes = {};
+  for (const box of form.querySelectorAll('input[type=checkbox]')) if (box.checked !== saved[box.name]) changes[box.name] = box.checked;
+  const interval = form.elements.namedItem('pullIntervalMinutes');
+  if (interval) {
+    const text = interval.value.trim();
+    const value = text === '' ? null : Number(text);
+    if (value !== saved.pullIntervalMinutes) changes.pullIntervalMinutes = Number.isNaN(value) ? text : value;
+  }
+  return changes;
 }
 
 /** One label for what the user most needs to know about a platform right now. */

@@ -180,7 +180,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
             pullIntervalMinutes: { type: ['integer', 'null'], minimum: 5, maximum: 10080 },
           },
         },
-        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connection: connectionSchema } }, 404: errorSchema },
+        response: { 200: { type: 'object', properties: { platformId: { type: 'string' }, connection: connectionSchema } }, 400: errorSchema, 404: errorSchema },
       },
     },
     async (request) => {
