@@ -5,7 +5,10 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
+import { createMediaDriftActivities } from './media-drift.js';
+import { createMediaPushActivities } from './media-push.js';
 import { createOptionExpiryActivities } from './option-expiry.js';
+import { createProfilePushActivities } from './profile-push.js';
 import { createSyncTargetActivities } from './sync-targets.js';
 
 export interface ActivityDeps {
@@ -25,6 +28,9 @@ export const createCoreActivities = (deps: ActivityDeps) => ({
 export const createPlatformActivities = (deps: ActivityDeps) => ({
   ...createAvailabilityPushActivities(deps.db, deps.config),
   ...createAvailabilityPullActivities(deps),
+  ...createMediaPushActivities(deps.db, deps.config),
+  ...createMediaDriftActivities(deps.db, deps.config),
+  ...createProfilePushActivities(deps.db, deps.config),
 });
 
 export type CoreActivities = ReturnType<typeof createCoreActivities>;

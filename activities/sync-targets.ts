@@ -2,6 +2,7 @@
 import { getPlatform, isPlatformId, type ConnectionKind } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import type { Db } from '../lib/db.js';
+import type { SyncedData } from '../workflows/ids.js';
 
 export interface SyncTarget {
   platformId: string;
@@ -16,23 +17,34 @@ export interface SyncTargetQuery {
   includeAutoSync: boolean;
 }
 
+/** The connection setting that turns each kind of data's sync on, and the catalog capability it needs. */
+const switches = {
+  availability: { setting: 'syncAvailability', capability: 'pushAvailability' },
+  media: { setting: 'syncMedia', capability: 'media' },
+  profile: { setting: 'syncProfile', capability: 'profile' },
+} as const;
+
 export function createSyncTargetActivities(db: Db) {
+  async function listSyncTargets(query: SyncTargetQuery & { data: SyncedData }): Promise<SyncTarget[]> {
+    const { setting, capability } = switches[query.data];
+    const connections = await db.platformConnection.findMany({
+      where: { userId: query.userId, connected: true, [setting]: true },
+      select: { platformId: true, autoSync: true, status: true },
+    });
+    return connections
+      .filter((c) => isPlatformId(c.platformId) && getPlatform(c.platformId).capabilities[capability])
+      .filter((c) => hasAdapter(getPlatform(c.platformId).kind))
+      .filter(
+        (c) =>
+          query.manualPlatformIds.includes(c.platformId) ||
+          (query.includeAutoSync && c.autoSync && c.status !== 'needs_reauth'),
+      )
+      .map((c) => ({ platformId: c.platformId, kind: getPlatform(c.platformId).kind }))
+      .sort((a, b) => a.platformId.localeCompare(b.platformId));
+  }
   return {
-    async listAvailabilitySyncTargets(query: SyncTargetQuery): Promise<SyncTarget[]> {
-      const connections = await db.platformConnection.findMany({
-        where: { userId: query.userId, connected: true, syncAvailability: true },
-        select: { platformId: true, autoSync: true, status: true },
-      });
-      return connections
-        .filter((c) => isPlatformId(c.platformId) && getPlatform(c.platformId).capabilities.pushAvailability)
-        .filter((c) => hasAdapter(getPlatform(c.platformId).kind))
-        .filter(
-          (c) =>
-            query.manualPlatformIds.includes(c.platformId) ||
-            (query.includeAutoSync && c.autoSync && c.status !== 'needs_reauth'),
-        )
-        .map((c) => ({ platformId: c.platformId, kind: getPlatform(c.platformId).kind }))
-        .sort((a, b) => a.platformId.localeCompare(b.platformId));
-    },
+    listSyncTargets,
+    /** The availability workflow's name for it, kept: running workflows' histories record it. */
+    listAvailabilitySyncTargets: (query: SyncTargetQuery) => listSyncTargets({ ...query, data: 'availability' }),
   };
 }

@@ -1,5 +1,6 @@
 // The platform catalog: everything castsync knows about a platform as data, so adding a real platform is a
 // catalog entry plus at most one adapter class. Pure data: workflows import it too.
+import type { ProfileMapping } from './profile-mapping.js';
 
 export type ConnectionKind = 'rest' | 'oauth' | 'browser' | 'email';
 
@@ -40,6 +41,26 @@ export interface PlatformEntry {
   oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
   /** Platforms with capabilities.media: the images they take (lib/media-variants.ts makes a variant to fit). */
   media?: ImageRules;
+  /** Platforms with capabilities.media that take videos (showreels, clips); unset: no videos. */
+  video?: VideoRules;
+  /** Platforms with capabilities.media that take a CV as PDF; unset: no documents. */
+  documents?: { maxBytes: number };
+  /**
+   * Platforms with capabilities.profile: which of our profile fields the platform has, under which names, in which
+   * units and words (adapters/profile-mapping.ts applies it).
+   */
+  profile?: ProfileMapping;
+}
+
+/** A platform's published video rules. Videos are sent as they are (no transcoding). */
+export interface VideoRules {
+  /** Containers it takes, by content type. */
+  contentTypes: ('video/mp4' | 'video/quicktime' | 'video/webm')[];
+  maxBytes: number;
+  /** Longest video it takes, in seconds (when known from the file). */
+  maxDurationSeconds?: number;
+  /** Most videos one account may show. */
+  maxCount?: number;
 }
 
 /** A platform's published image rules. */
@@ -99,6 +120,150 @@ const CASTSYNC_SENDER = { senderName: 'castsync', senderAddress: 'no-reply@casts
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
+// Profiles. None of these platforms publishes its profile fields; each mapping is chosen after what such a platform
+// asks for, and the simulators (simulators/etalenta/profile-api.ts, simulators/portal/profile-pages.ts) hold the
+// platform's side of it.
+
+const ETALENTA_SKILL_LEVELS = { professional: 'profi', good: 'gut', basic: 'grundkenntnisse' } as const;
+/** e-TALENTA rates languages 1 to 5: 5 native, 4 fluent, 3 good, 2 basic (1, "beginner", we never send). */
+const ETALENTA_LANGUAGE_LEVELS = { native: 5, fluent: 4, good: 3, basic: 2 } as const;
+
+/**
+ * e-TALENTA (German): German words for colours, hair, build and voice, languages and dialects rated 1-5, heights in
+ * cm, no accents, credits of film, TV and theatre only.
+ */
+const ETALENTA_PROFILE: ProfileMapping = {
+  fields: {
+    playingAge: { kind: 'range', fromKey: 'playingAgeMin', toKey: 'playingAgeMax' },
+    yearOfBirth: { kind: 'value', key: 'birthYear' },
+    heightCm: { kind: 'measure', key: 'heightCm', unit: 'cm' },
+    weightKg: { kind: 'measure', key: 'weightKg', unit: 'kg' },
+    eyeColour: {
+      kind: 'choice',
+      key: 'eyeColour',
+      vocabulary: {
+        blue: 'blau', 'blue-grey': 'blaugrau', 'blue-green': 'blaugruen', grey: 'grau', green: 'gruen', hazel: 'haselnuss', amber: 'bernstein',
+        brown: 'braun', 'dark-brown': 'dunkelbraun', black: 'schwarz',
+      },
+    },
+    hairColour: {
+      kind: 'choice',
+      key: 'hairColour',
+      vocabulary: {
+        black: 'schwarz', 'dark-brown': 'dunkelbraun', brown: 'braun', 'light-brown': 'hellbraun', 'dark-blond': 'dunkelblond', blond: 'blond',
+        'light-blond': 'hellblond', red: 'rot', auburn: 'rotbraun', grey: 'grau', 'salt-and-pepper': 'grau-meliert', white: 'weiss',
+      },
+    },
+    hairLength: {
+      kind: 'choice',
+      key: 'hairLength',
+      vocabulary: {
+        bald: 'glatze', shaved: 'rasiert', 'very-short': 'sehr-kurz', short: 'kurz', 'chin-length': 'kinnlang', 'shoulder-length': 'schulterlang',
+        long: 'lang', 'very-long': 'sehr-lang',
+      },
+    },
+    build: {
+      kind: 'choice',
+      key: 'build',
+      vocabulary: { slim: 'schlank', athletic: 'sportlich', average: 'normal', muscular: 'muskuloes', stocky: 'kraeftig', curvy: 'kurvig', 'plus-size': 'mollig' },
+    },
+    voicePitch: {
+      kind: 'choice',
+      key: 'voicePitch',
+      vocabulary: { soprano: 'sopran', 'mezzo-soprano': 'mezzosopran', alto: 'alt', tenor: 'tenor', baritone: 'bariton', bass: 'bass' },
+    },
+    nationalities: { kind: 'list', key: 'nationalities' },
+    languages: { kind: 'levelled', key: 'languages', nameKey: 'name', levelKey: 'level', levels: ETALENTA_LANGUAGE_LEVELS },
+    dialects: { kind: 'levelled', key: 'dialects', nameKey: 'name', levelKey: 'level', levels: ETALENTA_LANGUAGE_LEVELS },
+    specialSkills: { kind: 'list', key: 'specialSkills' },
+    sports: { kind: 'levelled', key: 'sports', nameKey: 'name', levelKey: 'level', levels: ETALENTA_SKILL_LEVELS },
+    dances: { kind: 'levelled', key: 'dances', nameKey: 'name', levelKey: 'level', levels: ETALENTA_SKILL_LEVELS },
+    instruments: { kind: 'levelled', key: 'instruments', nameKey: 'name', levelKey: 'level', levels: ETALENTA_SKILL_LEVELS },
+    singing: { kind: 'levelled', key: 'singing', nameKey: 'name', levelKey: 'level', levels: ETALENTA_SKILL_LEVELS },
+    drivingLicences: { kind: 'list', key: 'drivingLicences' },
+    unions: { kind: 'list', key: 'unions' },
+    workPermits: { kind: 'list', key: 'workPermits' },
+    residences: { kind: 'list', key: 'residences' },
+    agencyLinks: { kind: 'value', key: 'agencies' },
+    credits: {
+      kind: 'credits',
+      key: 'credits',
+      categories: { film: 'film', tv: 'tv', theatre: 'theater' },
+      roleTypes: { lead: 'hauptrolle', supporting: 'nebenrolle', small: 'kleine-rolle', guest: 'episodenrolle', ensemble: 'ensemble' },
+    },
+  },
+};
+
+/**
+ * Agentur Connection (agency software with American roots): height in inches and weight in pounds (rounded), five
+ * eye colours and six hair colours (near shades go to the nearest word; no word is made up for the rest), three hair
+ * lengths, languages rated in words but no dialects or accents, skills without levels; no voice pitch, agency links
+ * (it is the agency) or credits.
+ */
+const AGENTUR_CONNECTION_PROFILE: ProfileMapping = {
+  fields: {
+    playingAge: { kind: 'range', fromKey: 'ageFrom', toKey: 'ageTo' },
+    yearOfBirth: { kind: 'value', key: 'birthYear' },
+    heightCm: { kind: 'measure', key: 'heightIn', unit: 'in' },
+    weightKg: { kind: 'measure', key: 'weightLb', unit: 'lb' },
+    eyeColour: { kind: 'choice', key: 'eyeColor', vocabulary: { blue: 'blue', grey: 'grey', green: 'green', hazel: 'hazel', brown: 'brown', 'dark-brown': 'brown' } },
+    hairColour: {
+      kind: 'choice',
+      key: 'hairColor',
+      vocabulary: {
+        black: 'black', 'dark-brown': 'brown', brown: 'brown', 'light-brown': 'brown', 'dark-blond': 'blond', blond: 'blond', 'light-blond': 'blond',
+        red: 'red', auburn: 'red', grey: 'grey', 'salt-and-pepper': 'grey', white: 'white',
+      },
+    },
+    hairLength: {
+      kind: 'choice',
+      key: 'hairLength',
+      vocabulary: { bald: 'bald', shaved: 'short', 'very-short': 'short', short: 'short', 'chin-length': 'medium', 'shoulder-length': 'medium', long: 'long', 'very-long': 'long' },
+    },
+    build: { kind: 'choice', key: 'build', vocabulary: { slim: 'slim', athletic: 'athletic', average: 'average', muscular: 'muscular', stocky: 'heavyset', curvy: 'curvy', 'plus-size': 'plus-size' } },
+    nationalities: { kind: 'list', key: 'citizenships' },
+    languages: { kind: 'levelled', key: 'languages', nameKey: 'language', levelKey: 'fluency', levels: { native: 'native', fluent: 'fluent', good: 'conversational', basic: 'basic' } },
+    specialSkills: { kind: 'names', key: 'skills' },
+    sports: { kind: 'names', key: 'sports' },
+    dances: { kind: 'names', key: 'dances' },
+    instruments: { kind: 'names', key: 'instruments' },
+    singing: { kind: 'names', key: 'singing' },
+    drivingLicences: { kind: 'list', key: 'driverLicenses' },
+    unions: { kind: 'list', key: 'unions' },
+    workPermits: { kind: 'list', key: 'workAuthorizations' },
+    residences: { kind: 'list', key: 'localHireCities' },
+  },
+};
+
+/**
+ * Filmmakers' profile form (simulators/portal/profile-pages.ts stands in for it): playing age, height in cm, eye
+ * colour from its list, up to 20 languages (names of letters, spaces, ' and -), and up to 30 skills of at most 60
+ * characters each, made of our special skills, sports, dances and instruments (names only). Nothing else.
+ */
+const FILMMAKERS_PROFILE: ProfileMapping = {
+  fields: {
+    playingAge: { kind: 'range', fromKey: 'playingAgeFrom', toKey: 'playingAgeTo' },
+    heightCm: { kind: 'measure', key: 'heightCm', unit: 'cm' },
+    eyeColour: {
+      kind: 'choice',
+      key: 'eyeColour',
+      vocabulary: { blue: 'blue', grey: 'grey', green: 'green', hazel: 'hazel', brown: 'brown', 'dark-brown': 'dark-brown', amber: 'amber' },
+    },
+    languages: {
+      kind: 'levelled',
+      key: 'languages',
+      nameKey: 'language',
+      levelKey: 'level',
+      maxItems: 20,
+      text: { maxLength: 40, pattern: "^\\p{L}[\\p{L} '-]*$", says: "letters, spaces, ' and - only, at most 40 characters" },
+    },
+    specialSkills: { kind: 'names', key: 'skills', label: 'skills', maxItems: 30, text: { maxLength: 60, says: 'at most 60 characters' } },
+    sports: { kind: 'names', key: 'skills', label: 'skills', maxItems: 30, text: { maxLength: 60, says: 'at most 60 characters' } },
+    dances: { kind: 'names', key: 'skills', label: 'skills', maxItems: 30, text: { maxLength: 60, says: 'at most 60 characters' } },
+    instruments: { kind: 'names', key: 'skills', label: 'skills', maxItems: 30, text: { maxLength: 60, says: 'at most 60 characters' } },
+  },
+};
+
 export const platformCatalog = {
   etalenta: {
     id: 'etalenta',
@@ -112,6 +277,9 @@ export const platformCatalog = {
     batchSize: 100,
     // Not published; chosen generous: any photo of a usable size, no crop.
     media: { formats: ['jpeg', 'png'], maxEdge: 3000, minEdge: 400, maxBytes: 8 * 1024 * 1024 },
+    video: { contentTypes: ['video/mp4', 'video/quicktime'], maxBytes: 500 * 1024 * 1024 },
+    documents: { maxBytes: 10 * 1024 * 1024 },
+    profile: ETALENTA_PROFILE,
   },
   'agentur-connection': {
     id: 'agentur-connection',
@@ -123,6 +291,7 @@ export const platformCatalog = {
     accountRateLimit: { requests: 1000, perSeconds: DAY },
     dispatch: { activitiesPerSecond: 20, maxConcurrent: 20 },
     batchSize: 50,
+    profile: AGENTUR_CONNECTION_PROFILE,
   },
   jobwork: {
     id: 'jobwork',
@@ -159,6 +328,8 @@ export const platformCatalog = {
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     // The brief's "JPEG/PNG up to 6 MB and 4000x4000, cropped 4:5 (8x10)".
     media: { formats: ['jpeg', 'png'], maxEdge: 4000, minEdge: 500, aspect: { width: 4, height: 5 }, maxBytes: 6 * 1024 * 1024 },
+    video: { contentTypes: ['video/mp4', 'video/quicktime'], maxBytes: 500 * 1024 * 1024 },
+    profile: FILMMAKERS_PROFILE,
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
@@ -194,6 +365,8 @@ export const platformCatalog = {
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     // The brief's "at least 500x500, up to 40 MB, portraits 4:5" (no maximum edge published; 6000 chosen).
     media: { formats: ['jpeg', 'png'], maxEdge: 6000, minEdge: 500, aspect: { width: 4, height: 5 }, maxBytes: 40 * 1024 * 1024 },
+    // Published: video mov/mkv/mp4 (mkv is not offered: castsync cannot tell it by signature reliably).
+    video: { contentTypes: ['video/mp4', 'video/quicktime'], maxBytes: 500 * 1024 * 1024 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',
@@ -223,6 +396,8 @@ export const platformCatalog = {
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     // Published: JPG/PNG up to 10 MB, portrait 3:4 (1350x1800 recommended), at least one edge of 1200 px.
     media: { formats: ['jpeg', 'png'], maxEdge: 1800, minEdge: 1200, minEdgeOf: 'longer', aspect: { width: 3, height: 4 }, maxBytes: 10 * 1024 * 1024 },
+    // Published: up to 5 public showreels, each at most 20 minutes.
+    video: { contentTypes: ['video/mp4', 'video/quicktime'], maxBytes: 500 * 1024 * 1024, maxDurationSeconds: 20 * 60, maxCount: 5 },
     browser: {
       loginPath: '/login',
       calendarPath: '/calendar',

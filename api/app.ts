@@ -15,6 +15,7 @@ import { availabilityRoutes } from './routes/availability.js';
 import { codecRoutes } from './routes/codec.js';
 import { conflictRoutes } from './routes/conflicts.js';
 import { mediaRoutes } from './routes/media.js';
+import { profileRoutes } from './routes/profile.js';
 import { LocalDiskStorage } from '../lib/media-storage.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { icsFeedRoute, icsTokenRoutes } from './routes/ics-feed.js';
@@ -24,7 +25,9 @@ import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { HttpError } from './schemas.js';
-import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { requestAvailabilitySync, requestSync } from '../lib/sync-requests.js';
+import type { SyncedData } from '../workflows/ids.js';
+import type { SyncRequest } from '../workflows/sync-signals.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
 
 export interface AppDeps {
@@ -81,25 +84,30 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
-    const requestSync = async (userId: string) => {
+    /** Tells the user's sync workflow for this kind of data about a change; false when Temporal could not be told. */
+    const changeSignaller = (data: SyncedData) => async (userId: string) => {
       try {
-        await syncAvailability(userId, {});
+        await requestSync(temporal, data, userId, config.syncCoalesceMs, {});
         return true;
       } catch (error) {
         // The change is saved; the next change or a manual sync pushes it.
-        api.log.error({ err: error, userId }, 'could not signal the availability sync workflow');
+        api.log.error({ err: error, userId }, `could not signal the ${data} sync workflow`);
         return false;
       }
     };
+    const requestAvailabilityChangeSync = changeSignaller('availability');
+    const requestMediaSync = changeSignaller('media');
+    const requestProfileSync = changeSignaller('profile');
     const optionTimers = {
       schedule: (input: Parameters<typeof scheduleOptionExpiry>[1]) => scheduleOptionExpiry(temporal, input),
       cancel: (availabilityId: string) => cancelOptionExpiry(temporal, availabilityId),
     };
-    await api.register(availabilityRoutes, { db, config, requestSync, optionTimers });
-    await api.register(conflictRoutes, { db, config, requestSync });
+    await api.register(availabilityRoutes, { db, config, requestSync: requestAvailabilityChangeSync, optionTimers });
+    await api.register(conflictRoutes, { db, config, requestSync: requestAvailabilityChangeSync, requestMediaSync });
     await api.register(icsTokenRoutes, { db, config });
     await api.register(auditRoutes, { db });
-    await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir) });
+    await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir), requestSync: requestMediaSync });
+    await api.register(profileRoutes, { db, requestSync: requestProfileSync });
     await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,
@@ -107,7 +115,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       temporal,
       temporalUiUrl: config.temporalUiUrl,
       temporalNamespace: config.temporalNamespace,
-      requestSync: syncAvailability,
+      requestSync: (userId: string, request: SyncRequest, data: SyncedData = 'availability') => requestSync(temporal, data, userId, config.syncCoalesceMs, request),
     });
   });
   return app;

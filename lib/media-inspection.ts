@@ -2,6 +2,7 @@
 // and for images sharp's own reading of the header plus a full decode. The file name and the client's MIME type
 // are never consulted: a PDF named photo.jpg is a PDF.
 import { fileTypeFromFile } from 'file-type';
+import { parseFile } from 'music-metadata';
 import sharp from 'sharp';
 
 export type MediaKind = 'image' | 'video' | 'document';
@@ -12,6 +13,8 @@ export interface MediaFacts {
   /** Images: as displayed, i.e. after the EXIF orientation is applied (crops are given in these pixels). */
   width: number | null;
   height: number | null;
+  /** Videos: the running time from the container's header (music-metadata), or null when it does not say. */
+  durationSeconds?: number | null;
 }
 
 /** A file castsync will not take; `statusCode` is the 4xx the API answers with. */
@@ -45,9 +48,20 @@ export async function inspectMediaFile(filePath: string, bytes: number, limits: 
   const signature = await fileTypeFromFile(filePath);
   if (!signature) throw new MediaRefused(415, `the file's content is not ${TAKEN}`);
   if (signature.mime === 'application/pdf') return { kind: 'document', mimeType: signature.mime, width: null, height: null };
-  if (VIDEO_MIMES.has(signature.mime)) return { kind: 'video', mimeType: signature.mime, width: null, height: null };
+  if (VIDEO_MIMES.has(signature.mime)) return { kind: 'video', mimeType: signature.mime, width: null, height: null, durationSeconds: await videoDuration(filePath) };
   if (signature.mime.startsWith('image/')) return inspectImage(filePath, limits);
   throw new MediaRefused(415, `the file's content is ${signature.mime}, not ${TAKEN}`);
+}
+
+/** The longest track's running time from the container's headers; null when they do not say (a platform's limit is then not checked). */
+async function videoDuration(filePath: string): Promise<number | null> {
+  try {
+    const { format } = await parseFile(filePath, { duration: false, skipCovers: true });
+    const seconds = Math.max(format.duration ?? 0, ...format.trackInfo.map((track) => track.duration ?? 0));
+    return seconds > 0 && Number.isFinite(seconds) ? seconds : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

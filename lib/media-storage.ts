@@ -29,6 +29,8 @@ export interface MediaStorage {
   /** stage + commit. */
   put(content: Readable): Promise<{ key: string; bytes: number; created: boolean }>;
   get(key: string): Readable;
+  /** A local file holding the content, for sharp and for uploads to platforms (an S3 store would download it to a cache). */
+  localFile(key: string): Promise<string>;
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
 }
@@ -90,6 +92,11 @@ export class LocalDiskStorage implements MediaStorage {
 
   get(key: string): Readable {
     return createReadStream(this.pathOf(key));
+  }
+
+  async localFile(key: string): Promise<string> {
+    if (!(await this.exists(key))) throw new Error(`the media store holds no content ${key.slice(0, 12)}…`);
+    return this.pathOf(key);
   }
 
   async delete(key: string): Promise<void> {

@@ -1,8 +1,10 @@
 // Runs every platform simulator on its catalog port, each with a demo account (npm run simulators; `npm start`
 // runs them too). The accounts are printed so a person can connect the platforms through the API.
 import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
+import { apiMediaRulesOf } from './api-media.js';
 import { RestPlatformSimulator } from './etalenta/server.js';
 import { OAuthPlatformSimulator } from './oauth/server.js';
+import { portalOptionsFromCatalog } from './portal/catalog-options.js';
 import { PortalSimulator, type PortalSimulatorOptions } from './portal/server.js';
 import { SmtpSimulator } from './smtp/server.js';
 
@@ -11,13 +13,12 @@ export const DEMO_LOGIN = { email: 'demo@castsync.local', username: 'demo', pass
 /** The demo Filmmakers account's read-only partner API token. */
 export const DEMO_FILMMAKERS_API_TOKEN = 'demo-filmmakers-token';
 
-/** Each portal's own behaviour, after what the platforms publish (design.md); the rest keeps the defaults. */
+/**
+ * What a portal does beyond its catalog entry. Upload rules and delete-or-hide come from the catalog
+ * (portalOptionsFromCatalog), so the simulators take exactly what castsync prepares for them.
+ */
 const PORTAL_OPTIONS: Record<string, Partial<PortalSimulatorOptions>> = {
   filmmakers: { partnerApi: { tokens: [DEMO_FILMMAKERS_API_TOKEN] } },
-  // Photos jpg/png/gif, videos mov/mp4 (mkv has no signature check here); media can be hidden, not deleted.
-  'casting-network': { mediaCanDelete: false },
-  // Photos JPG/PNG up to 10 MB with at least one edge of 1200 px; showreels as videos.
-  schauspielervideos: { mediaRules: { formats: ['jpeg', 'png', 'mp4', 'mov'], maxBytes: 10 * 1024 * 1024, minLongEdgePx: 1200 } },
 };
 
 export interface RunningSimulators {
@@ -53,20 +54,20 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
       continue;
     }
     if (platform.kind === 'rest') {
-      const sim = new RestPlatformSimulator({ name: platform.id, host, port, accounts: [{ apiKey: DEMO_ETALENTA_API_KEY, name: 'Demo Actor' }], quota: platform.accountRateLimit ?? undefined });
+      const sim = new RestPlatformSimulator({ name: platform.id, host, port, accounts: [{ apiKey: DEMO_ETALENTA_API_KEY, name: 'Demo Actor' }], quota: platform.accountRateLimit ?? undefined, media: apiMediaRulesOf(platform) });
       urls[platform.id] = await sim.start();
       if (platform.id === 'etalenta') etalenta = sim;
       started.push(sim);
       summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  API key "${DEMO_ETALENTA_API_KEY}"`);
     } else if (platform.kind === 'oauth') {
-      const sim = new OAuthPlatformSimulator({ name: platform.id, displayName: platform.name, host, port });
+      const sim = new OAuthPlatformSimulator({ name: platform.id, displayName: platform.name, host, port, media: apiMediaRulesOf(platform) });
       sim.addAccount({ name: 'Demo Actor', username: DEMO_LOGIN.username, password: DEMO_LOGIN.password });
       urls[platform.id] = await sim.start();
       started.push(sim);
       summary.push(`${platform.name.padEnd(21)} ${urls[platform.id]}  consent page login ${DEMO_LOGIN.username} / ${DEMO_LOGIN.password}`);
     } else {
       const options = PORTAL_OPTIONS[platform.id] ?? {};
-      const sim = new PortalSimulator({ name: platform.name, host, port, ...options });
+      const sim = new PortalSimulator({ ...portalOptionsFromCatalog(platform), host, port, ...options });
       const partnerApiToken = options.partnerApi ? DEMO_FILMMAKERS_API_TOKEN : undefined;
       sim.addAccount(DEMO_LOGIN.email, DEMO_LOGIN.password, { partnerApiToken });
       urls[platform.id] = await sim.start();

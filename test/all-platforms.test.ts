@@ -2,13 +2,12 @@
 // connection and simulator; one change reaches all of them.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
-import { createAuthorizationRequest, exchangeAuthorizationCode } from '../adapters/oauth/oauth-flow.js';
-import { DEV_OAUTH_CLIENT } from '../lib/config.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 import { readAgencyMail } from './support/email.js';
+import { grantTokens } from './support/oauth-grant.js';
 
 const pushTargets = Object.values(platformCatalog as Record<string, PlatformEntry>).filter((p) => p.capabilities.pushAvailability);
 const oauthSims: Record<string, OAuthPlatformSimulator> = {};
@@ -46,20 +45,8 @@ it('pushes one change to every connected platform, each through its own kind', a
   const user = await stack.createUser(); // connected to the REST simulators
   const oauthAccounts: Record<string, string> = {};
   for (const [platformId, sim] of Object.entries(oauthSims)) {
-    const account = sim.addAccount();
-    oauthAccounts[platformId] = account.accountId;
-    sim.autoApprove = account.accountId;
-    const redirectUri = `http://localhost:3000/api/platforms/${platformId}/callback`;
-    const started = await createAuthorizationRequest({ platform: platformCatalog[platformId as 'jobwork'], baseUrl: sim.url, client: DEV_OAUTH_CLIENT, redirectUri });
-    const location = new URL((await fetch(started.url, { redirect: 'manual' })).headers.get('location')!);
-    const tokens = await exchangeAuthorizationCode({
-      platform: platformCatalog[platformId as 'jobwork'],
-      baseUrl: sim.url,
-      client: DEV_OAUTH_CLIENT,
-      code: location.searchParams.get('code')!,
-      codeVerifier: started.codeVerifier,
-      redirectUri,
-    });
+    const { accountId, tokens } = await grantTokens(sim, platformCatalog[platformId as 'jobwork']);
+    oauthAccounts[platformId] = accountId;
     await stack.connect(user.id, platformId, tokens);
   }
   for (const [platformId, portal] of Object.entries(portals)) {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
-import { filesUnder, image, isoMedia, multipart, pngBomb, tinyPdf, tinyWebm, truncatedJpeg, type FilePart } from './support/media-files.js';
+import { filesUnder, image, isoMedia, mp4, multipart, pngBomb, tinyPdf, tinyWebm, truncatedJpeg, type FilePart } from './support/media-files.js';
 
 const MAX_BYTES = 300_000;
-const MAX_PER_USER = 6;
+const MAX_PER_USER = 7;
 
 let stack: Stack;
 let dataDir: string;
@@ -40,11 +40,12 @@ const rowsOf = (user: TestUser) => stack.db.media.count({ where: { userId: user.
 
 describe('uploads of every type', () => {
   it('decides the type from the content and serves the same bytes back', async () => {
-    const cases: [FilePart, Record<string, string>, { type: string; mimeType: string; width: number | null; height: number | null }][] = [
+    const cases: [FilePart, Record<string, string>, { type: string; mimeType: string; width: number | null; height: number | null; durationSeconds?: number | null }][] = [
       [{ fileName: 'me.jpg', content: await image(900, 1200) }, { caption: 'Berlin 2026', photographerCredit: 'Jane Doe' }, { type: 'photo', mimeType: 'image/jpeg', width: 900, height: 1200 }],
       [{ fileName: 'head.png', content: await image(500, 600, 'png') }, { type: 'headshot' }, { type: 'headshot', mimeType: 'image/png', width: 500, height: 600 }],
       [{ fileName: 'cv.pdf', content: tinyPdf }, {}, { type: 'document', mimeType: 'application/pdf', width: null, height: null }],
-      [{ fileName: 'reel.mp4', content: isoMedia('isom') }, { type: 'video' }, { type: 'video', mimeType: 'video/mp4', width: null, height: null }],
+      [{ fileName: 'reel.mp4', content: isoMedia('isom') }, { type: 'video' }, { type: 'video', mimeType: 'video/mp4', width: null, height: null, durationSeconds: null }],
+      [{ fileName: 'showreel.mp4', content: mp4(95.5) }, { type: 'video' }, { type: 'video', mimeType: 'video/mp4', width: null, height: null, durationSeconds: 95.5 }],
       [{ fileName: 'clip.mov', content: isoMedia('qt  '), contentType: 'image/jpeg' }, {}, { type: 'video', mimeType: 'video/quicktime', width: null, height: null }],
       [{ fileName: 'clip.webm', content: tinyWebm }, {}, { type: 'video', mimeType: 'video/webm', width: null, height: null }],
     ];
@@ -60,7 +61,7 @@ describe('uploads of every type', () => {
       expect(back.rawPayload.equals(file.content)).toBe(true);
     }
     const list = (await stack.app.inject({ method: 'GET', url: '/api/media', headers: user.auth })).json().items;
-    expect(list.map((m: { type: string }) => m.type)).toEqual(['photo', 'headshot', 'document', 'video', 'video', 'video']);
+    expect(list.map((m: { type: string }) => m.type)).toEqual(['photo', 'headshot', 'document', 'video', 'video', 'video', 'video']);
     expect(list.filter((m: { isMain: boolean }) => m.isMain).map((m: { originalName: string }) => m.originalName)).toEqual(['me.jpg']);
     expect(list[0]).toMatchObject({ caption: 'Berlin 2026', photographerCredit: 'Jane Doe' });
   });

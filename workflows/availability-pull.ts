@@ -1,8 +1,8 @@
 // One scheduled pull of one platform (lib/pull-schedules.ts starts it on the connection's Temporal Schedule):
-// a single pullAvailability activity on the platform's task queue with its connection kind's retry policy. The
-// activity reads the platform, merges, and asks for the pushes that follow; the Schedule's SKIP overlap policy
-// keeps a slow pull from running twice at once.
-import { proxyActivities } from '@temporalio/workflow';
+// a pullAvailability activity on the platform's task queue with its connection kind's retry policy — it reads the
+// platform, merges, and asks for the pushes that follow — and, on platforms that take media, a look at the
+// platform's media for drift. The Schedule's SKIP overlap policy keeps a slow pull from running twice at once.
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
 import type { PullAvailabilityInput, PullAvailabilityResult } from '../activities/availability-pull.js';
 import { getPlatform, platformTaskQueue } from '../adapters/catalog.js';
@@ -11,9 +11,13 @@ import { activityOptionsByKind } from '../adapters/policies.js';
 export type AvailabilityPullInput = PullAvailabilityInput;
 
 export async function availabilityPullWorkflow({ userId, platformId }: AvailabilityPullInput): Promise<PullAvailabilityResult> {
-  const { pullAvailability } = proxyActivities<PlatformActivities>({
-    ...activityOptionsByKind[getPlatform(platformId).kind],
+  const platform = getPlatform(platformId);
+  const { pullAvailability, checkMediaDrift } = proxyActivities<PlatformActivities>({
+    ...activityOptionsByKind[platform.kind],
     taskQueue: platformTaskQueue(platformId),
   });
-  return pullAvailability({ userId, platformId });
+  const result = await pullAvailability({ userId, platformId });
+  // Patched: pulls scheduled before media drift was checked end after the availability pull when replayed.
+  if (platform.capabilities.media && patched('pull-checks-media-drift')) await checkMediaDrift({ userId, platformId });
+  return result;
 }

@@ -1,82 +1,24 @@
-// One long-lived workflow per user keeps every connected platform's copy of the user's availability in step.
-// Each change arrives as a signal (signalWithStart from the gateway), and the workflow at once fans out one
-// push activity per platform, on that platform's task queue with its kind's retry policy. Per platform at most
-// one push runs at a time; changes arriving meanwhile mark it dirty and cause one more push — after a short
-// pause when several arrived (a burst), so N rapid changes cost about two pushes — and a slow platform never
-// holds back the others.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+// One long-lived workflow per user keeps every connected platform's copy of the user's availability in step
+// (the loop: platform-sync-loop.ts).
+import { continueAsNew, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CoreActivities, PlatformActivities } from '../activities/index.js';
 import type { SyncTarget } from '../activities/sync-targets.js';
 import { platformTaskQueue } from '../adapters/catalog.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
-import { platformsAttribute } from './search-attributes.js';
+import { runPlatformSyncLoop, type SyncLoopInput } from './platform-sync-loop.js';
+import { syncSignals, type SyncView } from './sync-signals.js';
 
-export interface SyncRequest {
-  /** A hand-made request (manual sync, retry) for these platforms only; otherwise a change of our data. */
-  manual?: boolean;
-  platformIds?: string[];
-  /** The gateway's request id, handed on to the pushes it causes for their log lines. */
-  requestId?: string;
-}
+export type { PlatformSyncState, PlatformSyncView, SyncRequest } from './sync-signals.js';
+export type AvailabilitySyncView = SyncView;
+export type AvailabilitySyncInput = SyncLoopInput;
 
-export type PlatformSyncState = 'pending' | 'syncing' | 'synced' | 'failed';
-
-export interface PlatformSyncView {
-  platformId: string;
-  state: PlatformSyncState;
-  /** Another push is due after the one running now. */
-  queued: boolean;
-  pushes: number;
-  lastItemsProcessed: number | null;
-  lastSyncedAt: string | null;
-  lastError: string | null;
-  lastErrorType: string | null;
-}
-
-export interface AvailabilitySyncView {
-  userId: string;
-  platforms: PlatformSyncView[];
-}
-
-export interface AvailabilitySyncInput {
-  userId: string;
-  /**
-   * When several changes arrived during a push (a burst), wait this long before the follow-up push, so a burst
-   * of edits becomes two pushes: the first change at once, the final state after the burst.
-   */
-  coalesceMs: number;
-  /** The workflow completes after this long without changes; the next change starts it again. */
-  idleTimeoutMs?: number;
-  /** Sync rounds before the workflow continues as new, keeping its history short. */
-  roundsBeforeContinueAsNew?: number;
-  carried?: { views: PlatformSyncView[]; requests: SyncRequest[] };
-}
-
-export const syncRequestedSignal = defineSignal<[SyncRequest]>('availabilitySyncRequested');
-export const syncStateQuery = defineQuery<AvailabilitySyncView>('availabilitySyncState');
-
-const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
-const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
-/** Request ids handed to one push at most: enough to follow a change, bounded for a burst of thousands. */
-const MAX_REQUEST_IDS_PER_PUSH = 20;
+export const syncRequestedSignal = syncSignals.availability.requested;
+export const syncStateQuery = syncSignals.availability.state;
 
 const { listAvailabilitySyncTargets } = proxyLocalActivities<CoreActivities>(localActivityOptions);
 
-function platformActivities(target: SyncTarget) {
+/** The activities of one platform: on its own task queue, with its connection kind's retry policy and timeouts. */
+export function platformActivities(target: SyncTarget) {
   return proxyActivities<PlatformActivities>({
     ...activityOptionsByKind[target.kind],
     taskQueue: platformTaskQueue(target.platformId),
@@ -84,102 +26,10 @@ function platformActivities(target: SyncTarget) {
 }
 
 export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Promise<void> {
-  const { userId } = input;
-  const views = new Map((input.carried?.views ?? []).map((v) => [v.platformId, v]));
-  const requests: SyncRequest[] = [...(input.carried?.requests ?? [])];
-  const dirty = new Set<string>();
-  const running = new Set<string>();
-  /** Platforms with a hand-made request (manual sync, retry) waiting: their next push compares in full. */
-  const forced = new Set<string>();
-  /** Changes per platform since its current push started: more than one means a burst is under way. */
-  const changesDuringPush = new Map<string, number>();
-  /** Per platform: the gateway requests not yet handed to a push (the latest few; they only label log lines). */
-  const requestIdsOf = new Map<string, string[]>();
-  const takeRequestIds = (platformId: string) => {
-    const ids = requestIdsOf.get(platformId) ?? [];
-    requestIdsOf.delete(platformId);
-    return ids;
-  };
-
-  setHandler(syncRequestedSignal, (request) => void requests.push(request));
-  setHandler(syncStateQuery, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
-
-  const viewOf = (platformId: string): PlatformSyncView => {
-    let view = views.get(platformId);
-    if (!view) {
-      view = { platformId, state: 'pending', queued: false, pushes: 0, lastItemsProcessed: null, lastSyncedAt: null, lastError: null, lastErrorType: null };
-      views.set(platformId, view);
-    }
-    return view;
-  };
-
-  async function keepPlatformInStep(target: SyncTarget) {
-    running.add(target.platformId);
-    const view = viewOf(target.platformId);
-    try {
-      while (dirty.delete(target.platformId)) {
-        view.state = 'syncing';
-        changesDuringPush.set(target.platformId, 0);
-        try {
-          const force = forced.delete(target.platformId);
-          const requestIds = takeRequestIds(target.platformId);
-          const result = await platformActivities(target).pushAvailability({ userId, platformId: target.platformId, force, requestIds });
-          Object.assign(view, {
-            state: 'synced',
-            lastItemsProcessed: result.itemsProcessed,
-            lastSyncedAt: new Date().toISOString(),
-            lastError: result.rejected.length ? result.rejected.map((r) => r.reason).join('; ') : null,
-            lastErrorType: result.rejected.length ? 'partial' : null,
-          });
-        } catch (error) {
-          const cause = error instanceof ActivityFailure ? error.cause : error;
-          view.state = 'failed';
-          view.lastError = cause instanceof Error ? cause.message : String(cause);
-          view.lastErrorType = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
-        }
-        view.pushes += 1;
-        const burst = (changesDuringPush.get(target.platformId) ?? 0) > 1;
-        if (dirty.has(target.platformId) && burst && input.coalesceMs > 0) await sleep(input.coalesceMs);
-      }
-    } finally {
-      running.delete(target.platformId);
-    }
-  }
-
-  const publishedPlatforms = new Set<string>();
-  function publishPlatforms(platformIds: string[]) {
-    const before = publishedPlatforms.size;
-    for (const id of platformIds) publishedPlatforms.add(id);
-    if (publishedPlatforms.size !== before) upsertSearchAttributes([{ key: platformsAttribute, value: [...publishedPlatforms].sort() }]);
-  }
-  publishPlatforms([...views.keys()]);
-
-  for (let round = 1; ; round += 1) {
-    const changed = await condition(() => requests.length > 0, input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-    if (!changed) {
-      await condition(() => running.size === 0 || requests.length > 0);
-      if (requests.length === 0) return;
-    }
-    const batch = requests.splice(0);
-    const manualPlatformIds = [...new Set(batch.flatMap((r) => (r.manual ? (r.platformIds ?? []) : [])))];
-    const targets = await listAvailabilitySyncTargets({ userId, manualPlatformIds, includeAutoSync: batch.some((r) => !r.manual) });
-    for (const platformId of manualPlatformIds) forced.add(platformId);
-    publishPlatforms(targets.map((t) => t.platformId));
-    for (const target of targets) {
-      dirty.add(target.platformId);
-      const requestIds = [...(requestIdsOf.get(target.platformId) ?? []), ...batch.flatMap((r) => (r.requestId ? [r.requestId] : []))];
-      requestIdsOf.set(target.platformId, requestIds.slice(-MAX_REQUEST_IDS_PER_PUSH));
-      // Count the changes, not the rounds: signals arriving together form one round. (Patched: runs started
-      // before counted rounds, and replaying their history must decide the same way.)
-      const changes = patched('burst-counts-changes') ? batch.length : 1;
-      changesDuringPush.set(target.platformId, (changesDuringPush.get(target.platformId) ?? 0) + changes);
-      const view = viewOf(target.platformId);
-      if (view.state !== 'syncing') view.state = 'pending';
-      if (!running.has(target.platformId)) void keepPlatformInStep(target);
-    }
-    if (workflowInfo().continueAsNewSuggested || round >= (input.roundsBeforeContinueAsNew ?? ROUNDS_BEFORE_CONTINUE_AS_NEW)) {
-      await condition(() => running.size === 0);
-      await continueAsNew<typeof availabilitySyncWorkflow>({ ...input, carried: { views: [...views.values()], requests: requests.splice(0) } });
-    }
-  }
+  await runPlatformSyncLoop(input, {
+    data: 'availability',
+    listTargets: listAvailabilitySyncTargets,
+    push: (target, push) => platformActivities(target).pushAvailability(push),
+    continueAsNew: (next) => continueAsNew<typeof availabilitySyncWorkflow>(next),
+  });
 }

@@ -1,3 +1,6 @@
-// Workflow ids derive from the user and the kind of data, so every change of one user's availability meets
-// the same running workflow (signalWithStart) and changes coalesce there.
-export const availabilitySyncWorkflowId = (userId: string) => `availability-sync-${userId}`;
+// Workflow ids derive from the user and the kind of data, so every change of one user's availability (or media,
+// or profile) meets the same running workflow (signalWithStart) and changes coalesce there.
+export type SyncedData = 'availability' | 'media' | 'profile';
+
+export const syncWorkflowId = (data: SyncedData, userId: string) => `${data}-sync-${userId}`;
+export const availabilitySyncWorkflowId = (userId: string) => syncWorkflowId('availability', userId);

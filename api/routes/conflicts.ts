@@ -3,6 +3,8 @@
 //   platform_booking  a booking made on the platform and imported: availabilityId = the imported entry, ours null
 //   differs           availabilityId = our entry, ours = our entry, theirs = the platform's version (null: it lost it)
 //   already_blocked   availabilityId = our entry, theirs = the platform's own block on those days
+//   media_drift       a file castsync put there was removed on the platform (ours = the medium), or one castsync
+//                     does not know was added there (theirs = its file name and type); see activities/media-drift.ts
 // `theirs` has the shape of an adapter's PlatformAvailabilityItem (startDate, endDate, status, type, optionRank,
 // optionHolder, note). A resolution changes the entry, the conflict and the options it affects in one transaction
 // (every touched entry's version grows, so the next push compares it with each platform afresh), then one push.
@@ -38,6 +40,8 @@ export interface ConflictRouteDeps {
   config: Config;
   /** Tells the user's sync workflow; resolves false when Temporal could not be told (the resolution is saved). */
   requestSync: (userId: string) => Promise<boolean>;
+  /** The same for the user's media sync workflow (media_drift conflicts). */
+  requestMediaSync: (userId: string) => Promise<boolean>;
 }
 
 const resolveBody = {
@@ -99,7 +103,7 @@ const conflictSchema = {
   },
 } as const;
 
-export async function conflictRoutes(app: FastifyInstance, { db, config, requestSync }: ConflictRouteDeps) {
+export async function conflictRoutes(app: FastifyInstance, { db, config, requestSync, requestMediaSync }: ConflictRouteDeps) {
   const tags = ['conflicts'];
 
   app.get<{ Querystring: { status: 'open' | 'resolved' | 'dismissed'; page: number; pageSize: number } }>(
@@ -158,6 +162,11 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
         const conflict = await tx.conflict.findFirst({ where: { id: request.params.id, userId: request.userId } });
         if (!conflict) throw new HttpError(404, 'no such conflict');
         if (conflict.status !== 'open') throw new HttpError(409, `the conflict is already ${conflict.status}`);
+        if (conflict.kind === MEDIA_DRIFT) {
+          const updated = await resolveMediaDrift(tx, conflict, action);
+          await recordAudit(tx, { ...byUser(request), action: 'conflict.resolve', target: conflict.id, details: { action, platformId: conflict.platformId } });
+          return { conflict: updated, entry: null };
+        }
         const entry = conflict.availabilityId ? await tx.availability.findUnique({ where: { id: conflict.availabilityId } }) : null;
         const { after, effects } = await resolveEntry(tx, conflict, entry, request.body, config.maxRangeDays);
         const resolution = {
@@ -171,10 +180,30 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
         await recordAudit(tx, { ...byUser(request), action: 'conflict.resolve', target: conflict.id, details: { action, platformId: conflict.platformId } });
         return { conflict: updated, entry: after };
       });
-      const syncRequested = await requestSync(request.userId);
+      const syncRequested = await (resolved.conflict.kind === MEDIA_DRIFT ? requestMediaSync : requestSync)(request.userId);
       return { ...presentConflict(resolved.conflict, resolved.entry), syncRequested };
     },
   );
+}
+
+const MEDIA_DRIFT = 'media_drift';
+
+/**
+ * A file removed on the platform: keep_ours uploads it again (its state is reset, so the next media push sees it
+ * missing), accept_theirs leaves it off that platform for good (excluded). A file added on the platform: only
+ * accept_theirs (leave it there) — castsync never deletes files it did not upload.
+ */
+async function resolveMediaDrift(tx: Tx, conflict: Conflict, action: Action): Promise<Conflict> {
+  const ours = conflict.ours as { mediaId?: string } | null;
+  if (action === 'edit') throw new HttpError(400, 'a media conflict is resolved with keep_ours or accept_theirs, not edit');
+  if (!ours?.mediaId && action === 'keep_ours') {
+    throw new HttpError(409, 'castsync never deletes files it did not upload: delete it on the platform, or accept theirs to leave it there');
+  }
+  if (ours?.mediaId) {
+    const change = action === 'keep_ours' ? { externalId: null, variantHash: null, syncedVersion: null, status: 'pending' as const } : { excluded: true };
+    await tx.platformMediaState.updateMany({ where: { mediaId: ours.mediaId, platformId: conflict.platformId }, data: change });
+  }
+  return tx.conflict.update({ where: { id: conflict.id }, data: { status: 'resolved', resolvedAt: new Date(), resolution: { action } } });
 }
 
 interface Resolved {

@@ -4,7 +4,8 @@
 import multipart from '@fastify/multipart';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Prisma, type Media } from '../../generated/prisma/client.js';
+import { getPlatform, platformIds, type PlatformEntry } from '../../adapters/catalog.js';
+import { Prisma, type Media, type PlatformMediaState } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { inspectMediaFile, MediaRefused, type MediaFacts } from '../../lib/media-inspection.js';
@@ -45,6 +46,7 @@ const mediaSchema = {
     bytes: { type: 'integer' },
     width: { type: ['integer', 'null'] },
     height: { type: ['integer', 'null'] },
+    durationSeconds: { type: ['number', 'null'], description: 'Videos: running time, when the container says' },
     contentHash: { type: 'string' },
     caption: { type: ['string', 'null'] },
     photographerCredit: { type: ['string', 'null'] },
@@ -54,6 +56,21 @@ const mediaSchema = {
     version: { type: 'integer' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
+    platforms: {
+      type: 'array',
+      description: 'Per connected platform that takes media: whether this item is there (GET /api/media only)',
+      items: {
+        type: 'object',
+        properties: {
+          platformId: { type: 'string' },
+          name: { type: 'string' },
+          status: { type: 'string', enum: ['pending', 'success', 'failed', 'partial', 'skipped'], description: 'success: on the platform; skipped: the platform cannot take it (lastError says why)' },
+          externalId: { type: ['string', 'null'] },
+          lastError: { type: ['string', 'null'] },
+          syncedAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+    },
   },
 } as const;
 
@@ -84,6 +101,8 @@ export interface MediaRouteDeps {
   db: Db;
   config: Config;
   storage: MediaStorage;
+  /** Tells the user's media sync workflow about a change; false when Temporal could not be told (the change is saved). */
+  requestSync: (userId: string) => Promise<boolean>;
 }
 
 export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
@@ -118,6 +137,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
           if (created) await releaseIfUnreferenced(db, storage, upload.staged.key);
           throw error;
         });
+        await deps.requestSync(request.userId);
         return reply.code(201).send(present(row));
       } finally {
         await storage.discard(upload.staged); // a no-op after commit moved it
@@ -129,8 +149,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
     '/api/media',
     { schema: { tags, summary: 'The media library, in display order', security: bearerSecurity, response: { 200: { type: 'object', properties: { items: { type: 'array', items: mediaSchema } } } } } },
     async (request) => {
-      const rows = await db.media.findMany({ where: { userId: request.userId, deletedAt: null }, orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }] });
-      return { items: rows.map(present) };
+      const [rows, platforms] = await Promise.all([
+        db.media.findMany({ where: { userId: request.userId, deletedAt: null }, orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }], include: { platformStates: true } }),
+        connectedMediaPlatforms(db, request.userId),
+      ]);
+      return { items: rows.map((row) => ({ ...present(row), platforms: presenceOn(platforms, row.platformStates) })) };
     },
   );
 
@@ -160,7 +183,11 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         response: { 200: mediaSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => present(await updateMedia(db, request.userId, request.params.id, request.body)),
+    async (request) => {
+      const updated = await updateMedia(db, request.userId, request.params.id, request.body);
+      await deps.requestSync(request.userId);
+      return present(updated);
+    },
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -176,6 +203,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         return deleted;
       });
       await releaseIfUnreferenced(db, storage, deleted.contentHash);
+      await deps.requestSync(request.userId);
       return reply.code(204).send();
     },
   );
@@ -291,6 +319,7 @@ async function insertMedia(db: Db, config: Config, { userId, upload, facts, type
         bytes: BigInt(upload.staged.bytes),
         width: facts.width,
         height: facts.height,
+        durationSeconds: facts.durationSeconds ?? null,
         caption: fields.caption,
         photographerCredit: fields.photographerCredit,
         isMain: facts.kind === 'image' && !hasMain,
@@ -359,6 +388,27 @@ export async function releaseIfUnreferenced(db: Db, storage: MediaStorage, conte
   if (users === 0) await storage.delete(contentHash);
 }
 
+/** The user's connected platforms that take media (and have media sync on), in catalog order. */
+async function connectedMediaPlatforms(db: Db, userId: string): Promise<PlatformEntry[]> {
+  const connections = await db.platformConnection.findMany({ where: { userId, connected: true, syncMedia: true }, select: { platformId: true } });
+  const connected = new Set(connections.map((c) => c.platformId));
+  return platformIds.map(getPlatform).filter((p) => p.capabilities.media && connected.has(p.id));
+}
+
+function presenceOn(platforms: PlatformEntry[], states: PlatformMediaState[]) {
+  return platforms.map((platform) => {
+    const state = states.find((s) => s.platformId === platform.id);
+    return {
+      platformId: platform.id,
+      name: platform.name,
+      status: state?.excluded ? 'skipped' : (state?.status ?? 'pending'),
+      externalId: state?.externalId ?? null,
+      lastError: state?.excluded ? 'left off this platform (media conflict resolved with accept_theirs)' : (state?.lastError ?? null),
+      syncedAt: state?.syncedAt?.toISOString() ?? null,
+    };
+  });
+}
+
 function present(row: Media) {
   return {
     id: row.id,
@@ -368,6 +418,7 @@ function present(row: Media) {
     bytes: Number(row.bytes),
     width: row.width,
     height: row.height,
+    durationSeconds: row.durationSeconds,
     contentHash: row.contentHash,
     caption: row.caption,
     photographerCredit: row.photographerCredit,

@@ -5,11 +5,12 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
+import type { SyncOperation } from '../../generated/prisma/enums.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
 import type { AvailabilitySyncView, SyncRequest } from '../../workflows/availability-sync.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../../workflows/ids.js';
+import { availabilitySyncWorkflowId, type SyncedData } from '../../workflows/ids.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, platformParam, syncOperations, syncStatuses, uuidParam } from '../schemas.js';
 
@@ -20,8 +21,18 @@ export interface SyncRouteDeps {
   temporal: Client;
   temporalUiUrl: string;
   temporalNamespace: string;
-  requestSync: (userId: string, request: SyncRequest) => Promise<{ workflowId: string }>;
+  requestSync: (userId: string, request: SyncRequest, data?: SyncedData) => Promise<{ workflowId: string }>;
 }
+
+/** What each kind of data needs of a platform, and which sync-log operations a retry of it pushes again. */
+const dataKinds: Record<SyncedData, { capability: 'pushAvailability' | 'media' | 'profile'; takes: string; operations: SyncOperation[] }> = {
+  availability: { capability: 'pushAvailability', takes: 'availability', operations: ['push_availability'] },
+  media: { capability: 'media', takes: 'media', operations: ['sync_media', 'upload_media', 'delete_media'] },
+  profile: { capability: 'profile', takes: 'a profile', operations: ['update_profile'] },
+};
+
+const dataOfOperation = (operation: SyncOperation): SyncedData | undefined =>
+  (Object.keys(dataKinds) as SyncedData[]).find((data) => dataKinds[data].operations.includes(operation));
 
 const syncLogSchema = {
   type: 'object',
@@ -50,12 +61,12 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
   const { db, temporal } = deps;
   const tags = ['sync'];
 
-  async function connectedPlatform(userId: string, platformId: string) {
+  async function connectedPlatform(userId: string, platformId: string, data: SyncedData = 'availability') {
     if (!isPlatformId(platformId)) throw new HttpError(404, `unknown platform "${platformId}"`);
     const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
     if (!connection?.connected) throw new HttpError(404, `${getPlatform(platformId).name} is not connected`);
-    if (!getPlatform(platformId).capabilities.pushAvailability) {
-      throw new HttpError(409, `${getPlatform(platformId).name} does not take availability`);
+    if (!getPlatform(platformId).capabilities[dataKinds[data].capability]) {
+      throw new HttpError(409, `${getPlatform(platformId).name} does not take ${dataKinds[data].takes}`);
     }
     return connection;
   }
@@ -94,17 +105,27 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     },
   );
 
-  app.post<{ Params: { platformId: string } }>(
-    '/api/sync/availability/:platformId',
-    { schema: { tags, summary: 'Push availability to one platform now', security: bearerSecurity, params: platformParam, response: { 202: accepted, 404: errorSchema } } },
-    async (request, reply) => {
-      const { platformId } = request.params;
-      await connectedPlatform(request.userId, platformId);
-      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [platformId] });
-      await recordAudit(db, { ...byUser(request), action: 'sync.manual', target: platformId });
-      return reply.code(202).send({ workflowId, platformId });
-    },
-  );
+  for (const data of Object.keys(dataKinds) as SyncedData[]) {
+    app.post<{ Params: { platformId: string } }>(
+      `/api/sync/${data}/:platformId`,
+      {
+        schema: {
+          tags,
+          summary: `Push ${data} to one platform now (compares with what the platform holds, even when it is known to be in step)`,
+          security: bearerSecurity,
+          params: platformParam,
+          response: { 202: accepted, 404: errorSchema, 409: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const { platformId } = request.params;
+        await connectedPlatform(request.userId, platformId, data);
+        const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [platformId] }, data);
+        await recordAudit(db, { ...byUser(request), action: 'sync.manual', target: platformId, details: { data } });
+        return reply.code(202).send({ workflowId, platformId });
+      },
+    );
+  }
 
   app.get<{ Params: { platformId: string } }>(
     '/api/sync/status/:platformId',
@@ -231,9 +252,10 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       if (log.status !== 'failed' && log.status !== 'partial') {
         throw new HttpError(409, `only failed or partial attempts can be retried; this one is ${log.status}`);
       }
-      if (log.operation !== 'push_availability') throw new HttpError(409, `retrying ${log.operation} is not supported yet`);
-      await connectedPlatform(request.userId, log.platformId);
-      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [log.platformId] });
+      const data = dataOfOperation(log.operation);
+      if (!data) throw new HttpError(409, `a ${log.operation} attempt is retried by the next scheduled pull, or by a manual sync`);
+      await connectedPlatform(request.userId, log.platformId, data);
+      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [log.platformId] }, data);
       await recordAudit(db, { ...byUser(request), action: 'sync.retry', target: log.platformId, details: { syncLogId: log.id } });
       return reply.code(202).send({ workflowId, platformId: log.platformId });
     },

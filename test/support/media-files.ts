@@ -87,3 +87,22 @@ export async function filesUnder(dir: string): Promise<string[]> {
     return [];
   }
 }
+
+/**
+ * An MP4 with one video track whose media header (`moov/trak/mdia/mdhd`) says it runs `seconds`, followed by
+ * `payloadBytes` of media data: big enough for an upload that takes a while, with a duration to check limits on.
+ */
+export function mp4(seconds: number, payloadBytes = 1024): Buffer {
+  const timescale = 1000;
+  const mdhd = Buffer.alloc(24);
+  mdhd.writeUInt32BE(timescale, 12); // after version/flags (4), creation (4) and modification (4) times
+  mdhd.writeUInt32BE(Math.round(seconds * timescale), 16);
+  mdhd.writeUInt16BE(0x55c4, 20); // language "und"
+  const hdlr = Buffer.concat([Buffer.alloc(8), Buffer.from('vide', 'latin1'), Buffer.alloc(12), Buffer.from('VideoHandler\0', 'latin1')]);
+  const tkhd = Buffer.alloc(84);
+  tkhd.writeUInt32BE(0x00000003, 0); // enabled, in movie
+  tkhd.writeUInt32BE(1, 12); // track id
+  const trak = isoBox('trak', Buffer.concat([isoBox('tkhd', tkhd), isoBox('mdia', Buffer.concat([isoBox('mdhd', mdhd), isoBox('hdlr', hdlr)]))]));
+  const ftyp = isoMedia('isom').subarray(0, 24);
+  return Buffer.concat([ftyp, isoBox('moov', trak), isoBox('mdat', Buffer.alloc(payloadBytes, 7))]);
+}

@@ -8,9 +8,13 @@ import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { temporalDataConverter } from '../../lib/payload-codec.js';
 import { sealCredentials } from '../../activities/credential-store.js';
+import { getPlatform } from '../../adapters/catalog.js';
 import type { AuthData } from '../../adapters/types.js';
 import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
+import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
+import { portalOptionsFromCatalog } from '../../simulators/portal/catalog-options.js';
+import { PortalSimulator } from '../../simulators/portal/server.js';
 import { createWorkers, type WorkerSet } from '../../worker.js';
 
 let runtimeInstalled = false;
@@ -28,6 +32,8 @@ export interface Stack {
   temporal: Client;
   app: Awaited<ReturnType<typeof buildApp>>;
   simulators: Record<string, RestPlatformSimulator>;
+  /** Portal simulators by platform id (options.portalPlatforms), set up from their catalog entries. */
+  portals: Record<string, PortalSimulator>;
   workers: WorkerSet | null;
   startWorkers(): Promise<WorkerSet>;
   stopWorkers(): Promise<void>;
@@ -49,6 +55,8 @@ export interface TestUser {
 export interface StackOptions {
   /** REST platforms to run a simulator for (each gets CASTSYNC_PLATFORM_URL_<ID>); default e-TALENTA. */
   restPlatforms?: string[];
+  /** Browser platforms to run a portal simulator for, with the catalog's upload rules (each gets CASTSYNC_PLATFORM_URL_<ID>). */
+  portalPlatforms?: string[];
   /** Platforms that get activity workers; default: restPlatforms. */
   workerPlatforms?: string[];
   /** Start the workers in beforeAll (default true). */
@@ -73,8 +81,13 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
   const workerPlatforms = options.workerPlatforms ?? restPlatforms;
   const simulators: Record<string, RestPlatformSimulator> = {};
   for (const id of restPlatforms) {
-    simulators[id] = new RestPlatformSimulator({ name: id });
+    simulators[id] = new RestPlatformSimulator({ name: id, media: apiMediaRulesOf(getPlatform(id)) });
     await simulators[id].start();
+  }
+  const portals: Record<string, PortalSimulator> = {};
+  for (const id of options.portalPlatforms ?? []) {
+    portals[id] = new PortalSimulator(portalOptionsFromCatalog(getPlatform(id)));
+    await portals[id].start();
   }
   const env: Record<string, string> = {
     DATABASE_URL: infra.databaseUrl,
@@ -83,6 +96,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     LOG_LEVEL: 'warn',
     ...(infra.payloadKeys ? { CASTSYNC_PAYLOAD_KEYS: infra.payloadKeys } : {}),
     ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
+    ...Object.fromEntries(Object.entries(portals).map(([id, portal]) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, portal.url])),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -98,6 +112,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     temporal,
     app,
     simulators,
+    portals,
     workers: null,
     async startWorkers() {
       const workflowBundle = infra.workflowBundlePath ? { codePath: infra.workflowBundlePath } : undefined;
@@ -135,6 +150,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
       await connection.close();
       await db.$disconnect();
       await Promise.all(Object.values(simulators).map((s) => s.stop()));
+      await Promise.all(Object.values(portals).map((p) => p.stop()));
     },
   };
   if (options.workers !== false) await stack.startWorkers();

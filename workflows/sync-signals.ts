@@ -1,0 +1,41 @@
+// The signal and query of each sync workflow. Availability's names predate media and profile sync and stay as
+// they are: running workflows and their histories use them.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SyncedData } from './ids.js';
+
+export interface SyncRequest {
+  /** A hand-made request (manual sync, retry) for these platforms only; otherwise a change of our data. */
+  manual?: boolean;
+  platformIds?: string[];
+  /** The gateway's request id, handed on to the pushes it causes for their log lines. */
+  requestId?: string;
+}
+
+export type PlatformSyncState = 'pending' | 'syncing' | 'synced' | 'failed';
+
+export interface PlatformSyncView {
+  platformId: string;
+  state: PlatformSyncState;
+  /** Another push is due after the one running now. */
+  queued: boolean;
+  pushes: number;
+  lastItemsProcessed: number | null;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+  lastErrorType: string | null;
+}
+
+export interface SyncView {
+  userId: string;
+  platforms: PlatformSyncView[];
+}
+
+function signalsFor(requested: string, state: string) {
+  return { requested: defineSignal<[SyncRequest]>(requested), state: defineQuery<SyncView>(state) };
+}
+
+export const syncSignals = {
+  availability: signalsFor('availabilitySyncRequested', 'availabilitySyncState'),
+  media: signalsFor('mediaSyncRequested', 'mediaSyncState'),
+  profile: signalsFor('profileSyncRequested', 'profileSyncState'),
+} satisfies Record<SyncedData, ReturnType<typeof signalsFor>>;
