@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright';
 import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser } from '../adapters/browser/browser-adapter.js';
+import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { projectRoot } from '../lib/paths.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
@@ -232,6 +233,22 @@ describe('dashboard media, profile and settings in Chromium', () => {
     await page.getByRole('button', { name: 'Sync media now: Filmmakers' }).click();
     await notice().getByText('Syncing media to Filmmakers…').waitFor();
     await shoot('media');
+  });
+
+  it('shows a file added on Filmmakers (found by a pull) as a conflict that can only be accepted', async () => {
+    portal.addMedia(PORTAL_EMAIL, 'holiday.jpg', await image(800, 1000));
+    await stack.temporal.workflow.execute('availabilityPullWorkflow', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId: `dashboard-pull-${user.id}`, args: [{ userId: user.id, platformId: 'filmmakers' }] });
+    await page.getByRole('link', { name: 'Conflicts' }).click();
+    const conflict = page.locator('article.conflict', { has: page.getByRole('heading', { name: 'Filmmakers: media drift' }) });
+    await conflict.waitFor();
+    expect(await conflict.getByRole('region', { name: 'Filmmakers' }).textContent()).toContain('holiday.jpg');
+    expect(await conflict.getByRole('button', { name: 'Keep ours' }).count()).toBe(0);
+    expect(await conflict.getByRole('button', { name: 'Edit…' }).count()).toBe(0);
+    await shoot('conflicts-media');
+    await conflict.getByRole('button', { name: 'Accept theirs' }).click();
+    await page.getByText('No open conflicts.').waitFor();
+    expect(await stack.db.conflict.count({ where: { userId: user.id, kind: 'media_drift', status: 'resolved' } })).toBe(1);
+    await page.getByRole('link', { name: 'Media' }).click();
   });
 
   it('is readable on a phone: nothing wider than the screen', async () => {

@@ -169,10 +169,18 @@ describe('media sync to an OAuth platform (Wanted)', () => {
       'Wanted takes no documents (CV)',
       expect.stringMatching(/^Wanted: the photo is too small: .*at least 600 px$/),
     ]);
-    const logs = await stack.db.syncLog.findMany({ where: { userId: user.id, platformId: 'wanted' } });
+    const logs = await stack.db.syncLog.findMany({ where: { userId: user.id, platformId: 'wanted' }, orderBy: { startedAt: 'asc' } });
     expect(logs.every((l) => l.attempt === 1)).toBe(true);
     expect(logs.at(-1)).toMatchObject({ status: 'partial', errorType: 'skipped' });
     expect(logs.at(-1)!.errorMessage).toContain('small.jpg');
+
+    // A second photo becomes the main one there, and a deleted one goes.
+    const second = await upload(user, { fileName: 'second.jpg', content: await image(1600, 2000, 'jpeg', '#446688') });
+    await patch(user, second.id, { isMain: true });
+    await waitFor(() => wanted.media(accountId).find((i) => i.isMain && parseMediaRef(i.reference)?.mediaId === second.id), { what: 'the second photo main on Wanted' });
+    expect((await stack.app.inject({ method: 'DELETE', url: `/api/media/${photo.id}`, headers: user.auth })).statusCode).toBe(204);
+    await waitFor(() => wanted.media(accountId).length === 1, { what: 'the first photo gone from Wanted' });
+    expect(parseMediaRef(wanted.media(accountId)[0]!.reference)?.mediaId).toBe(second.id);
   });
 });
 
@@ -200,11 +208,22 @@ describe('media sync to the browser portals', () => {
     await patch(user, b.id, { isMain: true });
     for (const id of PORTALS) await waitFor(() => visible(id).find((i) => i.main)?.fileName.includes(b.id), { what: `b main on ${id}` });
 
+    // A new crop of b is a new variant: uploaded, then the old file removed (hidden on Casting Network).
+    const oldB = Object.fromEntries(PORTALS.map((id) => [id, visible(id).find((i) => i.fileName.includes(b.id))!.id]));
+    await patch(user, b.id, { crop: { left: 0, top: 200, width: 1500, height: 1500 } });
+    for (const id of PORTALS) {
+      await waitFor(() => {
+        const bs = visible(id).filter((i) => i.fileName.includes(b.id));
+        return bs.length === 1 && bs[0]!.id !== oldB[id];
+      }, { what: `b replaced on ${id}` });
+    }
+    await waitFor(() => visible('filmmakers').find((i) => i.main)?.fileName.includes(b.id), { what: 'the new b main on Filmmakers' });
+
     const deleted = await stack.app.inject({ method: 'DELETE', url: `/api/media/${a.id}`, headers: user.auth });
     expect(deleted.statusCode).toBe(204);
     for (const id of PORTALS) await waitFor(() => visible(id).length === 1, { what: `a gone from ${id}` });
-    // Casting Network cannot delete: the photo is hidden there, not gone.
-    expect(stack.portals['casting-network']!.media(login('casting-network').email).filter((i) => i.hidden).map((i) => parseMediaRef(i.fileName)?.mediaId)).toEqual([a.id]);
+    // Casting Network cannot delete: the photo (and b's replaced variant) are hidden there, not gone.
+    expect(stack.portals['casting-network']!.media(login('casting-network').email).filter((i) => i.hidden).map((i) => parseMediaRef(i.fileName)?.mediaId)).toEqual([a.id, b.id]);
     expect(stack.portals.filmmakers!.media(login('filmmakers').email)).toHaveLength(1);
   });
 });

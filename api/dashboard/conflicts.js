@@ -1,5 +1,5 @@
-// Conflicts: where a platform disagrees with our calendar, ours and the platform's side by side, resolved by
-// keeping ours, accepting theirs, or editing ours.
+// Conflicts: where a platform disagrees with our calendar or media library, ours and the platform's side by side,
+// resolved by keeping ours, accepting theirs, or (calendar entries) editing ours.
 import { get, post } from './api.js';
 import { day, dateTime, field, fill, h, ordinal, select } from './dom.js';
 
@@ -11,6 +11,7 @@ const explanations = {
 
 function describe(side) {
   if (!side || typeof side !== 'object') return h('p', { class: 'muted' }, 'nothing');
+  if (side.originalName || side.fileName) return describeFile(side);
   const rank = side.status === 'tentative' && side.optionRank ? `${ordinal(side.optionRank)} option` : side.status;
   return h('dl', {},
     h('dt', {}, 'Days'), h('dd', {}, `${day(side.startDate)} – ${day(side.endDate)}`),
@@ -18,6 +19,14 @@ function describe(side) {
     side.optionHolder && [h('dt', {}, 'Held by'), h('dd', {}, side.optionHolder)],
     side.note && [h('dt', {}, 'Note'), h('dd', {}, side.note)],
     side.deleted && [h('dt', {}, 'Deleted'), h('dd', {}, 'yes')],
+  );
+}
+
+/** One side of a media_drift conflict: our medium, or the file found on the platform. */
+function describeFile(side) {
+  return h('dl', {},
+    h('dt', {}, 'File'), h('dd', {}, side.originalName ?? side.fileName),
+    h('dt', {}, 'Type'), h('dd', {}, side.type ?? '?'),
   );
 }
 
@@ -33,7 +42,8 @@ export function conflictsView(section, ctx) {
   function card(conflict) {
     // An imported platform booking has no "ours": the calendar had nothing on those days.
     const ours = conflict.ours;
-    const edit = editForm(conflict, ours ?? conflict.theirs);
+    const media = conflict.kind === 'media_drift';
+    const edit = media ? null : editForm(conflict, ours ?? conflict.theirs);
     const titleId = `c-${conflict.id}`;
     return h('article', { class: 'card conflict', 'data-conflict': conflict.id, 'aria-labelledby': titleId },
       h('h3', { id: titleId }, `${conflict.platformName}: ${conflict.kind.replace('_', ' ')}`),
@@ -44,9 +54,10 @@ export function conflictsView(section, ctx) {
         h('section', { 'aria-label': conflict.platformName }, h('h4', {}, conflict.platformName), describe(conflict.theirs)),
       ),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'keep_ours' }) }, 'Keep ours'),
+        // A file added on the platform can only be left there: castsync never deletes files it did not upload.
+        !(media && !ours) && h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'keep_ours' }) }, 'Keep ours'),
         h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'accept_theirs' }) }, 'Accept theirs'),
-        h('button', { type: 'button', 'aria-expanded': 'false', onclick: (event) => {
+        edit && h('button', { type: 'button', 'aria-expanded': 'false', onclick: (event) => {
           edit.hidden = !edit.hidden;
           event.currentTarget.setAttribute('aria-expanded', String(!edit.hidden));
           if (!edit.hidden) edit.querySelector('input').focus();
