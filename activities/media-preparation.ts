@@ -32,7 +32,7 @@ async function prepareImage(item: Media, platform: PlatformEntry, storage: Media
   );
   if (variant.status === 'skipped') return variant;
   const contentType = variant.format === 'png' ? 'image/png' : 'image/jpeg';
-  return ready(item, { path: variant.path, bytes: variant.bytes, contentType, variantHash: variantHashOf(await sha256Of(variant.path)) });
+  return ready(item, { path: variant.path, bytes: variant.bytes, contentType, contentHash: await sha256Of(variant.path) });
 }
 
 async function prepareVideo(item: Media, platform: PlatformEntry, storage: MediaStorage): Promise<Prepared> {
@@ -55,11 +55,16 @@ async function prepareDocument(item: Media, platform: PlatformEntry, storage: Me
 
 /** Videos and PDFs go as they were uploaded: their content hash is the variant's. */
 async function original(item: Media, storage: MediaStorage): Promise<Prepared> {
-  return ready(item, { path: await storage.localFile(item.storageKey), bytes: Number(item.bytes), contentType: item.mimeType, variantHash: variantHashOf(item.contentHash) });
+  return ready(item, { path: await storage.localFile(item.storageKey), bytes: Number(item.bytes), contentType: item.mimeType, contentHash: item.contentHash });
 }
 
-function ready(item: Media, file: { path: string; bytes: number; contentType: string; variantHash: string }): Prepared {
-  const ref = { mediaId: item.id, variantHash: file.variantHash };
+/**
+ * The reference's hash covers the bytes and the text sent with them: the platforms take a caption and credit only
+ * with the upload, so a changed credit is a changed file there (replaced like a new crop).
+ */
+function ready(item: Media, file: { path: string; bytes: number; contentType: string; contentHash: string }): Prepared {
+  const sent = createHash('sha256').update(JSON.stringify([file.contentHash, item.caption ?? '', item.photographerCredit ?? ''])).digest('hex');
+  const ref = { mediaId: item.id, variantHash: variantHashOf(sent) };
   return {
     status: 'ready',
     upload: {

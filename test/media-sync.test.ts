@@ -113,6 +113,12 @@ describe('media sync to a REST platform (e-TALENTA)', () => {
     expect(etalentaMedia(user)).toHaveLength(2);
     expect([replaced.width, replaced.height]).toEqual([1200, 1200]);
 
+    // The platform takes the credit only with the file: a new credit replaces the file there.
+    await patch(user, a.id, { photographerCredit: 'Max Muster' });
+    await waitFor(() => etalentaMedia(user).find((i) => refOf(i)?.mediaId === a.id)?.credit === 'Max Muster', { what: 'the new credit on e-TALENTA' });
+    await settled(user, 'etalenta');
+    expect(etalentaMedia(user)).toHaveLength(2);
+
     const deleted = await stack.app.inject({ method: 'DELETE', url: `/api/media/${b.id}`, headers: user.auth });
     expect(deleted.statusCode).toBe(204);
     await waitFor(() => etalentaMedia(user).length === 1, { what: 'b to be removed from e-TALENTA' });
