@@ -25,7 +25,8 @@ import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { HttpError } from './schemas.js';
-import { requestAvailabilitySync, requestSync } from '../lib/sync-requests.js';
+import { getPlatform } from '../adapters/catalog.js';
+import { requestSync } from '../lib/sync-requests.js';
 import type { SyncedData } from '../workflows/ids.js';
 import type { SyncRequest } from '../workflows/sync-signals.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
@@ -65,14 +66,20 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const syncAvailability = (userId: string, request: Parameters<typeof requestAvailabilitySync>[3]) =>
-    requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, request);
+  /** After a connect: what the user has that the platform takes goes there, compared in full with what it holds. */
+  const requestFirstSync = async (userId: string, platformId: string) => {
+    const { capabilities } = getPlatform(platformId);
+    const [media, profile] = await Promise.all([db.media.count({ where: { userId, deletedAt: null } }), db.profile.count({ where: { userId } })]);
+    const wanted: [SyncedData, boolean][] = [['availability', capabilities.pushAvailability], ['media', capabilities.media && media > 0], ['profile', capabilities.profile && profile > 0]];
+    const request = { manual: true, platformIds: [platformId] };
+    await Promise.all(wanted.filter(([, due]) => due).map(([data]) => requestSync(temporal, data, userId, config.syncCoalesceMs, request)));
+  };
 
   const platformDeps = {
     db,
     config,
     oauth: oauthFlow(config),
-    requestSync: (userId: string, platformId: string) => syncAvailability(userId, { manual: true, platformIds: [platformId] }),
+    requestSync: (userId: string, platformId: string) => requestFirstSync(userId, platformId),
     temporal,
   };
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)

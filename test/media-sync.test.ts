@@ -144,6 +144,20 @@ describe('media sync to a REST platform (e-TALENTA)', () => {
     expect(etalentaMedia(user)).toHaveLength(1);
   });
 
+  it('brings the library and the profile to a platform connected later', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const photo = await upload(user, { fileName: 'a.jpg', content: await image(1200, 1600) });
+    const saved = await stack.app.inject({ method: 'PUT', url: '/api/profile', headers: user.auth, payload: { fields: { heightCm: 177 }, visibility: {} } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const apiKey = `key_later_${photo.id.slice(0, 8)}`;
+    stack.simulators.etalenta!.addAccount(apiKey);
+    const connected = await stack.app.inject({ method: 'POST', url: '/api/platforms/etalenta/connect', headers: user.auth, payload: { apiKey } });
+    expect(connected.statusCode, connected.body).toBe(201);
+    await waitFor(() => stack.simulators.etalenta!.media(apiKey).length === 1, { what: 'the library on the newly connected platform' });
+    expect(parseMediaRef(stack.simulators.etalenta!.media(apiKey)[0]!.reference)?.mediaId).toBe(photo.id);
+    await waitFor(() => stack.simulators.etalenta!.profiles.of(apiKey).heightCm === 177, { what: 'the profile on the newly connected platform' });
+  });
+
   it('answers 409 for a manual media sync of a platform that takes no media, and 404 for one not connected', async () => {
     const user = await stack.createUser();
     await stack.connect(user.id, 'jobwork', { accessToken: 'x', refreshToken: 'y', accessTokenExpiresAt: Date.now() + 3600_000 });
