@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../lib/paths.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
+import { syncStateQuery } from '../workflows/availability-sync.js';
+import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 
 const shots = path.join(projectRoot, 'artifacts', 'dashboard');
 const TIMEOUT = 20_000;
@@ -161,6 +163,12 @@ describe('dashboard in Chromium', () => {
   });
 
   it('shows a failed push in the history and retries it from there once the platform works again', async () => {
+    // A follow-up push of the earlier edits may still be queued on a busy machine: let it finish first, so the
+    // revoked key fails exactly the push this test causes.
+    await waitFor(async () => {
+      const view = await stack.temporal.workflow.getHandle(availabilitySyncWorkflowId(user.id)).query(syncStateQuery);
+      return view.platforms.every((p) => p.state !== 'syncing' && p.state !== 'pending' && !p.queued);
+    }, { what: 'earlier pushes to finish' });
     stack.simulators.etalenta!.accounts.get(apiKey)!.revoked = true;
     await page.locator(`button[data-day="${nextMonthDay(25)}"]`).click();
     await page.locator(`button[data-day="${nextMonthDay(25)}"]`).click();
