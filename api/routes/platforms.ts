@@ -66,6 +66,7 @@ const platformSchema = {
       properties: { pushAvailability: { type: 'boolean' }, pullAvailability: { type: 'boolean' }, media: { type: 'boolean' }, profile: { type: 'boolean' } },
     },
     connects: { type: 'string', description: 'What connect expects: apiKey, email+password, agencyEmail, or an OAuth redirect' },
+    partnerApi: { type: 'boolean', description: 'connect also takes an optional read-only partnerApiToken, which pulls then use' },
     connection: connectionSchema,
   },
 } as const;
@@ -96,6 +97,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       available: hasAdapter(platform.kind),
       capabilities: platform.capabilities,
       connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
+      partnerApi: Boolean(platform.browser?.partnerApiPath),
       connection: presentConnection(connections.find((c) => c.platformId === platform.id)),
     }));
   });
