@@ -3,7 +3,6 @@
 // cannot take a file gets a skipped entry, not a retry: sending it again would be refused again.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { PlatformEntry } from '../adapters/catalog.js';
 import { mediaFileName, platformMediaTypeOf, variantHashOf } from '../adapters/media-reference.js';
@@ -11,7 +10,7 @@ import type { MediaUpload } from '../adapters/types.js';
 import type { Media } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { MediaStorage } from '../lib/media-storage.js';
-import { makeVariant, type Crop } from '../lib/media-variants.js';
+import { makeVariant, variantCacheDir, type Crop } from '../lib/media-variants.js';
 
 export type Prepared = { status: 'ready'; upload: MediaUpload } | { status: 'skipped'; reason: string };
 
@@ -28,7 +27,7 @@ async function prepareImage(item: Media, platform: PlatformEntry, storage: Media
   const variant = await makeVariant(
     { contentHash: item.contentHash, input: await storage.localFile(item.storageKey), crop: (item.crop as Crop | null) ?? null },
     platform.media,
-    { cacheDir: path.join(config.mediaDir, 'variants'), maxPixels: config.mediaMaxPixels, platformName: platform.name },
+    { cacheDir: variantCacheDir(config.mediaDir), maxPixels: config.mediaMaxPixels, platformName: platform.name },
   );
   if (variant.status === 'skipped') return variant;
   const contentType = variant.format === 'png' ? 'image/png' : 'image/jpeg';

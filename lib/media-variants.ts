@@ -51,6 +51,11 @@ export interface SkippedVariant {
 
 export type VariantResult = ReadyVariant | SkippedVariant;
 
+/** Where variants are cached: below the media folder, next to the stored originals. */
+export function variantCacheDir(mediaDir: string): string {
+  return path.join(mediaDir, 'variants');
+}
+
 /** Bump when the pipeline changes its output, so old cached variants are not reused. */
 const PIPELINE_VERSION = 1;
 /** Tried in order until the file fits maxBytes; below 50 a portrait looks worse than the platform would allow. */

@@ -164,7 +164,9 @@ describe('dashboard media, profile and settings in Chromium', () => {
     const portrait = item('By the sea');
     await mainBadge('By the sea').waitFor();
     const thumbnail = portrait.getByRole('img', { name: 'By the sea' });
-    await waitFor(() => thumbnail.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 1000), { what: 'the thumbnail loaded' });
+    // A thumbnail made from the 1000×1250 photo (480 px at most), not the whole original.
+    await waitFor(() => thumbnail.evaluate((img) => (img as unknown as { naturalWidth: number; naturalHeight: number }).naturalHeight === 480), { what: 'the thumbnail loaded' });
+    expect(await thumbnail.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(384);
     expect(await portrait.getByLabel('Photographer credit', { exact: true }).inputValue()).toBe('Jane Doe');
     expect(await library()).toMatchObject([{ originalName: 'portrait.jpg', caption: 'By the sea', photographerCredit: 'Jane Doe', isMain: true, width: 1000, height: 1250 }]);
   });

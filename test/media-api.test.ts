@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
-import { filesUnder, image, isoMedia, mp4, multipart, pngBomb, tinyPdf, tinyWebm, truncatedJpeg, type FilePart } from './support/media-files.js';
+import sharp from 'sharp';
+import { filesUnder, image, isoMedia, mp4, multipart, photoWithExif, pngBomb, tinyPdf, tinyWebm, truncatedJpeg, type FilePart } from './support/media-files.js';
 
 const MAX_BYTES = 300_000;
 const MAX_PER_USER = 7;
@@ -138,6 +139,32 @@ describe('content addressing', () => {
     const row = await stack.db.media.findUniqueOrThrow({ where: { id: second.id } });
     expect(row.deletedAt).not.toBeNull(); // soft delete: the row stays for the platforms' delete sync
     expect((await stack.app.inject({ method: 'GET', url: `/api/media/${second.id}/file`, headers: bob.auth })).statusCode).toBe(404);
+  });
+});
+
+describe('thumbnails', () => {
+  it('serves an image as a small JPEG, rotated, cropped as the user chose and without metadata; nothing for a video or another user', async () => {
+    const user = await stack.createUser();
+    const photo = (await upload(user, { fileName: 'exif.jpg', content: await photoWithExif(1600, 1200) })).json();
+    const thumb = await stack.app.inject({ method: 'GET', url: `/api/media/${photo.id}/thumbnail`, headers: user.auth });
+    expect(thumb.statusCode, thumb.body).toBe(200);
+    expect(thumb.headers['content-type']).toBe('image/jpeg');
+    const meta = await sharp(thumb.rawPayload).metadata();
+    // Stored 1600×1200 with EXIF orientation 6: shown upright, 1200×1600, so the thumbnail is 360×480.
+    expect([photo.width, photo.height, meta.width, meta.height]).toEqual([1200, 1600, 360, 480]);
+    expect(meta.exif).toBeUndefined();
+
+    const cropped = await stack.app.inject({ method: 'PATCH', url: `/api/media/${photo.id}`, headers: user.auth, payload: { crop: { left: 0, top: 0, width: 600, height: 600 } } });
+    expect(cropped.statusCode, cropped.body).toBe(200);
+    const square = await sharp((await stack.app.inject({ method: 'GET', url: `/api/media/${photo.id}/thumbnail`, headers: user.auth })).rawPayload).metadata();
+    expect([square.width, square.height]).toEqual([480, 480]);
+
+    const reel = (await upload(user, { fileName: 'reel.mp4', content: mp4(10) })).json();
+    const none = await stack.app.inject({ method: 'GET', url: `/api/media/${reel.id}/thumbnail`, headers: user.auth });
+    expect(none.statusCode).toBe(409);
+    expect(none.json().message).toBe('a video has no thumbnail; only images do');
+    const other = await stack.createUser();
+    expect((await stack.app.inject({ method: 'GET', url: `/api/media/${photo.id}/thumbnail`, headers: other.auth })).statusCode).toBe(404);
   });
 });
 

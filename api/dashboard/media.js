@@ -102,12 +102,11 @@ export function mediaView(section, ctx) {
     return { version: item.version, element, states, up, down };
   }
 
-  /** Images show themselves (the stored file, sent with the session cookie); videos and PDFs a label. */
+  /** Images show a small JPEG made from them (with the crop; sent with the session cookie); videos and PDFs a label. */
   function thumbnail(item) {
     const placeholder = () => h('div', { class: 'thumb placeholder', 'aria-hidden': 'true' }, item.type === 'video' ? 'Video' : item.type === 'document' ? 'PDF' : 'Image');
     if (!isImage(item)) return placeholder();
-    const image = h('img', { class: 'thumb', src: `/api/media/${item.id}/file`, alt: nameOf(item), loading: 'lazy', width: '160', height: String(Math.round((160 * item.height) / item.width)) });
-    // Some stored formats (TIFF, HEIF) are not shown by every browser.
+    const image = h('img', { class: 'thumb', src: `/api/media/${item.id}/thumbnail?v=${item.version}`, alt: nameOf(item), loading: 'lazy', width: '160' });
     image.addEventListener('error', () => image.replaceWith(placeholder()), { once: true });
     return image;
   }

@@ -4,13 +4,14 @@
 import multipart from '@fastify/multipart';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { getPlatform, platformIds, type PlatformEntry } from '../../adapters/catalog.js';
+import { createReadStream } from 'node:fs';
+import { getPlatform, platformIds, type ImageRules, type PlatformEntry } from '../../adapters/catalog.js';
 import { Prisma, type Media, type PlatformMediaState } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { inspectMediaFile, MediaRefused, type MediaFacts } from '../../lib/media-inspection.js';
 import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
-import type { Crop } from '../../lib/media-variants.js';
+import { makeVariant, variantCacheDir, type Crop } from '../../lib/media-variants.js';
 import { lockUserCalendar } from '../../lib/options.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, uuidParam } from '../schemas.js';
@@ -20,6 +21,8 @@ const MEDIA_TYPES = [...IMAGE_ROLES, 'video', 'document'] as const;
 type MediaTypeName = (typeof MEDIA_TYPES)[number];
 
 const TEXT_LIMITS = { caption: 1000, photographerCredit: 200 } as const;
+/** Thumbnails are variants like a platform's (same pipeline and cache), made to these rules. */
+const THUMBNAIL_RULES: ImageRules = { formats: ['jpeg'], maxEdge: 480, minEdge: 1, maxBytes: 512 * 1024 };
 const UPLOAD_FIELDS = ['type', 'caption', 'photographerCredit'] as const;
 
 
@@ -168,6 +171,30 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         .header('x-content-type-options', 'nosniff')
         .header('content-disposition', `inline; filename="${row.originalName.replace(/[^\w.-]/g, '_')}"`)
         .send(storage.get(row.storageKey));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/media/:id/thumbnail',
+    {
+      schema: {
+        tags,
+        summary: `An image as a JPEG of at most ${THUMBNAIL_RULES.maxEdge} px (rotated, with the user's crop, no metadata), for lists`,
+        security: bearerSecurity,
+        params: uuidParam('id'),
+        response: { 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const row = await ownMedia(db, request.userId, request.params.id);
+      if (row.width === null) throw new HttpError(409, `a ${row.type} has no thumbnail; only images do`);
+      const variant = await makeVariant(
+        { contentHash: row.contentHash, input: await storage.localFile(row.storageKey), crop: (row.crop as Crop | null) ?? null },
+        THUMBNAIL_RULES,
+        { cacheDir: variantCacheDir(config.mediaDir), maxPixels: config.mediaMaxPixels, platformName: 'castsync' },
+      );
+      if (variant.status === 'skipped') throw new HttpError(409, `no thumbnail can be made: ${variant.reason}`);
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(createReadStream(variant.path));
     },
   );
 
