@@ -87,7 +87,8 @@ describe('dashboard media, profile and settings in Chromium', () => {
   it('connects Filmmakers with e-mail and password, after showing why a wrong password was refused', async () => {
     const filmmakers = card('filmmakers');
     // Only Filmmakers has a read-only partner API, so only its form asks for the optional token.
-    expect(await filmmakers.getByLabel('Partner API token (optional)').count()).toBe(1);
+    await filmmakers.getByLabel('Partner API token (optional)').waitFor();
+    await card('casting-network').getByLabel('Password').waitFor();
     expect(await card('casting-network').getByLabel('Partner API token (optional)').count()).toBe(0);
     await filmmakers.getByLabel('E-mail').fill(PORTAL_EMAIL);
     await filmmakers.getByLabel('Password').fill('not the password');
