@@ -349,4 +349,15 @@ describe('dashboard media, profile and settings in Chromium', () => {
     await shoot('profile-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  it('sends the profile to Filmmakers again on demand, after it was changed there by hand', async () => {
+    const pushes = () => stack.db.syncLog.count({ where: { userId: user.id, platformId: 'filmmakers', operation: 'update_profile', status: { not: 'pending' } } });
+    const before = await pushes();
+    await waitFor(() => portal.profile(PORTAL_EMAIL)?.heightCm !== undefined, { what: 'the profile on the portal' });
+    const ours = portal.profile(PORTAL_EMAIL)!.heightCm;
+    portal.profile(PORTAL_EMAIL)!.heightCm = 199; // edited on the portal's own page
+    await page.getByRole('button', { name: 'Sync profile now: Filmmakers' }).click();
+    await notice().getByText('Sending your profile to Filmmakers…').waitFor();
+    await waitFor(async () => (await pushes()) > before && portal.profile(PORTAL_EMAIL)!.heightCm === ours, { what: 'our profile back on the portal' });
+  });
 });

@@ -2,7 +2,7 @@
 // is in step and which values it cannot show. The controls are built from the API's own schema of the fields
 // (the OpenAPI document), so vocabularies and limits are written once, in lib/profile.ts. Lists are one entry a
 // line ("German: native"), credits a table. The API judges the values; its refusal is shown beside the form.
-import { get, put } from './api.js';
+import { get, post, put } from './api.js';
 import { dateTime, field, fill, h } from './dom.js';
 
 /** Display order, grouping and labels; a field the API adds later still shows, under "Other". */
@@ -292,8 +292,20 @@ export function profileView(section, ctx) {
           h('p', {}, `${p.name} cannot show:`),
           h('ul', { class: 'unrepresentable' }, p.unrepresentable.map((u) => h('li', {}, `${labelOf(u.field.split(/[.[]/)[0])}: ${u.reason}`))),
         ],
+        version > 0 && h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: () => syncNow(p) }, `Sync profile now: ${p.name}`)),
       );
     }));
+  }
+
+  /** Sends the profile again, compared in full: for a platform where it was changed by hand. */
+  async function syncNow(platform) {
+    try {
+      await post(`/api/sync/profile/${platform.platformId}`);
+      ctx.notify(`Sending your profile to ${platform.name}…`);
+      ctx.changed();
+    } catch (error) {
+      ctx.fail(error);
+    }
   }
 
   const busy = () => platforms.some((p) => p.syncProfile && !p.inStep && !p.lastError);
