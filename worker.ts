@@ -10,6 +10,7 @@ import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
 import { startMetricsServer } from './lib/metrics.js';
 import { temporalDataConverter } from './lib/payload-codec.js';
+import { temporalConnectionOptions } from './lib/temporal-client.js';
 import { startTracing } from './lib/tracing.js';
 import { installSdkLogging, sdkLogLevel } from './lib/temporal-logging.js';
 
@@ -40,7 +41,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
   const tracing = startTracing(config, 'castsync-worker');
   const plugins = tracing.plugins;
   // Activities that start or signal workflows (a pull that imported a booking, an option released) use a client.
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection: clientConnection, namespace, dataConverter, plugins });
   const deps = { db, config, temporal };
   const platformActivities = createPlatformActivities(deps);

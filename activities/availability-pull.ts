@@ -7,7 +7,7 @@ import type { PlatformAvailabilityItem } from '../adapters/types.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { parseDay } from '../lib/days.js';
-import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
 import type { ActivityDeps } from './index.js';
 import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
@@ -31,7 +31,7 @@ export interface PullAvailabilityResult {
 
 const HEARTBEAT_EVERY_MS = 1000;
 
-export function createAvailabilityPullActivities({ db, config, temporal }: ActivityDeps) {
+export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
   /** Writes the plan in one transaction; serialized per connection, so overlapping attempts never import twice. */
   async function mergePulled(userId: string, platformId: string, pulled: PlatformAvailabilityItem[], before: OurEntry[]): Promise<MergePlan> {
     const platform = getPlatform(platformId);
@@ -44,20 +44,12 @@ export function createAvailabilityPullActivities({ db, config, temporal }: Activ
         ]);
         const plan = planMerge({ platform, ours: trustedConfirmations(before, now), pulled, openConflicts });
         await writePlan(tx, userId, platformId, plan);
+        // The pushes the merge needs commit with it (the outbox relay delivers them), so an import is never left unpushed.
+        await addToOutbox(tx, userId, pushesFor(platformId, plan));
         return plan;
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
-  }
-
-  /** Asks Temporal for the pushes the merge needs. Pushes are state-based, so asking again is harmless. */
-  async function requestPushes(userId: string, platformId: string, plan: MergePlan, retried: boolean): Promise<boolean> {
-    // A retried attempt may have committed its imports before it failed: their push may never have been asked for.
-    const toOthers = plan.imports.length > 0 || retried;
-    if (toOthers) await requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, {});
-    // A hand-made request compares with what the platform really holds, so a drifted entry is put back.
-    if (plan.pushThisPlatform) await requestAvailabilitySync(temporal, userId, config.syncCoalesceMs, { manual: true, platformIds: [platformId] });
-    return plan.imports.length > 0 || plan.pushThisPlatform;
   }
 
   return {
@@ -75,7 +67,7 @@ export function createAvailabilityPullActivities({ db, config, temporal }: Activ
         const before = await loadOurEntries(db, userId, platformId);
         const pulled = await adapter.pullAvailability();
         const plan = await mergePulled(userId, platformId, pulled, before);
-        const pushRequested = await requestPushes(userId, platformId, plan, context.info.attempt > 1);
+        const pushRequested = plan.imports.length > 0 || plan.pushThisPlatform;
         const imported = plan.imports.length;
         const conflictsOpened = plan.conflicts.length + imported;
         await closeSyncLog(db, log, { status: 'success', itemsProcessed: imported + conflictsOpened });
@@ -89,6 +81,14 @@ export function createAvailabilityPullActivities({ db, config, temporal }: Activ
       }
     },
   };
+}
+
+/** The pushes a merge needs: imports go to the other platforms; where ours must win, this platform is compared in full. */
+function pushesFor(platformId: string, plan: MergePlan): OutboxMessageInput[] {
+  const messages: OutboxMessageInput[] = [];
+  if (plan.imports.length > 0) messages.push({ topic: 'sync', data: 'availability' });
+  if (plan.pushThisPlatform) messages.push({ topic: 'sync', data: 'availability', manual: true, platformIds: [platformId] });
+  return messages;
 }
 
 /** Every entry of the user (deleted ones too: their ids must not be imported again), with this platform's state. */

@@ -24,12 +24,9 @@ import { metricsRoute } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
+import { syncRequestRoutes } from './routes/sync-requests.js';
+import { OutboxRelay } from '../lib/outbox-relay.js';
 import { HttpError } from './schemas.js';
-import { getPlatform } from '../adapters/catalog.js';
-import { requestSync } from '../lib/sync-requests.js';
-import type { SyncedData } from '../workflows/ids.js';
-import type { SyncRequest } from '../workflows/sync-signals.js';
-import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
 
 export interface AppDeps {
   config: Config;
@@ -66,55 +63,28 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  /** After a connect: what the user has that the platform takes goes there, compared in full with what it holds. */
-  const requestFirstSync = async (userId: string, platformId: string) => {
-    const { capabilities } = getPlatform(platformId);
-    const [media, profile] = await Promise.all([db.media.count({ where: { userId, deletedAt: null } }), db.profile.count({ where: { userId } })]);
-    const wanted: [SyncedData, boolean][] = [['availability', capabilities.pushAvailability], ['media', capabilities.media && media > 0], ['profile', capabilities.profile && profile > 0]];
-    const request = { manual: true, platformIds: [platformId] };
-    await Promise.all(wanted.filter(([, due]) => due).map(([data]) => requestSync(temporal, data, userId, config.syncCoalesceMs, request)));
-  };
+  // The outbox relay runs here unless relays run on their own (CASTSYNC_RELAY=off, npm run relay): either way a
+  // change's answer never waits on Temporal.
+  const outbox = new OutboxRelay(db, temporal, config, { log: app.log });
+  if (config.relayInProcess) outbox.start();
+  app.addHook('onClose', () => outbox.stop());
 
-  const platformDeps = {
-    db,
-    config,
-    oauth: oauthFlow(config),
-    requestSync: (userId: string, platformId: string) => requestFirstSync(userId, platformId),
-    temporal,
-  };
+  const platformDeps = { db, config, oauth: oauthFlow(config), outbox };
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)
   await app.register(dashboardRoutes, { db, config });
-  await app.register(healthRoutes, { db, temporal });
+  await app.register(healthRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   await app.register(codecRoutes, { config }); // operators only (CASTSYNC_OPERATOR_TOKEN)
   await app.register(metricsRoute, { db });
   await app.register(oauthCallbackRoute, platformDeps);
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
-    /** Tells the user's sync workflow for this kind of data about a change; false when Temporal could not be told. */
-    const changeSignaller = (data: SyncedData) => async (userId: string) => {
-      try {
-        await requestSync(temporal, data, userId, config.syncCoalesceMs, {});
-        return true;
-      } catch (error) {
-        // The change is saved; the next change or a manual sync pushes it.
-        api.log.error({ err: error, userId }, `could not signal the ${data} sync workflow`);
-        return false;
-      }
-    };
-    const requestAvailabilityChangeSync = changeSignaller('availability');
-    const requestMediaSync = changeSignaller('media');
-    const requestProfileSync = changeSignaller('profile');
-    const optionTimers = {
-      schedule: (input: Parameters<typeof scheduleOptionExpiry>[1]) => scheduleOptionExpiry(temporal, input),
-      cancel: (availabilityId: string) => cancelOptionExpiry(temporal, availabilityId),
-    };
-    await api.register(availabilityRoutes, { db, config, requestSync: requestAvailabilityChangeSync, optionTimers });
-    await api.register(conflictRoutes, { db, config, requestSync: requestAvailabilityChangeSync, requestMediaSync });
+    await api.register(availabilityRoutes, { db, config, outbox });
+    await api.register(conflictRoutes, { db, config, outbox });
     await api.register(icsTokenRoutes, { db, config });
     await api.register(auditRoutes, { db });
-    await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir), requestSync: requestMediaSync });
-    await api.register(profileRoutes, { db, requestSync: requestProfileSync });
+    await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir), outbox });
+    await api.register(profileRoutes, { db, outbox });
     await api.register(platformRoutes, platformDeps);
     await api.register(syncRoutes, {
       db,
@@ -122,15 +92,17 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       temporal,
       temporalUiUrl: config.temporalUiUrl,
       temporalNamespace: config.temporalNamespace,
-      requestSync: (userId: string, request: SyncRequest, data: SyncedData = 'availability') => requestSync(temporal, data, userId, config.syncCoalesceMs, request),
+      temporalRequestTimeoutMs: config.temporalRequestTimeoutMs,
+      outbox,
     });
+    await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   });
   return app;
 }
 
 function reasonPhrase(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
     (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

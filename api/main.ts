@@ -1,16 +1,15 @@
 // Runs the gateway on its own (npm run api); `npm start` runs it together with everything else.
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
-import { temporalDataConverter } from '../lib/payload-codec.js';
+import { lazyTemporalClient } from '../lib/temporal-client.js';
 import { startTracing } from '../lib/tracing.js';
 import { buildApp } from './app.js';
 
 export async function startApi(config = loadConfig()) {
   const db = createDb(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporalAddress });
   const tracing = startTracing(config, 'castsync-api');
-  const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config), plugins: tracing.plugins });
+  // Lazy: the gateway starts and takes changes while Temporal is down (they wait in the outbox).
+  const { connection, client: temporal } = lazyTemporalClient(config, tracing);
   const app = await buildApp({ config, db, temporal });
   const url = await app.listen({ host: config.apiHost, port: config.apiPort });
   return {

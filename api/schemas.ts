@@ -26,3 +26,17 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/**
+ * What a change's answer says of the sync it causes: the wish to sync was saved with the change (the outbox) and
+ * is on its way to the sync service; GET /api/sync/requests/{requestId} follows it from there. Null: nothing to sync.
+ */
+export const syncRequestedSchema = {
+  type: ['object', 'null'],
+  properties: {
+    state: { type: 'string', enum: ['queued'] },
+    requestId: { type: 'string' },
+  },
+} as const;
+
+export const queuedSync = (requestId: string) => ({ state: 'queued' as const, requestId });

@@ -20,6 +20,15 @@ export interface Config {
   bodyLimitBytes: number;
   /** Pause before a follow-up push for changes made during a push (coalescing bursts). */
   syncCoalesceMs: number;
+  /** First and longest pause before a platform that stayed down past its retry window is pushed again. */
+  redriveInitialMs: number;
+  redriveMaxMs: number;
+  /** Run the outbox relay inside the gateway (default); off when relays run on their own (npm run relay). */
+  relayInProcess: boolean;
+  /** How often a relay looks for outbox rows that no hand-off delivered (a relay that died, Temporal down). */
+  relaySweepMs: number;
+  /** Longest wait for Temporal in a gateway request (queries, health); past it the database's view answers. */
+  temporalRequestTimeoutMs: number;
   /** Platform id -> base URL, overriding the catalog (used for simulators). */
   platformUrls: Record<string, string>;
   /** OAuth platform id -> our client registration there. */
@@ -129,6 +138,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRangeDays: int(env, 'CASTSYNC_MAX_RANGE_DAYS', 366),
     bodyLimitBytes: int(env, 'CASTSYNC_BODY_LIMIT_BYTES', 64 * 1024),
     syncCoalesceMs: int(env, 'CASTSYNC_SYNC_COALESCE_MS', 1000),
+    redriveInitialMs: int(env, 'CASTSYNC_REDRIVE_INITIAL_MS', 60_000),
+    redriveMaxMs: int(env, 'CASTSYNC_REDRIVE_MAX_MS', 60 * 60_000),
+    relayInProcess: (env.CASTSYNC_RELAY ?? 'in-process') !== 'off',
+    relaySweepMs: int(env, 'CASTSYNC_RELAY_SWEEP_MS', 1000),
+    temporalRequestTimeoutMs: int(env, 'CASTSYNC_TEMPORAL_REQUEST_TIMEOUT_MS', 1000),
     platformUrls: perPlatform(env, 'PLATFORM_URL'),
     oauthClients: oauthClients(env),
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),

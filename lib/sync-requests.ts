@@ -1,11 +1,12 @@
-// The one way to tell Temporal about a change of a user's data (from the gateway, or from an activity that
-// imported a booking): signalWithStart on the user's sync workflow for that kind of data.
+// The one way to tell Temporal about a change of a user's data: signalWithStart on the user's sync workflow for
+// that kind of data. Only the outbox relay calls it (lib/outbox-relay.ts); everything else writes an outbox row.
 import type { Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { syncSignals, type SyncRequest } from '../workflows/sync-signals.js';
 import { syncWorkflowId, type SyncedData } from '../workflows/ids.js';
+import type { SyncLoopInput } from '../workflows/platform-sync-loop.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
-import { currentRequestId } from './request-context.js';
+import type { Config } from './config.js';
 
 const workflowTypes: Record<SyncedData, string> = {
   availability: 'availabilitySyncWorkflow',
@@ -13,18 +14,21 @@ const workflowTypes: Record<SyncedData, string> = {
   profile: 'profileSyncWorkflow',
 };
 
-export async function requestSync(client: Client, data: SyncedData, userId: string, coalesceMs: number, request: SyncRequest) {
+/** The sync workflows' settings, from configuration; they travel in the workflow's input, so replay sees them. */
+export const syncLoopInput = (config: Config, userId: string): SyncLoopInput => ({
+  userId,
+  coalesceMs: config.syncCoalesceMs,
+  redrive: { initialMs: config.redriveInitialMs, maxMs: config.redriveMaxMs },
+});
+
+export async function requestSync(client: Client, config: Config, data: SyncedData, userId: string, request: SyncRequest) {
   const handle = await client.workflow.signalWithStart(workflowTypes[data], {
     workflowId: syncWorkflowId(data, userId),
     taskQueue: WORKFLOW_TASK_QUEUE,
-    args: [{ userId, coalesceMs }],
+    args: [syncLoopInput(config, userId)],
     signal: syncSignals[data].requested,
-    // The gateway's request id travels with the signal, so the push it causes logs it (none for a pull's import).
-    signalArgs: [{ ...request, requestId: request.requestId ?? currentRequestId() }],
+    signalArgs: [request],
     typedSearchAttributes: [{ key: userIdAttribute, value: userId }],
   });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };
 }
-
-export const requestAvailabilitySync = (client: Client, userId: string, coalesceMs: number, request: SyncRequest) =>
-  requestSync(client, 'availability', userId, coalesceMs, request);

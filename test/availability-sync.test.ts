@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlatform } from '../adapters/catalog.js';
 import { RestAdapter } from '../adapters/rest/rest-adapter.js';
-import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { requestSync } from '../lib/sync-requests.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -25,7 +25,7 @@ describe('availability sync', () => {
       payload: { startDate: '2027-03-01', endDate: '2027-03-05', status: 'unavailable', type: 'block', note: 'family' },
     });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json()).toMatchObject({ startDate: '2027-03-01', endDate: '2027-03-05', version: 1, syncRequested: true });
+    expect(created.json()).toMatchObject({ startDate: '2027-03-01', endDate: '2027-03-05', version: 1, syncRequested: { state: 'queued' } });
 
     await waitFor(() => calendarOf('etalenta', user.apiKeys.etalenta!).length === 1, { what: 'the simulator to show the range' });
     console.log(`API call to simulator showing the range: ${Date.now() - started} ms`);
@@ -150,7 +150,7 @@ describe('efficient pushes', () => {
     const requestsBefore = sim.apiRequests().filter((r) => r.apiKey === user.apiKeys.etalenta).length;
 
     // A change notice without a change (as after a lost signal or a restart): the push finds nothing to do.
-    await requestAvailabilitySync(stack.temporal, user.id, 0, {});
+    await requestSync(stack.temporal, stack.config, 'availability', user.id, {});
     const second = await waitFor(async () => {
       const rows = await stack.db.syncLog.findMany({ where: { userId: user.id, status: 'success' }, orderBy: { startedAt: 'asc' } });
       return rows.length === 2 ? rows[1] : null;

@@ -92,11 +92,13 @@ describe('option expiry timers from the gateway', () => {
   it('starts a timer for an option with an expiry, moves it on a new expiry, stops it when the option is deleted', async () => {
     const user = await stack.createUser();
     const created = await create(user, option('2027-06-01', '2027-06-02', { optionExpiresAt: '2027-05-01T12:00:00.000Z' }));
+    await stack.outboxDelivered(user.id);
     const first = await describeTimer(created.id);
     expect(first.status.name).toBe('RUNNING');
     expect(first.type).toBe('optionExpiryWorkflow');
 
     await api(user, 'PATCH', `/api/availability/${created.id}`, { optionExpiresAt: '2027-05-03T12:00:00.000Z' });
+    await stack.outboxDelivered(user.id);
     const moved = await describeTimer(created.id);
     expect(moved.runId).toBe(first.runId);
     const history = await stack.temporal.workflow.getHandle(optionExpiryWorkflowId(created.id)).fetchHistory();

@@ -48,6 +48,7 @@ async function auditOf(user: TestUser) {
 
 /** How many change signals the user's profile sync workflow has received. */
 async function signalsTo(user: TestUser): Promise<number> {
+  await stack.outboxDelivered(user.id);
   const history = await stack.temporal.workflow.getHandle(syncWorkflowId('profile', user.id)).fetchHistory();
   return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
 }
@@ -64,7 +65,7 @@ describe('reading and saving', () => {
     const user = await newUser();
     const put = await call(user, 'PUT', { fields: profile, visibility: { yearOfBirth: 'private' }, version: 0 });
     expect(put.statusCode, put.body).toBe(200);
-    expect(put.json()).toMatchObject({ fields: profile, visibility: { yearOfBirth: 'private' }, version: 1, syncRequested: true });
+    expect(put.json()).toMatchObject({ fields: profile, visibility: { yearOfBirth: 'private' }, version: 1, syncRequested: { state: 'queued' } });
     expect(Date.parse(put.json().updatedAt)).not.toBeNaN();
     expect((await call(user, 'GET')).json()).toEqual({ fields: profile, visibility: { yearOfBirth: 'private' }, version: 1, updatedAt: put.json().updatedAt });
 
@@ -76,7 +77,7 @@ describe('reading and saving', () => {
       fields: { ...rest, heightCm: 185, hairColour: 'auburn' },
       visibility: { yearOfBirth: 'private', hairColour: 'private' },
       version: 2,
-      syncRequested: true,
+      syncRequested: { state: 'queued' },
     });
     expect(patch.json().fields).not.toHaveProperty('weightKg');
 
@@ -96,11 +97,11 @@ describe('reading and saving', () => {
     await call(user, 'PUT', { fields: profile });
     const again = await call(user, 'PUT', { fields: { ...profile }, visibility: {} });
     expect(again.statusCode).toBe(200);
-    expect(again.json()).toMatchObject({ version: 1, syncRequested: false });
+    expect(again.json()).toMatchObject({ version: 1, syncRequested: null });
     const same = await call(user, 'PATCH', { fields: { heightCm: profile.heightCm } });
-    expect(same.json()).toMatchObject({ version: 1, syncRequested: false });
+    expect(same.json()).toMatchObject({ version: 1, syncRequested: null });
     const removingNothing = await call(user, 'PATCH', { fields: { voicePitch: null } });
-    expect(removingNothing.json()).toMatchObject({ version: 1, syncRequested: false });
+    expect(removingNothing.json()).toMatchObject({ version: 1, syncRequested: null });
     expect(await auditOf(user)).toHaveLength(1);
     expect(await signalsTo(user)).toBe(1);
   });

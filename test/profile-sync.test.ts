@@ -58,7 +58,7 @@ it('pushes one edit to every profile platform in its own shape, and reports what
     },
   });
   expect(res.statusCode, res.body).toBe(200);
-  expect(res.json().syncRequested).toBe(true);
+  expect(res.json().syncRequested).toMatchObject({ state: 'queued' });
   const platforms = await inStep(user);
 
   expect(profileOn.filmmakers()).toMatchObject({ playingAgeFrom: 30, playingAgeTo: 40, heightCm: 180, eyeColour: 'amber', languages: [{ language: 'German', level: 'native' }, { language: 'English', level: 'fluent' }], skills: ['Stage combat'] });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stopChild } from '../lib/temporal-server.js';
 import { parseDay } from '../lib/days.js';
 import { temporalDataConverter } from '../lib/payload-codec.js';
-import { requestAvailabilitySync } from '../lib/sync-requests.js';
+import { requestSync } from '../lib/sync-requests.js';
 import { startTracing } from '../lib/tracing.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
@@ -54,7 +54,7 @@ it('follows one change from the caller through the workflow to the platform push
   const tracing = startTracing({ otlpEndpoint: collectorUrl }, 'castsync-test-caller');
   const connection = await Connection.connect({ address: stack.config.temporalAddress });
   const client = new Client({ connection, dataConverter: temporalDataConverter(stack.config), plugins: tracing.plugins });
-  await requestAvailabilitySync(client, user.id, 0, {});
+  await requestSync(client, stack.config, 'availability', user.id, {});
   await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).length === 1, { what: 'the push', timeoutMs: 30_000 });
   await tracing.shutdown();
   await connection.close();

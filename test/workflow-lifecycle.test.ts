@@ -58,6 +58,6 @@ it('continues as new after its round limit, carrying platform state, and complet
 
   // The API's next change starts a fresh run.
   const res = await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2028-01-04', endDate: '2028-01-04', status: 'unavailable', type: 'block' } });
-  expect(res.json().syncRequested).toBe(true);
+  expect(res.json().syncRequested).toMatchObject({ state: 'queued' });
   await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 4, { what: 'the push from a fresh run' });
 });

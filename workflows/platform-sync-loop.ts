@@ -20,7 +20,12 @@ export interface SyncLoopInput {
   idleTimeoutMs?: number;
   /** Sync rounds before the workflow continues as new, keeping its history short. */
   roundsBeforeContinueAsNew?: number;
-  carried?: { views: PlatformSyncView[]; requests: SyncRequest[] };
+  /**
+   * A platform whose push failed for a retryable reason after its retry window is pushed again after this long,
+   * doubling up to maxMs while it stays down (from configuration: CASTSYNC_REDRIVE_INITIAL_MS / _MAX_MS).
+   */
+  redrive?: { initialMs: number; maxMs: number };
+  carried?: { views: PlatformSyncView[]; requests: SyncRequest[]; outboxIds?: string[] };
 }
 
 /** What one push tells the workflow: how much it changed, and what the platform refused or could not take. */
@@ -48,6 +53,8 @@ const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
 const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
 /** Request ids handed to one push at most: enough to follow a change, bounded for a burst of thousands. */
 const MAX_REQUEST_IDS_PER_PUSH = 20;
+/** Outbox rows remembered to ignore a redelivery: far more than a relay can redeliver while its lease runs. */
+const OUTBOX_IDS_REMEMBERED = 500;
 
 export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopSteps): Promise<void> {
   const { userId } = input;
@@ -68,7 +75,16 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
   };
 
   const signals = syncSignals[steps.data];
-  setHandler(signals.requested, (request) => void requests.push(request));
+  const outboxIds = [...(input.carried?.outboxIds ?? [])];
+  setHandler(signals.requested, (request) => {
+    // A relay that died after signalling but before marking its row delivered sends the row again: once is enough.
+    if (request.outboxId) {
+      if (outboxIds.includes(request.outboxId)) return;
+      outboxIds.push(request.outboxId);
+      if (outboxIds.length > OUTBOX_IDS_REMEMBERED) outboxIds.shift();
+    }
+    requests.push(request);
+  });
   setHandler(signals.state, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
 
   const viewOf = (platformId: string): PlatformSyncView => {
@@ -146,7 +162,7 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
     }
     if (workflowInfo().continueAsNewSuggested || round >= (input.roundsBeforeContinueAsNew ?? ROUNDS_BEFORE_CONTINUE_AS_NEW)) {
       await condition(() => running.size === 0);
-      await steps.continueAsNew({ ...input, carried: { views: [...views.values()], requests: requests.splice(0) } });
+      await steps.continueAsNew({ ...input, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds } });
     }
   }
 }

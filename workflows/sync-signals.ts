@@ -9,6 +9,8 @@ export interface SyncRequest {
   platformIds?: string[];
   /** The gateway's request id, handed on to the pushes it causes for their log lines. */
   requestId?: string;
+  /** The outbox row this request was delivered from (lib/outbox-relay.ts): a redelivery of the same row is ignored. */
+  outboxId?: string;
 }
 
 export type PlatformSyncState = 'pending' | 'syncing' | 'synced' | 'failed';

@@ -271,7 +271,7 @@ export function profileView(section, ctx) {
       const unchanged = saved.version === profile.version;
       show(saved);
       if (unchanged) return ctx.notify('Nothing changed.');
-      ctx.notify(saved.syncRequested ? `Profile saved (version ${saved.version}); sending it to your platforms.` : `Profile saved (version ${saved.version}); it goes out with your next change.`);
+      ctx.notify(saved.syncRequested ? `Profile saved (version ${saved.version}); sending it to your platforms.` : `Profile saved (version ${saved.version}); nothing changed, so nothing to send.`);
       ctx.changed();
       await refresh();
     } catch (failure) {

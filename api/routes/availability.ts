@@ -2,16 +2,17 @@
 // the entry's version and applies the option rules (lib/options.ts: a firm booking releases the options on its
 // days, lower options move up when one goes), then the user's sync workflow is signalled once and the option's
 // expiry timer is set, moved or stopped.
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Availability, PlatformAvailabilityState } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { toAvailabilityItem } from '../../lib/availability-item.js';
 import { daysInclusive, parseDay, toDay } from '../../lib/days.js';
 import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects } from '../../lib/options.js';
-import type { OptionExpiryInput } from '../../workflows/option-expiry.js';
+import type { OutboxMessageInput } from '../../lib/outbox.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { bearerSecurity } from '../auth.js';
-import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, uuidParam } from '../schemas.js';
+import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
 
 const fields = {
   startDate: { type: 'string', format: 'date', description: 'First day, YYYY-MM-DD' },
@@ -65,7 +66,7 @@ const availabilitySchema = {
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     platforms: { type: 'array', items: platformStateSchema },
-    syncRequested: { type: 'boolean' },
+    syncRequested: syncRequestedSchema,
   },
 } as const;
 
@@ -84,37 +85,27 @@ export interface AvailabilityInput {
 export interface AvailabilityRouteDeps {
   db: Db;
   config: Config;
-  /** Tells the user's sync workflow; resolves false when Temporal could not be told (the change is still saved). */
-  requestSync: (userId: string) => Promise<boolean>;
-  /** Sets (or replaces) and stops the per-option expiry timers (lib/option-expiry-timers.ts). */
-  optionTimers: OptionTimers;
+  /** Each change sends its push and its option timers through the outbox, in the change's own transaction. */
+  outbox: SyncOutbox;
 }
 
-export interface OptionTimers {
-  schedule(input: OptionExpiryInput): Promise<void>;
-  cancel(availabilityId: string): Promise<void>;
-}
-
-export async function availabilityRoutes(app: FastifyInstance, { db, config, requestSync, optionTimers }: AvailabilityRouteDeps) {
+export async function availabilityRoutes(app: FastifyInstance, { db, config, outbox }: AvailabilityRouteDeps) {
   const tags = ['availability'];
-  const timers = (log: FastifyBaseLogger, before: Availability | null, after: Availability, effects: OptionEffects) =>
-    keepTimersInStep(optionTimers, log, before, after, effects);
 
   app.post<{ Body: AvailabilityInput }>(
     '/api/availability',
     { schema: { tags, summary: 'Add a date range', security: bearerSecurity, body: createBody, response: { 201: availabilitySchema, 400: errorSchema } } },
     async (request, reply) => {
       const data = checkedRange(request.body, config.maxRangeDays);
-      const { created, effects } = await db.$transaction(async (tx) => {
+      const created = await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const span = { userId: request.userId, ...data };
         const optionRank = data.status === 'tentative' ? (data.optionRank ?? (await nextFreeRank(tx, span))) : null;
         const created = await tx.availability.create({ data: { userId: request.userId, ...data, optionRank } });
-        return { created, effects: await applyEntryChange(tx, null, created) };
+        await send(changeMessages(null, created, await applyEntryChange(tx, null, created)));
+        return created;
       });
-      const syncRequested = await requestSync(request.userId);
-      await timers(request.log, null, created, effects);
-      return reply.code(201).send({ ...present(created, []), syncRequested });
+      return reply.code(201).send({ ...present(created, []), syncRequested: queuedSync(request.id) });
     },
   );
 
@@ -179,7 +170,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
     },
     async (request) => {
       const { version, ...changes } = request.body;
-      const { before, updated, effects } = await db.$transaction(async (tx) => {
+      const updated = await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const current = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!current) throw new HttpError(404, 'no such availability entry');
@@ -207,12 +198,11 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
         });
         if (count === 0) throw new HttpError(409, 'the entry changed meanwhile; reload and try again');
         const updated = await tx.availability.findUniqueOrThrow({ where: { id: current.id } });
-        return { before: current, updated, effects: await applyEntryChange(tx, current, updated) };
+        await send(changeMessages(current, updated, await applyEntryChange(tx, current, updated)));
+        return updated;
       });
-      const syncRequested = await requestSync(request.userId);
-      await timers(request.log, before, updated, effects);
       const states = await db.platformAvailabilityState.findMany({ where: { availabilityId: updated.id } });
-      return { ...present(updated, states), syncRequested };
+      return { ...present(updated, states), syncRequested: queuedSync(request.id) };
     },
   );
 
@@ -220,15 +210,13 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, req
     '/api/availability/:id',
     { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
     async (request, reply) => {
-      const { before, deleted, effects } = await db.$transaction(async (tx) => {
+      await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const before = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!before) throw new HttpError(404, 'no such availability entry');
         const deleted = await tx.availability.update({ where: { id: before.id }, data: { deletedAt: new Date(), version: { increment: 1 } } });
-        return { before, deleted, effects: await applyEntryChange(tx, before, deleted) };
+        await send(changeMessages(before, deleted, await applyEntryChange(tx, before, deleted)));
       });
-      await requestSync(request.userId);
-      await timers(request.log, before, deleted, effects);
       return reply.code(204).send();
     },
   );
@@ -261,18 +249,15 @@ export function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
 }
 
 /**
- * The option's expiry timer follows the entry: set when a live option gets an expiry (or a new one), stopped when
- * it loses it or stops being an option, and stopped for every option this change released. Like the sync request,
- * a failure to reach Temporal is logged and the change stays saved.
+ * What a change of the calendar sends: the push, and the expiry timers it touches (set when a live option gets an
+ * expiry or a new one, stopped when it loses it or stops being an option, stopped for every option the change
+ * released). The relay makes each timer match its entry as it is when delivered.
  */
-async function keepTimersInStep(timers: OptionTimers, log: FastifyBaseLogger, before: Availability | null, after: Availability, effects: OptionEffects) {
+export function changeMessages(before: Availability | null, after: Availability, effects: OptionEffects): OutboxMessageInput[] {
   const expiryOf = (entry: Availability | null) => (entry && isLiveOption(entry) ? (entry.optionExpiresAt?.toISOString() ?? null) : null);
-  const [was, now] = [expiryOf(before), expiryOf(after)];
-  const work: Promise<void>[] = effects.released.map((id) => timers.cancel(id));
-  if (now && now !== was) work.push(timers.schedule({ userId: after.userId, availabilityId: after.id, expiresAt: now }));
-  if (was && !now) work.push(timers.cancel(after.id));
-  const failed = (await Promise.allSettled(work)).filter((r) => r.status === 'rejected');
-  for (const failure of failed) log.error({ err: failure.reason, availabilityId: after.id }, 'could not set or stop an option expiry timer');
+  const timers = new Set(effects.released);
+  if (expiryOf(before) !== expiryOf(after)) timers.add(after.id);
+  return [{ topic: 'sync', data: 'availability' }, ...[...timers].map((availabilityId) => ({ topic: 'option_timer', availabilityId }) as const)];
 }
 
 function present(row: Availability, states: PlatformAvailabilityState[]) {

@@ -17,8 +17,9 @@ import type { Db } from '../../lib/db.js';
 import { toDay } from '../../lib/days.js';
 import { applyEntryChange, lockUserCalendar, nextFreeRank, noEffects, type OptionEffects, type Tx } from '../../lib/options.js';
 import { bearerSecurity } from '../auth.js';
-import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, uuidParam } from '../schemas.js';
-import { checkedRange, type AvailabilityInput } from './availability.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
+import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
+import { changeMessages, checkedRange, type AvailabilityInput } from './availability.js';
 
 const actions = ['keep_ours', 'accept_theirs', 'edit'] as const;
 type Action = (typeof actions)[number];
@@ -38,10 +39,8 @@ interface ResolveBody {
 export interface ConflictRouteDeps {
   db: Db;
   config: Config;
-  /** Tells the user's sync workflow; resolves false when Temporal could not be told (the resolution is saved). */
-  requestSync: (userId: string) => Promise<boolean>;
-  /** The same for the user's media sync workflow (media_drift conflicts). */
-  requestMediaSync: (userId: string) => Promise<boolean>;
+  /** A resolution sends its push (and the option timers it touches) in its own transaction. */
+  outbox: SyncOutbox;
 }
 
 const resolveBody = {
@@ -103,7 +102,7 @@ const conflictSchema = {
   },
 } as const;
 
-export async function conflictRoutes(app: FastifyInstance, { db, config, requestSync, requestMediaSync }: ConflictRouteDeps) {
+export async function conflictRoutes(app: FastifyInstance, { db, config, outbox }: ConflictRouteDeps) {
   const tags = ['conflicts'];
 
   app.get<{ Querystring: { status: 'open' | 'resolved' | 'dismissed'; page: number; pageSize: number } }>(
@@ -150,14 +149,14 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
         security: bearerSecurity,
         params: uuidParam('id'),
         body: resolveBody,
-        response: { 200: { ...conflictSchema, properties: { ...conflictSchema.properties, syncRequested: { type: 'boolean' } } }, 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: { ...conflictSchema, properties: { ...conflictSchema.properties, syncRequested: syncRequestedSchema } }, 400: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },
     async (request) => {
       const { action, range } = request.body;
       if (action === 'edit' && !range) throw new HttpError(400, 'range is required when action is "edit"');
       if (action !== 'edit' && range) throw new HttpError(400, `range is only allowed when action is "edit", not "${action}"`);
-      const resolved = await db.$transaction(async (tx) => {
+      const resolved = await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const conflict = await tx.conflict.findFirst({ where: { id: request.params.id, userId: request.userId } });
         if (!conflict) throw new HttpError(404, 'no such conflict');
@@ -165,6 +164,7 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
         if (conflict.kind === MEDIA_DRIFT) {
           const updated = await resolveMediaDrift(tx, conflict, action);
           await recordAudit(tx, { ...byUser(request), action: 'conflict.resolve', target: conflict.id, details: { action, platformId: conflict.platformId } });
+          await send([{ topic: 'sync', data: 'media' }]);
           return { conflict: updated, entry: null };
         }
         const entry = conflict.availabilityId ? await tx.availability.findUnique({ where: { id: conflict.availabilityId } }) : null;
@@ -178,10 +178,10 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, request
         };
         const updated = await tx.conflict.update({ where: { id: conflict.id }, data: { status: 'resolved', resolvedAt: new Date(), resolution } });
         await recordAudit(tx, { ...byUser(request), action: 'conflict.resolve', target: conflict.id, details: { action, platformId: conflict.platformId } });
+        await send(after ? changeMessages(entry, after, effects) : [{ topic: 'sync', data: 'availability' }]);
         return { conflict: updated, entry: after };
       });
-      const syncRequested = await (resolved.conflict.kind === MEDIA_DRIFT ? requestMediaSync : requestSync)(request.userId);
-      return { ...presentConflict(resolved.conflict, resolved.entry), syncRequested };
+      return { ...presentConflict(resolved.conflict, resolved.entry), syncRequested: queuedSync(request.id) };
     },
   );
 }

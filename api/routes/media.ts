@@ -1,6 +1,8 @@
 // Media library: upload (multipart, streamed to content-addressed storage), list, download, edit and delete the
 // user's photos, showreels and CV. The type is decided by the content (lib/media-inspection.ts); a refused upload
 // answers 4xx and leaves neither a row nor a stored file behind. Exactly one image per user is the main photo.
+import type { OutboxMessageInput } from '../../lib/outbox.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import multipart from '@fastify/multipart';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -104,8 +106,8 @@ export interface MediaRouteDeps {
   db: Db;
   config: Config;
   storage: MediaStorage;
-  /** Tells the user's media sync workflow about a change; false when Temporal could not be told (the change is saved). */
-  requestSync: (userId: string) => Promise<boolean>;
+  /** Each change sends its media push in its own transaction. */
+  outbox: SyncOutbox;
 }
 
 export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
@@ -136,11 +138,10 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         const facts = await inspect(upload.staged, config);
         const type = typeFor(facts, fields.type);
         const created = await storage.commit(upload.staged);
-        const row = await insertMedia(db, config, { userId: request.userId, upload, facts, type, fields }).catch(async (error: unknown) => {
+        const row = await insertMedia(db, config, deps.outbox, { userId: request.userId, upload, facts, type, fields }).catch(async (error: unknown) => {
           if (created) await releaseIfUnreferenced(db, storage, upload.staged.key);
           throw error;
         });
-        await deps.requestSync(request.userId);
         return reply.code(201).send(present(row));
       } finally {
         await storage.discard(upload.staged); // a no-op after commit moved it
@@ -211,8 +212,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
       },
     },
     async (request) => {
-      const updated = await updateMedia(db, request.userId, request.params.id, request.body);
-      await deps.requestSync(request.userId);
+      const updated = await updateMedia(db, deps.outbox, request.userId, request.params.id, request.body);
       return present(updated);
     },
   );
@@ -221,16 +221,16 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
     '/api/media/:id',
     { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
     async (request, reply) => {
-      const deleted = await db.$transaction(async (tx) => {
+      const deleted = await deps.outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const row = await tx.media.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!row) throw new HttpError(404, 'no such medium');
         const deleted = await tx.media.update({ where: { id: row.id }, data: { deletedAt: new Date(), isMain: false, version: { increment: 1 } } });
         if (row.isMain) await promoteNextMainPhoto(tx, request.userId);
+        await send(MEDIA_SYNC);
         return deleted;
       });
       await releaseIfUnreferenced(db, storage, deleted.contentHash);
-      await deps.requestSync(request.userId);
       return reply.code(204).send();
     },
   );
@@ -329,9 +329,10 @@ interface NewMedia {
 }
 
 /** Under the user's lock, so the quota holds and only one first image becomes the main photo. */
-async function insertMedia(db: Db, config: Config, { userId, upload, facts, type, fields }: NewMedia): Promise<Media> {
-  return db.$transaction(async (tx) => {
+async function insertMedia(db: Db, config: Config, outbox: SyncOutbox, { userId, upload, facts, type, fields }: NewMedia): Promise<Media> {
+  return outbox.transaction(db, userId, async (tx, send) => {
     await lockUserCalendar(tx, userId);
+    await send(MEDIA_SYNC);
     await ensureRoomFor(tx, userId, config.mediaMaxPerUser);
     const last = await tx.media.aggregate({ where: { userId, deletedAt: null }, _max: { sortOrder: true } });
     const hasMain = facts.kind === 'image' && (await tx.media.count({ where: { userId, deletedAt: null, isMain: true } })) > 0;
@@ -364,10 +365,13 @@ async function ownMedia(db: Db, userId: string, id: string): Promise<Media> {
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-async function updateMedia(db: Db, userId: string, id: string, input: PatchInput): Promise<Media> {
+const MEDIA_SYNC: OutboxMessageInput[] = [{ topic: 'sync', data: 'media' }];
+
+async function updateMedia(db: Db, outbox: SyncOutbox, userId: string, id: string, input: PatchInput): Promise<Media> {
   const { version, ...changes } = input;
-  return db.$transaction(async (tx) => {
+  return outbox.transaction(db, userId, async (tx, send) => {
     await lockUserCalendar(tx, userId);
+    await send(MEDIA_SYNC);
     const row = await tx.media.findFirst({ where: { id, userId, deletedAt: null } });
     if (!row) throw new HttpError(404, 'no such medium');
     if (version !== undefined && version !== row.version) throw new HttpError(409, `version ${version} is not current (now ${row.version}); reload and try again`);

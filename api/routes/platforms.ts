@@ -1,8 +1,7 @@
 // Connecting platforms: the catalog with the user's connection state, connect (API key, login, agency address,
 // or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
 // checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
-import type { Client } from '@temporalio/client';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adapterFor, memoryCredentialStore } from '../../adapters/adapter-context.js';
 import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
 import { PlatformError } from '../../adapters/errors.js';
@@ -13,7 +12,10 @@ import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
-import { removePullSchedule, syncPullSchedule } from '../../lib/pull-schedules.js';
+import { syncMessages, type OutboxMessageInput } from '../../lib/outbox.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
+import type { Tx } from '../../lib/options.js';
+import type { SyncedData } from '../../workflows/ids.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, platformParam } from '../schemas.js';
@@ -23,10 +25,8 @@ export interface PlatformRouteDeps {
   db: Db;
   config: Config;
   oauth: OAuthFlow;
-  /** A newly connected platform gets the user's current availability. */
-  requestSync: (userId: string, platformId: string) => Promise<unknown>;
-  /** Keeps each connection's pull schedule (lib/pull-schedules.ts). */
-  temporal: Client;
+  /** Connecting sends the first pushes and the pull schedule; settings and disconnecting send the schedule. */
+  outbox: SyncOutbox;
 }
 
 interface ConnectBody {
@@ -80,7 +80,7 @@ const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[
 
 const OAUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
 
-export async function platformRoutes(app: FastifyInstance, { db, config, oauth, requestSync, temporal }: PlatformRouteDeps) {
+export async function platformRoutes(app: FastifyInstance, { db, config, oauth, outbox }: PlatformRouteDeps) {
   const tags = ['platforms'];
 
   function platformOr404(platformId: string): PlatformEntry {
@@ -154,10 +154,12 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       const credentials: AuthData = platform.kind === 'rest' ? { apiKey: body.apiKey } : platform.kind === 'browser' ? { email: body.email, password: body.password, partnerApiToken: body.partnerApiToken } : {};
       const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
       const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
-      const connection = await saveConnection(db, config, { userId: request.userId, platformId: platform.id, credentials: checked, accountRef });
-      await recordAudit(db, { ...byUser(request), action: 'connection.connect', target: platform.id, details: { kind: platform.kind } });
-      await requestSync(request.userId, platform.id).catch((error: unknown) => request.log.error({ err: error }, 'could not request the first sync'));
-      await keepPullSchedule(temporal, connection, request.log);
+      const connection = await outbox.transaction(db, request.userId, async (tx, send) => {
+        const connection = await saveConnection(tx, config, { userId: request.userId, platformId: platform.id, credentials: checked, accountRef });
+        await recordAudit(tx, { ...byUser(request), action: 'connection.connect', target: platform.id, details: { kind: platform.kind } });
+        await send(await connectedMessages(tx, request.userId, platform));
+        return connection;
+      });
       return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection) });
     },
   );
@@ -187,11 +189,13 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     },
     async (request) => {
       const platform = platformOr404(request.params.platformId);
-      const { count } = await db.platformConnection.updateMany({ where: { userId: request.userId, platformId: platform.id, connected: true }, data: request.body });
-      if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
-      await recordAudit(db, { ...byUser(request), action: 'connection.settings', target: platform.id, details: { ...request.body } });
-      const connection = await db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
-      if (PULL_SETTINGS.some((field) => field in request.body)) await keepPullSchedule(temporal, connection, request.log);
+      const connection = await outbox.transaction(db, request.userId, async (tx, send) => {
+        const { count } = await tx.platformConnection.updateMany({ where: { userId: request.userId, platformId: platform.id, connected: true }, data: request.body });
+        if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+        await recordAudit(tx, { ...byUser(request), action: 'connection.settings', target: platform.id, details: { ...request.body } });
+        if (PULL_SETTINGS.some((field) => field in request.body)) await send([{ topic: 'pull_schedule', platformId: platform.id }]);
+        return tx.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
+      });
       return { platformId: platform.id, connection: presentConnection(connection) };
     },
   );
@@ -208,16 +212,16 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
           .revoke(platform, openCredentials(config, request.userId, platform.id, current))
           .catch((error: unknown) => request.log.warn({ err: error, platformId: platform.id }, 'could not revoke the OAuth grant'));
       }
-      const { count } = await db.platformConnection.updateMany({
-        where: { userId: request.userId, platformId: platform.id, connected: true },
-        data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
+      await outbox.transaction(db, request.userId, async (tx, send) => {
+        const { count } = await tx.platformConnection.updateMany({
+          where: { userId: request.userId, platformId: platform.id, connected: true },
+          data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
+        });
+        if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
+        await recordAudit(tx, { ...byUser(request), action: 'connection.disconnect', target: platform.id });
+        // The relay removes the schedule, since the connection is gone when it delivers.
+        await send([{ topic: 'pull_schedule', platformId: platform.id }]);
       });
-      if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
-      await recordAudit(db, { ...byUser(request), action: 'connection.disconnect', target: platform.id });
-      await removePullSchedule(temporal, request.userId, platform.id).catch((error: unknown) =>
-        // Harmless if left: a pull of a disconnected platform fails at once (not connected) and changes nothing.
-        request.log.error({ err: error, platformId: platform.id }, 'could not remove the pull schedule'),
-      );
       return reply.code(204).send();
     },
   );
@@ -240,7 +244,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
 }
 
 /** The OAuth redirect target. Not behind bearer auth: the browser comes from the platform; `state` identifies the request. */
-export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, requestSync, temporal }: PlatformRouteDeps) {
+export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oauth, outbox }: PlatformRouteDeps) {
   app.get<{ Params: { platformId: string }; Querystring: CallbackQuery }>(
     '/api/platforms/:platformId/callback',
     {
@@ -295,10 +299,11 @@ export async function oauthCallbackRoute(app: FastifyInstance, { db, config, oau
       if (failure instanceof PlatformError) throw new HttpError(400, failure.message);
       throw failure;
     }
-    const connection = await saveConnection(db, config, { userId: pending.userId, platformId, credentials, accountRef: null });
-    await recordAudit(db, { ...byUser(request, pending.userId), action: 'connection.connect', target: platformId, details: { kind: platform.kind } });
-    await requestSync(pending.userId, platformId).catch((err: unknown) => request.log.error({ err }, 'could not request the first sync'));
-    await keepPullSchedule(temporal, connection, request.log);
+    await outbox.transaction(db, pending.userId, async (tx, send) => {
+      await saveConnection(tx, config, { userId: pending.userId, platformId, credentials, accountRef: null });
+      await recordAudit(tx, { ...byUser(request, pending.userId), action: 'connection.connect', target: platformId, details: { kind: platform.kind } });
+      await send(await connectedMessages(tx, pending.userId, platform));
+    });
     return { platformId, connected: true };
   }
 }
@@ -314,15 +319,17 @@ interface CallbackQuery {
 const PULL_SETTINGS = ['pullIntervalMinutes', 'syncAvailability', 'autoSync'] as const;
 
 /**
- * Makes the connection's pull schedule follow its settings. A failure is logged, not answered: the connection is
- * saved and works for pushes, and the next connect or settings change tries the schedule again.
+ * What a (re)connected platform is sent: what the user has that it takes, compared in full with what it holds
+ * (so changes made while it needed re-authorization reach it now), and its pull schedule.
  */
-async function keepPullSchedule(temporal: Client, connection: PlatformConnection, log: FastifyBaseLogger) {
-  try {
-    await syncPullSchedule(temporal, connection);
-  } catch (error) {
-    log.error({ err: error, platformId: connection.platformId }, 'could not create or update the pull schedule');
-  }
+async function connectedMessages(tx: Tx, userId: string, platform: PlatformEntry): Promise<OutboxMessageInput[]> {
+  const { capabilities } = platform;
+  const [media, profile] = await Promise.all([tx.media.count({ where: { userId, deletedAt: null } }), tx.profile.count({ where: { userId } })]);
+  const wanted: [SyncedData, boolean][] = [['availability', capabilities.pushAvailability], ['media', capabilities.media && media > 0], ['profile', capabilities.profile && profile > 0]];
+  return [
+    ...syncMessages(wanted.filter(([, due]) => due).map(([data]) => data), { manual: true, platformIds: [platform.id] }),
+    { topic: 'pull_schedule', platformId: platform.id },
+  ];
 }
 
 function checkCredentialFields(platform: PlatformEntry, body: ConnectBody) {
@@ -347,7 +354,7 @@ function openedVerifier(config: Config, state: string, pending: { codeVerifierCi
   return openJson<string>(config, verifierOwner(state), { ciphertext: pending.codeVerifierCiphertext, keyId: pending.codeVerifierKeyId });
 }
 
-async function saveConnection(db: Db, config: Config, c: { userId: string; platformId: string; credentials: AuthData; accountRef: string | null }) {
+async function saveConnection(db: Tx, config: Config, c: { userId: string; platformId: string; credentials: AuthData; accountRef: string | null }) {
   const data = { connected: true, accountRef: c.accountRef, status: 'ok' as const, statusMessage: null, ...sealCredentials(config, c.userId, c.platformId, c.credentials) };
   return db.platformConnection.upsert({
     where: { userId_platformId: { userId: c.userId, platformId: c.platformId } },

@@ -20,12 +20,13 @@ import {
   type ProfileVisibility,
 } from '../../lib/profile.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError } from '../schemas.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
+import { errorSchema, HttpError, queuedSync, syncRequestedSchema } from '../schemas.js';
 
 export interface ProfileRouteDeps {
   db: Db;
-  /** Tells the user's profile sync workflow; resolves false when Temporal could not be told (the change is saved). */
-  requestSync: (userId: string) => Promise<boolean>;
+  /** A change sends its profile push in its own transaction. */
+  outbox: SyncOutbox;
 }
 
 const versionField = {
@@ -54,7 +55,7 @@ const profileSchema = {
     visibility: { ...profileVisibilitySchema, description: 'Fields not listed are public' },
     version: { type: 'integer', description: '0 until the profile is first saved' },
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
-    syncRequested: { type: 'boolean', description: 'The platforms were told to take the change (false: saved, pushed with the next change)' },
+    syncRequested: { ...syncRequestedSchema, description: 'The push the change caused (null: nothing changed, nothing to push)' },
   },
 } as const;
 
@@ -91,15 +92,18 @@ interface PatchInput {
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 type Change = Omit<ProfileData, 'version'>;
 
-export async function profileRoutes(app: FastifyInstance, { db, requestSync }: ProfileRouteDeps) {
+export async function profileRoutes(app: FastifyInstance, { db, outbox }: ProfileRouteDeps) {
   const tags = ['profile'];
   const errors = { 400: errorSchema, 409: errorSchema };
 
   /** Saves the change (when it is one) and tells the platforms; answers the profile as saved. */
   async function save(request: FastifyRequest, version: number | undefined, change: (current: Change) => Change) {
-    const { row, changed } = await db.$transaction((tx) => applyChange(tx, request, version, change));
-    const syncRequested = changed ? await requestSync(request.userId) : false;
-    return { ...present(row), syncRequested };
+    const { row, changed } = await outbox.transaction(db, request.userId, async (tx, send) => {
+      const outcome = await applyChange(tx, request, version, change);
+      if (outcome.changed) await send([{ topic: 'sync', data: 'profile' }]);
+      return outcome;
+    });
+    return { ...present(row), syncRequested: changed ? queuedSync(request.id) : null };
   }
 
   app.get('/api/profile', { schema: { tags, summary: 'Your profile (empty, version 0, until first saved)', security: bearerSecurity, response: { 200: profileSchema } } }, async (request) =>

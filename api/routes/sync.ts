@@ -1,18 +1,22 @@
 // Sync: manual sync, each platform's status, the history of attempts, and retrying a failed one.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
 import type { SyncOperation } from '../../generated/prisma/enums.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
-import type { AvailabilitySyncView, SyncRequest } from '../../workflows/availability-sync.js';
+import type { AvailabilitySyncView, PlatformSyncView } from '../../workflows/availability-sync.js';
+import { syncMessages } from '../../lib/outbox.js';
+import type { SyncOutbox } from '../../lib/outbox-relay.js';
+import { outboxBacklog, pendingAvailabilityEntries } from '../../lib/sync-status.js';
+import { withinMs } from '../../lib/temporal-client.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId, type SyncedData } from '../../workflows/ids.js';
+import { availabilitySyncWorkflowId, syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, platformParam, syncOperations, syncStatuses, uuidParam } from '../schemas.js';
+import { errorSchema, HttpError, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
 
 export interface SyncRouteDeps {
   db: Db;
@@ -21,7 +25,10 @@ export interface SyncRouteDeps {
   temporal: Client;
   temporalUiUrl: string;
   temporalNamespace: string;
-  requestSync: (userId: string, request: SyncRequest, data?: SyncedData) => Promise<{ workflowId: string }>;
+  /** Longest wait for a workflow query; past it the database's view answers. */
+  temporalRequestTimeoutMs: number;
+  /** Manual syncs and retries are queued like changes: they wait in the outbox while Temporal is away. */
+  outbox: SyncOutbox;
 }
 
 /** What each kind of data needs of a platform, and which sync-log operations a retry of it pushes again. */
@@ -55,7 +62,10 @@ const syncLogSchema = {
   },
 } as const;
 
-const accepted = { type: 'object', properties: { workflowId: { type: 'string' }, platformId: { type: 'string' } } } as const;
+const accepted = {
+  type: 'object',
+  properties: { workflowId: { type: 'string' }, platformId: { type: 'string' }, syncRequested: syncRequestedSchema },
+} as const;
 
 export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
   const { db, temporal } = deps;
@@ -120,9 +130,11 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       async (request, reply) => {
         const { platformId } = request.params;
         await connectedPlatform(request.userId, platformId, data);
-        const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [platformId] }, data);
-        await recordAudit(db, { ...byUser(request), action: 'sync.manual', target: platformId, details: { data } });
-        return reply.code(202).send({ workflowId, platformId });
+        await deps.outbox.transaction(db, request.userId, async (tx, send) => {
+          await recordAudit(tx, { ...byUser(request), action: 'sync.manual', target: platformId, details: { data } });
+          await send(syncMessages([data], { manual: true, platformIds: [platformId] }));
+        });
+        return reply.code(202).send({ workflowId: syncWorkflowId(data, request.userId), platformId, syncRequested: queuedSync(request.id) });
       },
     );
   }
@@ -145,9 +157,20 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
               statusMessage: { type: ['string', 'null'] },
               lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
               autoSync: { type: 'boolean' },
+              source: {
+                type: 'string',
+                enum: ['workflow', 'database'],
+                description: 'workflow: the live state from the sync workflow; database: the sync service did not answer in time, this is what the database knows',
+              },
+              pendingEntries: { type: 'integer', description: 'Availability entries the platform has not yet confirmed at their current version' },
+              outbox: {
+                type: 'object',
+                description: 'Changes saved but not yet handed to the sync service (waiting for it when the oldest is more than a few seconds old)',
+                properties: { waiting: { type: 'integer' }, oldestWaitingSince: { type: ['string', 'null'], format: 'date-time' }, lastError: { type: ['string', 'null'] } },
+              },
               sync: {
                 type: ['object', 'null'],
-                description: 'The live state from the sync workflow, when it has run',
+                description: 'The availability sync state: "synced" only when the platform confirmed every entry at its current version',
                 properties: {
                   state: { type: 'string', enum: ['pending', 'syncing', 'synced', 'failed'] },
                   queued: { type: 'boolean' },
@@ -170,11 +193,14 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       await connectedPlatform(request.userId, platformId);
       // The workflow first: an activity updates the database before the workflow learns how it ended, so the
       // rows read afterwards are at least as new as the workflow's state.
-      const view = await queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId));
-      const [connection, lastAttempt] = await Promise.all([
+      const view = await queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId), deps.temporalRequestTimeoutMs);
+      const [connection, lastAttempt, pendingEntries, outbox] = await Promise.all([
         connectedPlatform(request.userId, platformId),
-        db.syncLog.findFirst({ where: { userId: request.userId, platformId }, orderBy: { startedAt: 'desc' } }),
+        db.syncLog.findFirst({ where: { userId: request.userId, platformId, operation: 'push_availability' }, orderBy: { startedAt: 'desc' } }),
+        pendingAvailabilityEntries(db, request.userId, platformId),
+        outboxBacklog(db, request.userId),
       ]);
+      const live = view === 'unreachable' ? undefined : (view?.platforms.find((p) => p.platformId === platformId) ?? null);
       return {
         platformId,
         name: getPlatform(platformId).name,
@@ -182,7 +208,10 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         statusMessage: connection.statusMessage,
         lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
         autoSync: connection.autoSync,
-        sync: view?.platforms.find((p) => p.platformId === platformId) ?? null,
+        source: view === 'unreachable' ? 'database' : 'workflow',
+        pendingEntries,
+        outbox: { ...outbox, oldestWaitingSince: outbox.oldestWaitingSince?.toISOString() ?? null },
+        sync: live === undefined ? viewFromDatabase(lastAttempt, pendingEntries, outbox.waiting) : live && withPending(live, pendingEntries),
         lastAttempt: lastAttempt ? presentLog(lastAttempt) : null,
       };
     },
@@ -255,18 +284,41 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       const data = dataOfOperation(log.operation);
       if (!data) throw new HttpError(409, `a ${log.operation} attempt is retried by the next scheduled pull, or by a manual sync`);
       await connectedPlatform(request.userId, log.platformId, data);
-      const { workflowId } = await deps.requestSync(request.userId, { manual: true, platformIds: [log.platformId] }, data);
-      await recordAudit(db, { ...byUser(request), action: 'sync.retry', target: log.platformId, details: { syncLogId: log.id } });
-      return reply.code(202).send({ workflowId, platformId: log.platformId });
+      await deps.outbox.transaction(db, request.userId, async (tx, send) => {
+        await recordAudit(tx, { ...byUser(request), action: 'sync.retry', target: log.platformId, details: { syncLogId: log.id } });
+        await send(syncMessages([data], { manual: true, platformIds: [log.platformId] }));
+      });
+      return reply.code(202).send({ workflowId: syncWorkflowId(data, request.userId), platformId: log.platformId, syncRequested: queuedSync(request.id) });
     },
   );
 }
 
-/** The workflow's live state, or null when it never ran (or Temporal cannot answer right now). */
-async function queryWorkflow(temporal: Client, workflowId: string): Promise<AvailabilitySyncView | null> {
+/** The workflow's live state; null when it is not running; 'unreachable' when Temporal did not answer in time. */
+async function queryWorkflow(temporal: Client, workflowId: string, timeoutMs: number): Promise<AvailabilitySyncView | null | 'unreachable'> {
   try {
-    return await temporal.workflow.getHandle(workflowId).query(syncStateQuery);
-  } catch {
-    return null;
+    return await withinMs(temporal, timeoutMs, () => temporal.workflow.getHandle(workflowId).query(syncStateQuery));
+  } catch (error) {
+    return error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError ? null : 'unreachable';
   }
+}
+
+/** "Synced" only when the platform confirmed everything: the workflow's last push may have had entries refused. */
+function withPending(view: PlatformSyncView, pendingEntries: number): PlatformSyncView {
+  return view.state === 'synced' && pendingEntries > 0 ? { ...view, state: 'pending' } : view;
+}
+
+/** What the database says when the workflow cannot be asked: the last attempt, and what is still unconfirmed. */
+function viewFromDatabase(lastAttempt: SyncLog | null, pendingEntries: number, waiting: number): PlatformSyncView | null {
+  if (!lastAttempt && pendingEntries === 0) return null;
+  const failed = lastAttempt?.status === 'failed';
+  return {
+    platformId: lastAttempt?.platformId ?? '',
+    state: lastAttempt?.status === 'pending' ? 'syncing' : failed ? 'failed' : pendingEntries > 0 ? 'pending' : 'synced',
+    queued: waiting > 0,
+    pushes: 0,
+    lastItemsProcessed: lastAttempt?.itemsProcessed ?? null,
+    lastSyncedAt: lastAttempt?.finishedAt?.toISOString() ?? null,
+    lastError: failed ? lastAttempt.errorMessage : null,
+    lastErrorType: failed ? lastAttempt.errorType : null,
+  };
 }

@@ -7,6 +7,7 @@ import { buildApp } from '../../api/app.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { temporalDataConverter } from '../../lib/payload-codec.js';
+import { temporalConnectionOptions } from '../../lib/temporal-client.js';
 import { sealCredentials } from '../../activities/credential-store.js';
 import { getPlatform } from '../../adapters/catalog.js';
 import type { AuthData } from '../../adapters/types.js';
@@ -39,6 +40,8 @@ export interface Stack {
   stopWorkers(): Promise<void>;
   /** A user with a token, connected to the given REST platforms' simulators (default: all of restPlatforms). */
   createUser(options?: { platforms?: string[] }): Promise<TestUser>;
+  /** Waits until the outbox relay has delivered every row of the user (or of everyone). */
+  outboxDelivered(userId?: string): Promise<void>;
   /** Stores a connection with sealed credentials, as the connect route does. */
   connect(userId: string, platformId: string, credentials: AuthData, extra?: { accountRef?: string }): Promise<void>;
   stop(): Promise<void>;
@@ -101,7 +104,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
   };
   const config = loadConfig(env);
   const db = createDb(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.temporalNamespace, dataConverter: temporalDataConverter(config) });
   const app = await buildApp({ config, db, temporal, logger: false });
 
@@ -138,6 +141,9 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
         await stack.connect(user.id, platformId, { apiKey });
       }
       return { id: user.id, token, apiKeys, auth: { authorization: `Bearer ${token}` } };
+    },
+    async outboxDelivered(userId) {
+      await waitFor(async () => (await db.outboxMessage.count({ where: { deliveredAt: null, ...(userId ? { userId } : {}) } })) === 0, { what: 'the outbox delivered' });
     },
     async connect(userId, platformId, credentials, extra = {}) {
       await db.platformConnection.create({
