@@ -152,6 +152,6 @@ describe('history, docs and health', () => {
       expect.arrayContaining(['/api/availability', '/api/availability/{id}', '/api/sync/availability/{platformId}', '/api/sync/status/{platformId}', '/api/sync/history', '/api/sync/retry/{syncLogId}', '/health']),
     );
     const health = await stack.app.inject({ method: 'GET', url: '/health' });
-    expect(health.json()).toEqual({ status: 'ok', database: 'ok', temporal: 'ok' });
+    expect(health.json()).toEqual({ status: 'ok', database: 'ok', temporal: 'ok', outboxWaiting: 0 });
   });
 });

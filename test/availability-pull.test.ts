@@ -100,7 +100,11 @@ describe('pull schedules', () => {
     // Agentur Connection cannot be read: no schedule.
     await expect(schedule(user, 'agentur-connection').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
 
-    const patch = (payload: object) => stack.app.inject({ method: 'PATCH', url: '/api/platforms/etalenta', headers: user.auth, payload });
+    const patch = async (payload: object) => {
+      const answer = await stack.app.inject({ method: 'PATCH', url: '/api/platforms/etalenta', headers: user.auth, payload });
+      await stack.outboxDelivered(user.id);
+      return answer;
+    };
     expect((await patch({ pullIntervalMinutes: 15 })).statusCode).toBe(200);
     expect((await schedule(user).describe()).spec.intervals).toEqual([expect.objectContaining({ every: 15 * MINUTE_MS })]);
     // Creating again with the same or a new interval leaves one schedule with the new spec.
@@ -116,6 +120,7 @@ describe('pull schedules', () => {
     expect((await schedule(user).describe()).spec.intervals).toEqual([expect.objectContaining({ every: 15 * MINUTE_MS })]);
 
     expect((await stack.app.inject({ method: 'DELETE', url: '/api/platforms/etalenta', headers: user.auth })).statusCode).toBe(204);
+    await stack.outboxDelivered(user.id);
     await expect(schedule(user).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 });
@@ -257,6 +262,7 @@ describe('an OAuth platform', () => {
     const location = new URL(String(redirect.headers.location));
     const callback = await stack.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
     expect(callback.statusCode, callback.body).toBe(200);
+    await stack.outboxDelivered(user.id);
 
     expect((await schedule(user, 'jobwork').describe()).spec.intervals).toEqual([expect.objectContaining({ every: 60 * MINUTE_MS })]);
     await settled(user);

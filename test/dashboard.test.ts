@@ -164,7 +164,8 @@ describe('dashboard in Chromium', () => {
 
   it('shows a failed push in the history and retries it from there once the platform works again', async () => {
     // A follow-up push of the earlier edits may still be queued on a busy machine: let it finish first, so the
-    // revoked key fails exactly the push this test causes.
+    // revoked key fails exactly the push this test causes. Rows still in the outbox are not in the workflow's view yet.
+    await stack.outboxDelivered(user.id);
     await waitFor(async () => {
       const view = await stack.temporal.workflow.getHandle(availabilitySyncWorkflowId(user.id)).query(syncStateQuery);
       return view.platforms.every((p) => p.state !== 'syncing' && p.state !== 'pending' && !p.queued);

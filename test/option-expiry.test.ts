@@ -75,8 +75,10 @@ describe('option expiry workflow', () => {
     expect(expiresAt.getTime() - started).toBeGreaterThan(47 * HOUR);
     expect(await reload(first.id)).toMatchObject({ releasedReason: 'option_expired', version: 2, deletedAt: expect.any(Date) });
     expect(await reload(second.id)).toMatchObject({ optionRank: 1, version: 2, deletedAt: null });
-    const sync = await env.client.workflow.getHandle(`availability-sync-${user.id}`).describe();
-    expect(sync.type).toBe('availabilitySyncWorkflow');
+    // The push is asked for in the release's own transaction: an outbox row the relay delivers (no relay runs here).
+    expect(await db.outboxMessage.findMany({ where: { userId: user.id }, select: { topic: true, data: true, deliveredAt: true } })).toEqual([
+      { topic: 'sync', data: 'availability', deliveredAt: null },
+    ]);
   });
 
   it('honours a changed expiry: the old deadline passes without effect, the new one releases', async () => {
