@@ -91,6 +91,12 @@ it('answers fast while Temporal is down, and delivers every change made meanwhil
   expect(during.map((d) => d.response.statusCode)).toEqual([201, 200, 204]);
   expect(during[0]!.response.json().syncRequested).toEqual({ state: 'queued', requestId: expect.any(String) });
   timings.write!.push(...during.map((d) => d.ms));
+  const createdMeanwhile = during[0]!.response.json().syncRequested.requestId as string;
+  const queued = (await api('GET', `/api/sync/requests/${createdMeanwhile}`)).response;
+  expect(queued.statusCode).toBe(200);
+  expect(queued.json()).toMatchObject({ state: 'queued', workflows: [], messages: expect.arrayContaining([expect.objectContaining({ topic: 'sync', data: 'availability', state: 'queued' })]) });
+  const stranger = await stack.createUser({ platforms: [] });
+  expect((await stack.app.inject({ method: 'GET', url: `/api/sync/requests/${createdMeanwhile}`, headers: stranger.auth })).statusCode).toBe(404);
 
   // A platform changed behind our back: only the manual sync made during the outage puts it right.
   const sim = stack.simulators.etalenta!;
@@ -149,6 +155,9 @@ it('answers fast while Temporal is down, and delivers every change made meanwhil
   await stack.outboxDelivered(user.id);
   expect((await api('GET', '/api/sync/outbox')).response.json()).toMatchObject({ waiting: 0, waitingForSyncService: false });
   expect(sim.calendar(user.apiKeys.etalenta!).some((e) => e.clientRef === kept.id)).toBe(true);
+  const delivered = (await api('GET', `/api/sync/requests/${createdMeanwhile}`)).response.json();
+  expect(delivered).toMatchObject({ state: 'delivered', messages: expect.arrayContaining([expect.objectContaining({ state: 'delivered', deliveredAt: expect.any(String) })]) });
+  expect(delivered.workflows).toEqual([{ data: 'availability', platforms: expect.arrayContaining(PLATFORMS.map((platformId) => expect.objectContaining({ platformId }))) }]);
   await waitFor(async () => (await api('GET', '/api/sync/status/etalenta')).response.json().sync?.state === 'synced', { what: 'e-TALENTA synced' });
   expect((await stack.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   await banner.waitFor({ state: 'hidden', timeout: 15_000 });
