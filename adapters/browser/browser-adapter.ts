@@ -204,6 +204,8 @@ export class BrowserAdapter implements PlatformAdapter {
       try {
         if (signIns > 0) {
           const { email, password } = this.context.credentials;
+          // After a sign-in that did not get through, the tab still shows its answer: ask for a new form.
+          if (signIns > 1) await tab.open(this.site.loginPath, 'opened the login page again');
           await new LoginPage(tab).signIn(email, password);
           tab.consentGiven = false; // the session saved now holds the consent cookie too
           await this.saveSession(browserContext);
