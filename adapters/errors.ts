@@ -25,8 +25,7 @@ export const timeoutError = (platform: string, ms: number) =>
  * logout, an expired session, a login form that came back empty or without its wrong-password answer, a token
  * the API refused right after a refresh): retryable, and never a reason to ask the user to reconnect.
  */
-export const sessionError = (platform: string, detail: string, artifactPath?: string) =>
-  new PlatformError(ErrorType.session, `${platform}: ${detail}`, true, artifactPath ? { artifactPath } : {});
+export const sessionError = (platform: string, detail: string) => new PlatformError(ErrorType.session, `${platform}: ${detail}`, true);
 
 export const authError = (platform: string, detail: string) =>
   new PlatformError(ErrorType.auth, `${platform} rejected our credentials (${detail}); reconnect the platform`, false, { status: 401 });

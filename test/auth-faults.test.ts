@@ -3,7 +3,7 @@
 // retries) and end holding exactly our state, with the connection 'ok'; a truly wrong password fails once and
 // marks the connection needs_reauth. For OAuth, only the token endpoint's invalid_grant revokes the grant: a
 // refresh that failed transiently, or an API that refuses a token issued moments ago, is retried.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,12 @@ async function wantedOn(user: PortalUser, foreign: PortalEntry[]): Promise<strin
 
 function day(offset: number): string {
   return new Date(Date.UTC(2029, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Screenshots kept in the artifacts folder for one platform. */
+async function keptPages(platformId: string): Promise<number> {
+  const files = await readdir(path.join(dataDir, 'artifacts')).catch(() => [] as string[]);
+  return files.filter((file) => file.startsWith(`${platformId}-`) && file.endsWith('.png')).length;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -216,6 +222,7 @@ describe('portal sign-in faults (real Chromium, real Temporal)', () => {
   it('retries a login page that comes without its form, keeping the page, instead of calling it bad credentials', async () => {
     const user = await portalUser(['casting-network']);
     const castingNetwork = portal('casting-network');
+    const pagesBefore = await keptPages('casting-network');
     // Every login page is empty: each sign-in of the attempt fails, and the attempt ends retryable.
     const random = new RandomPortalFaults({ seed: 1, emptyLoginFormRate: 1 });
     castingNetwork.faults = { random };
@@ -232,6 +239,8 @@ describe('portal sign-in faults (real Chromium, real Temporal)', () => {
     }, { what: 'a successful attempt' });
     expect(rows.at(-1)!.attempt).toBeGreaterThan(1);
     expect(random.counts.emptyLoginForms).toBeGreaterThanOrEqual(3);
+    // Each sign-in that did not get through kept its page, not only the one that ended the attempt.
+    expect((await keptPages('casting-network')) - pagesBefore).toBeGreaterThanOrEqual(3);
     expect(await connection(user.id, 'casting-network')).toMatchObject({ status: 'ok' });
   });
 });

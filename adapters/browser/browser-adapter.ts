@@ -5,7 +5,8 @@
 // the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
 // of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry. A pull
 // reads through the platform's read-only partner API instead when the connection holds a token for it. Media go
-// through the portal's media page (media-page.ts), the profile through its form (profile-page.ts).
+// through the portal's media page (media-page.ts), the profile through its form (profile-page.ts). A lost session
+// is signed into again inside the call (signedIn); only the portal's wrong-password answer is an auth failure.
 import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
