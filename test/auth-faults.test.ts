@@ -108,8 +108,10 @@ async function keptPages(platformId: string): Promise<number> {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('portal sign-in faults (real Chromium, real Temporal)', () => {
-  it('a hostile run with expiring sessions, logouts, 503s, slow pages and empty login forms ends with every portal holding exactly our state', async () => {
+  it('a hostile run with expiring sessions, logouts, 503s, slow pages and empty login forms ends with every portal holding exactly our state, and a wrong password among them fails once', async () => {
     const users = [await portalUser(PORTALS), await portalUser(PORTALS)];
+    // Someone whose stored password is wrong, pushing in the same storm.
+    const wrong = await portalUser(['filmmakers'], 'not the password');
     // An entry each user made on each portal by hand: never touched.
     const foreign = new Map<string, PortalEntry>();
     for (const user of users) {
@@ -125,6 +127,7 @@ describe('portal sign-in faults (real Chromium, real Temporal)', () => {
     // earlier range and (every other round) deletes one, so pushes keep meeting the faults.
     const live = new Map<string, { id: string; startDate: string }[]>(users.map((user) => [user.id, []]));
     let changes = 0;
+    await block(wrong, day(900));
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const [u, user] of users.entries()) {
         const ranges = live.get(user.id)!;
@@ -169,6 +172,13 @@ describe('portal sign-in faults (real Chromium, real Temporal)', () => {
         expect(rows.filter((r) => r.errorType === ErrorType.auth)).toEqual([]);
       }
     }
+    // The wrong password failed once, as an auth failure, and nothing after it was tried.
+    await waitFor(async () => (await syncStatus(wrong, 'filmmakers')).sync?.state === 'failed', { what: 'the wrong password to fail', timeoutMs: 60_000 });
+    const wrongRows = await attempts(wrong.id);
+    expect(wrongRows.filter((r) => r.errorType === ErrorType.auth)).toHaveLength(1);
+    expect(wrongRows.at(-1)).toMatchObject({ status: 'failed', errorType: ErrorType.auth });
+    expect(await connection(wrong.id, 'filmmakers')).toMatchObject({ status: 'needs_reauth' });
+    expect(portal('filmmakers').entries(wrong.email)).toEqual([]);
     // The run was hostile: sessions ended and sign-ins were thwarted on the portals, and the adapter signed in again.
     const total = (key: keyof RandomPortalFaults['counts']) => dice.reduce((sum, d) => sum + d.counts[key], 0);
     expect(total('expired') + total('loggedOut')).toBeGreaterThan(0);
