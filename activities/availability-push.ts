@@ -1,15 +1,15 @@
 // Pushes a user's current availability to one platform. State-based: it reads what we want *now* from the
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
-import { Context } from '@temporalio/activity';
 import type { AvailabilityItem } from '../adapters/types.js';
 import type { Availability } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
-import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { loadConnectedAdapter } from './platform-connection.js';
+import { runPushAttempt } from './push-attempt.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
   userId: string;
@@ -29,8 +29,6 @@ export interface PushAvailabilityResult {
   requests: number;
   rejected: { id: string; reason: string }[];
 }
-
-const HEARTBEAT_EVERY_MS = 1000;
 
 export function createAvailabilityPushActivities(db: Db, config: Config) {
 
@@ -55,11 +53,8 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const log = await openSyncLog(db, userId, platformId, 'push_availability', requestIds);
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-      try {
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+      return runPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds }, async ({ log, heartbeat, throwIfCancelled }) => {
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
         const [wanted, lastConfirmed] = await Promise.all([
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
@@ -70,6 +65,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
         }
         const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed });
+        throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
         await db.$transaction([
@@ -105,11 +101,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
             : null,
         });
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
-      } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
-      } finally {
-        clearInterval(beat);
-      }
+      });
     },
   };
 }

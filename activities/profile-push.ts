@@ -2,7 +2,6 @@
 // to its units and vocabularies). State-based: it reads the profile now and sends it whole, so a retried or late
 // push never sends something older. Values the platform cannot represent are not dropped silently: the attempt
 // is `partial` and its sync-log row and PlatformProfileState say which and why.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { getPlatform } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
@@ -11,23 +10,20 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import type { ProfileFields, ProfileVisibility } from '../lib/profile.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
-import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { loadConnectedAdapter } from './platform-connection.js';
+import { runPushAttempt } from './push-attempt.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface ProfilePushResult extends PushOutcome {
   status: 'success' | 'partial';
   rejected: { id: string; reason: string }[];
 }
 
-const HEARTBEAT_EVERY_MS = 1000;
-
 export function createProfilePushActivities(db: Db, config: Config) {
   return {
     async pushProfile({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<ProfilePushResult> {
-      const log = await openSyncLog(db, userId, platformId, 'update_profile', requestIds);
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-      try {
+      const attempt = { userId, platformId, data: 'profile', operation: 'update_profile', requestIds } as const;
+      return runPushAttempt(db, config, attempt, async ({ log, heartbeat, throwIfCancelled }) => {
         const platform = getPlatform(platformId);
         const [profile, state] = await Promise.all([
           db.profile.findUnique({ where: { userId } }),
@@ -37,10 +33,11 @@ export function createProfilePushActivities(db: Db, config: Config) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, rejected: [] };
         }
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
         if (!adapter.updateProfile) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no profile`, nonRetryable: true });
         const mapped = mapProfileFor(platform, { fields: profile.fields as ProfileFields, visibility: profile.visibility as ProfileVisibility });
         await adapter.updateProfile(mapped.values);
+        throwIfCancelled();
         const syncedAt = new Date();
         const saved = { syncedVersion: profile.version, syncedAt, unrepresentable: mapped.unrepresentable, lastError: null };
         await db.$transaction([
@@ -56,17 +53,15 @@ export function createProfilePushActivities(db: Db, config: Config) {
           errorType: rejected.length ? 'unrepresentable' : null,
         });
         return { status, itemsProcessed: 1, rejected };
-      } catch (error) {
-        const failure = await failedAttempt(db, log, { userId, platformId }, error);
-        await db.platformProfileState.upsert({
-          where: { userId_platformId: { userId, platformId } },
-          create: { userId, platformId, lastError: failure.message },
-          update: { lastError: failure.message },
-        });
-        throw failure;
-      } finally {
-        clearInterval(beat);
-      }
+      }, {
+        onFailure: async (failure) => {
+          await db.platformProfileState.upsert({
+            where: { userId_platformId: { userId, platformId } },
+            create: { userId, platformId, lastError: failure.message },
+            update: { lastError: failure.message },
+          });
+        },
+      });
     },
   };
 }
