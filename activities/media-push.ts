@@ -3,7 +3,8 @@
 // the order. State-based like the availability push: it reads the library and the platform's list *now*, and it
 // looks before it uploads — an upload whose attempt died after the platform stored it is found by its reference
 // (adapters/media-reference.ts) instead of being sent twice. Files added on the platform itself are left alone
-// (the pull reports them: media-drift.ts).
+// (the pull reports them: media-drift.ts). It runs in the push envelope (push-attempt.ts): one attempt at a time per
+// user and platform, and an attempt Temporal timed out or cancelled stops between items and records nothing.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { getPlatform, type PlatformEntry } from '../adapters/catalog.js';

@@ -1,7 +1,7 @@
 // One push attempt at a time per (user, platform, data). Temporal retries an attempt it timed out without knowing
 // whether the old one still runs (a slow platform, a worker that lost its heartbeat but not its process), and two
 // attempts that both "look, then upload" upload the same files twice. A PostgreSQL advisory lock, held on a
-// connection of its own for the attempt's whole run, makes the second attempt wait until the first has stopped.
+// pooled connection for the attempt's whole run, makes the second attempt wait until the first has stopped.
 // A killed worker's connection dies with it, and PostgreSQL drops its locks: no lease outlives its holder.
 import pg from 'pg';
 import type { SyncedData } from '../workflows/ids.js';
@@ -28,31 +28,58 @@ export interface LeaseWait {
 /** The lock's 64-bit key, derived by PostgreSQL from the names (one namespace string keeps castsync's keys apart). */
 const LOCK_KEY_SQL = `hashtextextended('castsync-push:' || $1, 0)`;
 
+/**
+ * Lease connections, one pool per database: taking the lock is then one query, not a new connection per attempt.
+ * A connection holds the locks of the attempts that took them on it; it goes back to the pool only after an
+ * explicit unlock, and is destroyed instead when the unlock fails.
+ */
+const pools = new Map<string, pg.Pool>();
+
+function poolFor(databaseUrl: string): pg.Pool {
+  let pool = pools.get(databaseUrl);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: databaseUrl, application_name: 'castsync-push-lease', max: 50, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
+    // A connection lost mid-attempt (database restart) must not crash the worker; the lock went with it.
+    pool.on('error', () => undefined);
+    pools.set(databaseUrl, pool);
+  }
+  return pool;
+}
+
 export async function acquirePushLease(databaseUrl: string, key: PushLeaseKey, wait: LeaseWait): Promise<PushLease> {
   const name = `${key.userId}:${key.platformId}:${key.data}`;
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'castsync-push-lease' });
-  // A connection lost mid-attempt (database restart) must not crash the worker; the lock went with it.
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    for (let waited = 0; ; waited += 1) {
-      wait.signal.throwIfAborted();
+  const pool = poolFor(databaseUrl);
+  for (let waited = 0; ; waited += 1) {
+    wait.signal.throwIfAborted();
+    const client = await pool.connect();
+    let locked = false;
+    try {
       const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS locked`, [name]);
-      if (rows[0]?.locked) break;
-      wait.onWait(`waiting for the previous ${key.data} push to ${key.platformId} to stop (${waited})`);
-      await abortableSleep(wait.pollMs ?? 250, wait.signal);
+      locked = rows[0]?.locked === true;
+    } catch (error) {
+      client.release(true);
+      throw error;
     }
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
+    if (locked) return leaseOn(client, name);
+    client.release();
+    wait.onWait(`waiting for the previous ${key.data} push to ${key.platformId} to stop (${waited})`);
+    await abortableSleep(wait.pollMs ?? 250, wait.signal);
   }
+}
+
+function leaseOn(client: pg.PoolClient, name: string): PushLease {
   let released = false;
   return {
     async release() {
       if (released) return;
       released = true;
-      // Closing the session releases its advisory locks; no explicit unlock needed.
-      await client.end().catch(() => undefined);
+      try {
+        await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [name]);
+        client.release();
+      } catch (error) {
+        // Unsure whether the lock is gone: closing the session certainly releases it.
+        client.release(error instanceof Error ? error : true);
+      }
     },
   };
 }

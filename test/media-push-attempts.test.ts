@@ -6,6 +6,7 @@
 // next push removes the video from the platform; then the stored original goes.
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createMediaPushPlanActivities } from '../activities/media-push-plan.js';
 import { parseMediaRef } from '../adapters/media-reference.js';
 import { LocalDiskStorage } from '../lib/media-storage.js';
 import { image, mp4, multipart, type FilePart } from './support/media-files.js';
@@ -106,6 +107,7 @@ it('finishes a push during which a video it is uploading was deleted, and remove
 
   const attempts = await stack.db.syncLog.findMany({ where: { userId: user.id, operation: 'sync_media' }, orderBy: { startedAt: 'asc' } });
   expect(attempts.map((a) => [a.status, a.errorMessage])).toContainEqual(['success', null]);
+  // No attempt failed, and none was cut off: the video's bytes gave the push time enough on this slow platform.
   expect(attempts.filter((a) => a.status === 'failed')).toEqual([]);
   // The delete's own push takes the video off the platform.
   await stack.app.inject({ method: 'POST', url: '/api/sync/media/etalenta', headers: user.auth });
@@ -114,4 +116,20 @@ it('finishes a push during which a video it is uploading was deleted, and remove
   const row = await stack.db.media.findUniqueOrThrow({ where: { id: reel.id } });
   expect(row.originalReleasedAt).toBeNull();
   await expect(stat(storage.pathOf(photo.contentHash))).resolves.toBeTruthy();
+});
+
+it('gives a media push time in proportion to its items and bytes', async () => {
+  const user = await quietUser();
+  const { planMediaPush } = createMediaPushPlanActivities(stack.db, stack.config);
+  const empty = await planMediaPush({ userId: user.id, platformId: 'etalenta' });
+  expect(empty).toMatchObject({ items: 0, bytes: 0, startToCloseTimeoutMs: 2000 });
+
+  const photo = await image(1200, 1600, 'jpeg', '#335577');
+  await upload(user, { fileName: 'a.jpg', content: photo });
+  await upload(user, { fileName: 'reel.mp4', content: mp4(10, 4 * 1024 * 1024) });
+  const plan = await planMediaPush({ userId: user.id, platformId: 'etalenta' });
+  const bytes = photo.length + mp4(10, 4 * 1024 * 1024).length;
+  expect(plan).toMatchObject({ items: 2, bytes, startToCloseTimeoutMs: Math.ceil(2000 + 2 * 200 + (bytes * 1000) / (1024 * 1024)) });
+  // The REST kind's 30-minute retry window comes after room for one whole attempt.
+  expect(plan.scheduleToCloseTimeoutMs).toBe(plan.startToCloseTimeoutMs + 30 * 60_000);
 });
