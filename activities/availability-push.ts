@@ -1,6 +1,7 @@
 // Pushes a user's current availability to one platform. State-based: it reads what we want *now* from the
 // database, so a retried or late attempt can never push something older than the newest change, and pushing
 // the same state twice changes nothing on the platform.
+import { Context } from '@temporalio/activity';
 import type { AvailabilityItem } from '../adapters/types.js';
 import type { Availability } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
@@ -8,7 +9,7 @@ import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
 import { loadConnectedAdapter } from './platform-connection.js';
-import { runPushAttempt } from './push-attempt.js';
+import { beginPushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
@@ -53,8 +54,11 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      return runPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds }, async ({ log, heartbeat, throwIfCancelled }) => {
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds });
+      const { log } = attempt;
+      const context = Context.current();
+      try {
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
         const [wanted, lastConfirmed] = await Promise.all([
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
@@ -65,7 +69,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
         }
         const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed });
-        throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
+        attempt.throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
         await db.$transaction([
@@ -101,7 +105,11 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
             : null,
         });
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
-      });
+      } catch (error) {
+        throw await attempt.failed(error);
+      } finally {
+        await attempt.end();
+      }
     },
   };
 }

@@ -18,7 +18,7 @@ import { LocalDiskStorage, type MediaStorage } from '../lib/media-storage.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { prepareForPlatform, type Prepared } from './media-preparation.js';
 import { loadConnectedAdapter } from './platform-connection.js';
-import { runPushAttempt, type PushAttempt } from './push-attempt.js';
+import { beginPushAttempt, type PushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface MediaPushResult extends PushOutcome {
@@ -40,39 +40,40 @@ export function createMediaPushActivities(db: Db, config: Config) {
 
   return {
     async pushMedia({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<MediaPushResult> {
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'media', operation: 'sync_media', requestIds });
+      const { log, heartbeat, throwIfCancelled } = attempt;
       try {
-        return await runPushAttempt(db, config, { userId, platformId, data: 'media', operation: 'sync_media', requestIds }, (attempt) => push(attempt, { userId, platformId, force }));
+        const platform = getPlatform(platformId);
+        const library = await loadLibrary(db, userId, platformId);
+        if (!force && inStep(library)) {
+          await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
+          return { status: 'success', itemsProcessed: 0, uploaded: 0, removed: 0, rejected: [] };
+        }
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
+        if (!adapter.media) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no media`, nonRetryable: true });
+        const wanted = await prepareAll(db, library.filter(isWantedHere), platform, storage, config);
+        const outcome = await reconcile(adapter.media, wanted, { heartbeat, throwIfCancelled });
+        throwIfCancelled(); // a stopped attempt records nothing: its successor looks at the platform again
+        await recordOutcome(db, { userId, platformId, library, wanted, confirmed: outcome.confirmed });
+        const rejected = wanted.flatMap((w) => (w.prepared.status === 'skipped' ? [{ id: w.item.id, reason: `${w.item.originalName}: ${w.prepared.reason}` }] : []));
+        const status = rejected.length ? 'partial' : 'success';
+        const itemsProcessed = outcome.uploaded + outcome.removed + outcome.arranged;
+        await closeSyncLog(db, log, {
+          status,
+          itemsProcessed,
+          errorMessage: rejected.length ? `${rejected.length} skipped: ${rejected.map((r) => r.reason).join('; ')}` : null,
+          errorType: rejected.length ? 'skipped' : null,
+        });
+        return { status, itemsProcessed, uploaded: outcome.uploaded, removed: outcome.removed, rejected };
+      } catch (error) {
+        throw await attempt.failed(error);
       } finally {
+        await attempt.end();
         // Originals the user deleted while this push ran were kept for it; now nothing of this push needs them.
         await releaseUnneededOriginals(db, storage, { userId }).catch((error: unknown) => Context.current().log.warn('releasing deleted originals failed', { error: String(error) }));
       }
     },
   };
-
-  async function push({ log, heartbeat, throwIfCancelled }: PushAttempt, { userId, platformId, force }: { userId: string; platformId: string; force: boolean }): Promise<MediaPushResult> {
-    const platform = getPlatform(platformId);
-    const library = await loadLibrary(db, userId, platformId);
-    if (!force && inStep(library)) {
-      await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
-      return { status: 'success', itemsProcessed: 0, uploaded: 0, removed: 0, rejected: [] };
-    }
-    const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
-    if (!adapter.media) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no media`, nonRetryable: true });
-    const wanted = await prepareAll(db, library.filter(isWantedHere), platform, storage, config);
-    const outcome = await reconcile(adapter.media, wanted, { heartbeat, throwIfCancelled });
-    throwIfCancelled(); // a stopped attempt records nothing: its successor looks at the platform again
-    await recordOutcome(db, { userId, platformId, library, wanted, confirmed: outcome.confirmed });
-    const rejected = wanted.flatMap((w) => (w.prepared.status === 'skipped' ? [{ id: w.item.id, reason: `${w.item.originalName}: ${w.prepared.reason}` }] : []));
-    const status = rejected.length ? 'partial' : 'success';
-    const itemsProcessed = outcome.uploaded + outcome.removed + outcome.arranged;
-    await closeSyncLog(db, log, {
-      status,
-      itemsProcessed,
-      errorMessage: rejected.length ? `${rejected.length} skipped: ${rejected.map((r) => r.reason).join('; ')}` : null,
-      errorType: rejected.length ? 'skipped' : null,
-    });
-    return { status, itemsProcessed, uploaded: outcome.uploaded, removed: outcome.removed, rejected };
-  }
 }
 
 /** Live media, plus deleted ones this platform may still hold; each with this platform's state. */

@@ -2,7 +2,8 @@
 // to its units and vocabularies). State-based: it reads the profile now and sends it whole, so a retried or late
 // push never sends something older. Values the platform cannot represent are not dropped silently: the attempt
 // is `partial` and its sync-log row and PlatformProfileState say which and why.
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { getPlatform } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { mapProfileFor } from '../adapters/profile-mapping.js';
@@ -11,7 +12,7 @@ import type { Db } from '../lib/db.js';
 import type { ProfileFields, ProfileVisibility } from '../lib/profile.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { loadConnectedAdapter } from './platform-connection.js';
-import { runPushAttempt } from './push-attempt.js';
+import { beginPushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface ProfilePushResult extends PushOutcome {
@@ -22,8 +23,10 @@ export interface ProfilePushResult extends PushOutcome {
 export function createProfilePushActivities(db: Db, config: Config) {
   return {
     async pushProfile({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<ProfilePushResult> {
-      const attempt = { userId, platformId, data: 'profile', operation: 'update_profile', requestIds } as const;
-      return runPushAttempt(db, config, attempt, async ({ log, heartbeat, throwIfCancelled }) => {
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'profile', operation: 'update_profile', requestIds });
+      const { log } = attempt;
+      const context = Context.current();
+      try {
         const platform = getPlatform(platformId);
         const [profile, state] = await Promise.all([
           db.profile.findUnique({ where: { userId } }),
@@ -33,11 +36,11 @@ export function createProfilePushActivities(db: Db, config: Config) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, rejected: [] };
         }
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
         if (!adapter.updateProfile) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no profile`, nonRetryable: true });
         const mapped = mapProfileFor(platform, { fields: profile.fields as ProfileFields, visibility: profile.visibility as ProfileVisibility });
         await adapter.updateProfile(mapped.values);
-        throwIfCancelled();
+        attempt.throwIfCancelled();
         const syncedAt = new Date();
         const saved = { syncedVersion: profile.version, syncedAt, unrepresentable: mapped.unrepresentable, lastError: null };
         await db.$transaction([
@@ -53,15 +56,18 @@ export function createProfilePushActivities(db: Db, config: Config) {
           errorType: rejected.length ? 'unrepresentable' : null,
         });
         return { status, itemsProcessed: 1, rejected };
-      }, {
-        onFailure: async (failure) => {
-          await db.platformProfileState.upsert({
-            where: { userId_platformId: { userId, platformId } },
-            create: { userId, platformId, lastError: failure.message },
-            update: { lastError: failure.message },
-          });
-        },
-      });
+      } catch (error) {
+        const failure = await attempt.failed(error);
+        if (failure instanceof CancelledFailure) throw failure; // stopped by Temporal: nothing to say about the profile
+        await db.platformProfileState.upsert({
+          where: { userId_platformId: { userId, platformId } },
+          create: { userId, platformId, lastError: failure.message },
+          update: { lastError: failure.message },
+        });
+        throw failure;
+      } finally {
+        await attempt.end();
+      }
     },
   };
 }

@@ -13,7 +13,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import type { SyncedData } from '../workflows/ids.js';
 import { failedAttempt } from './platform-connection.js';
-import { acquirePushLease } from './push-lease.js';
+import { acquirePushLease, type PushLease } from './push-lease.js';
 import { closeSyncLog, openSyncLog, type OpenLog } from './sync-log.js';
 
 export const CANCELLED_ERROR_TYPE = 'Cancelled';
@@ -34,46 +34,53 @@ export interface PushAttempt {
   /** Throws when Temporal has timed out or cancelled this attempt: call it between items. */
   throwIfCancelled(): void;
   signal: AbortSignal;
+  /** Closes the row of an attempt that threw and gives the failure to throw: Cancelled when Temporal stopped it. */
+  failed(error: unknown): Promise<ApplicationFailure | CancelledFailure>;
+  /** Stops heartbeating and gives the lease back; call it in `finally`. */
+  end(): Promise<void>;
 }
 
-export async function runPushAttempt<T>(
-  db: Db,
-  config: Config,
-  input: PushAttemptInput,
-  body: (attempt: PushAttempt) => Promise<T>,
-  hooks: { onFailure?: (failure: ApplicationFailure) => Promise<void> } = {},
-): Promise<T> {
+/**
+ * Takes the lease (waiting for a previous attempt to stop), opens the attempt's sync-log row and starts the
+ * heartbeats. The activity then runs in `try { ... } catch (e) { throw await attempt.failed(e) } finally { await attempt.end() }`.
+ */
+export async function beginPushAttempt(db: Db, config: Config, input: PushAttemptInput): Promise<PushAttempt> {
   const context = Context.current();
   const signal = context.cancellationSignal;
   const heartbeat = (detail?: string) => context.heartbeat(detail);
   const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
-  const throwIfCancelled = () => {
-    if (signal.aborted) throw cancelledFailure(signal);
-  };
+  let lease: PushLease | undefined;
+  let log: OpenLog;
   try {
-    const lease = await acquirePushLease(config.databaseUrl, input, { signal, onWait: heartbeat }).catch((error: unknown) => {
+    lease = await acquirePushLease(config.databaseUrl, input, { signal, onWait: heartbeat }).catch((error: unknown) => {
       throw signal.aborted ? cancelledFailure(signal) : error;
     });
-    try {
-      const log = await openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
-      try {
-        return await body({ log, heartbeat, throwIfCancelled, signal });
-      } catch (error) {
-        if (signal.aborted) {
-          const cancelled = cancelledFailure(signal);
-          await closeSyncLog(db, log, { status: 'failed', errorMessage: cancelled.message, errorType: CANCELLED_ERROR_TYPE });
-          throw cancelled;
-        }
-        const failure = await failedAttempt(db, log, input, error);
-        await hooks.onFailure?.(failure);
-        throw failure;
-      }
-    } finally {
-      await lease.release();
-    }
-  } finally {
+    log = await openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
+  } catch (error) {
     clearInterval(beat);
+    await lease?.release();
+    throw error;
   }
+  return {
+    log,
+    heartbeat,
+    signal,
+    throwIfCancelled() {
+      if (signal.aborted) throw cancelledFailure(signal);
+    },
+    async failed(error) {
+      if (signal.aborted) {
+        const cancelled = cancelledFailure(signal);
+        await closeSyncLog(db, log, { status: 'failed', errorMessage: cancelled.message, errorType: CANCELLED_ERROR_TYPE });
+        return cancelled;
+      }
+      return failedAttempt(db, log, input, error);
+    },
+    async end() {
+      clearInterval(beat);
+      await lease.release();
+    },
+  };
 }
 
 function cancelledFailure(signal: AbortSignal): CancelledFailure {
