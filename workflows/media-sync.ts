@@ -13,7 +13,7 @@ export async function mediaSyncWorkflow(input: SyncLoopInput): Promise<void> {
   await runPlatformSyncLoop(input, {
     data: 'media',
     listTargets: (query) => listSyncTargets({ ...query, data: 'media' }),
-    push: (target, push) => platformActivities(target).pushMedia(push),
+    push: (target, push, options) => platformActivities(target, options).pushMedia(push),
     continueAsNew: (next) => continueAsNew<typeof mediaSyncWorkflow>(next),
   });
 }
