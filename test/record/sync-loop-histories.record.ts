@@ -65,7 +65,7 @@ async function until(probe: () => Promise<boolean> | boolean, what: string) {
   }
 }
 
-it('records an availability sync through an outage longer than the retry window', async () => {
+async function actor() {
   const apiKey = `key_${randomBytes(12).toString('hex')}`;
   sim.addAccount(apiKey);
   const user = await db.user.create({ data: { email: `record-${randomBytes(6).toString('hex')}@example.test`, name: 'Replay Actor', apiTokenHash: hashApiToken(newApiToken()) } });
@@ -80,6 +80,27 @@ it('records an availability sync through an outage longer than the retry window'
       signal: syncSignals.availability.requested,
       signalArgs: [request],
     });
+  return { apiKey, user, block, signal };
+}
+
+it('records a platform down past its retry window, then nothing until the run ends idle', async () => {
+  const { user, block, signal } = await actor();
+  sim.faults = { failNext: { count: 1_000_000, status: 503 } };
+  await block('2027-09-10');
+  const run = await signal({ requestId: 'record-idle-1' });
+  await until(async () => (await db.syncLog.count({ where: { userId: user.id, status: 'failed' } })) > 0, 'a failed attempt');
+  await env.sleep(35 * MINUTE);
+  await env.sleep(3 * 60 * MINUTE); // the code recorded here gives the platform up and ends idle after an hour
+  await run.result();
+  sim.faults = {};
+  const history = historyToFixture(await run.fetchHistory());
+  expect(history).toContain('RETRY_STATE_TIMEOUT');
+  expect(history).toContain('WORKFLOW_EXECUTION_COMPLETED');
+  await writeFile(path.join(fixtures, 'availability-sync-outage-idle.json'), history);
+});
+
+it('records an availability sync through an outage longer than the retry window', async () => {
+  const { apiKey, user, block, signal } = await actor();
 
   await block('2027-09-01');
   const first = await signal({ requestId: 'record-1' });
