@@ -9,6 +9,7 @@ import { createMediaDriftActivities } from './media-drift.js';
 import { createMediaPushActivities } from './media-push.js';
 import { createOptionExpiryActivities } from './option-expiry.js';
 import { createProfilePushActivities } from './profile-push.js';
+import { createReconcileActivities } from './reconcile.js';
 import { createSyncTargetActivities } from './sync-targets.js';
 
 export interface ActivityDeps {
@@ -22,6 +23,7 @@ export interface ActivityDeps {
 export const createCoreActivities = (deps: ActivityDeps) => ({
   ...createSyncTargetActivities(deps.db),
   ...createOptionExpiryActivities(deps),
+  ...createReconcileActivities(deps),
 });
 
 /** Activities that talk to a platform, run on the platform's own task queue. */

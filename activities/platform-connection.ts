@@ -8,6 +8,9 @@ import type { PlatformAdapter } from '../adapters/types.js';
 import type { PlatformConnection } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { fullComparisonMessages } from '../lib/full-comparison.js';
+import type { Tx } from '../lib/options.js';
+import { addToOutbox } from '../lib/outbox.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { PlatformError } from '../adapters/errors.js';
 import { isAuthFailure, toApplicationFailure } from './failures.js';
@@ -48,6 +51,26 @@ export async function recordConnectionTrouble(db: Db, userId: string, platformId
     where: { userId, platformId },
     data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
   });
+}
+
+/**
+ * The platform answered a push (or a pull): the connection is `ok`. When it was not (`troubled`: needs_reauth
+ * or failing), changes may have passed it by meanwhile — rounds leave out a connection that needs
+ * re-authorization, and a push that failed is not repeated for other kinds of data — so the same transaction
+ * asks for a full comparison of everything the platform takes (lib/full-comparison.ts). The conditional update
+ * locks the row: of two pushes answering at once, one sees the trouble and sends it.
+ */
+export async function connectionAnswered(
+  tx: Tx,
+  { userId, platformId, syncedAt, troubled = ['needs_reauth', 'failing'] }: { userId: string; platformId: string; syncedAt?: Date; troubled?: ('needs_reauth' | 'failing')[] },
+): Promise<{ recovered: boolean }> {
+  const { count } = await tx.platformConnection.updateMany({
+    where: { userId, platformId, status: { in: troubled } },
+    data: { status: 'ok', statusMessage: null, ...(syncedAt ? { lastSyncedAt: syncedAt } : {}) },
+  });
+  if (syncedAt && count === 0) await tx.platformConnection.updateMany({ where: { userId, platformId }, data: { lastSyncedAt: syncedAt } });
+  if (count > 0) await addToOutbox(tx, userId, await fullComparisonMessages(tx, userId, platformId));
+  return { recovered: count > 0 };
 }
 
 /** Closes a failed attempt's sync-log row (with its artifact), notes the trouble on the connection, and gives the failure to throw. */
