@@ -4,6 +4,10 @@
 // against the e-TALENTA simulator answering 503.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { parseDay } from '../lib/days.js';
+import { syncWorkflowId } from '../workflows/ids.js';
+import { syncSignals } from '../workflows/sync-signals.js';
 import { buildStack, quietRuntime, waitFor, type Stack, type TestUser } from './support/stack-core.js';
 import { startTimeSkippingEnv } from './support/time-skipping.js';
 
@@ -120,5 +124,38 @@ describe('re-drive after the retry window', () => {
     expect(failed).toMatchObject({ connectionStatus: 'needs_reauth', sync: { lastErrorType: 'PlatformAuthError', redrive: null } });
     await env.sleep(2 * REDRIVE_MAX_MS);
     expect(await attempts(user.id)).toBe(1);
+  });
+
+  it('carries a waiting re-drive across continue-as-new, and the next run pushes when it is due', async () => {
+    const user = await stack.createUser();
+    const sim = stack.simulators.etalenta!;
+    sim.faults = { failNext: { count: 1_000_000, status: 503 } };
+    const day = async (d: string) => stack.db.availability.create({ data: { userId: user.id, startDate: parseDay(d)!, endDate: parseDay(d)!, status: 'unavailable', type: 'block' } });
+    // Started here with a round limit of 2, so the second change makes the run continue as new.
+    const input = { userId: user.id, coalesceMs: 0, roundsBeforeContinueAsNew: 2, redrive: { initialMs: REDRIVE_INITIAL_MS, maxMs: REDRIVE_MAX_MS } };
+    const signal = (request: object) =>
+      stack.temporal.workflow.signalWithStart('availabilitySyncWorkflow', {
+        workflowId: syncWorkflowId('availability', user.id),
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        args: [input],
+        signal: syncSignals.availability.requested,
+        signalArgs: [request],
+      });
+    await day('2027-10-20');
+    const first = await signal({});
+    await waitFor(async () => (await attempts(user.id)) > 0, { what: 'the first failed attempt' });
+    await env.sleep(31 * MINUTE);
+    await waitFor(async () => (await status(user)).sync?.redrive, { what: 'the re-drive' });
+
+    await day('2027-10-21');
+    await signal({});
+    const handle = stack.temporal.workflow.getHandle(first.workflowId);
+    await waitFor(async () => (await handle.describe()).runId !== first.signaledRunId, { what: 'continue-as-new' });
+    const carried = await waitFor(async () => (await status(user)).sync?.redrive, { what: 'the re-drive in the new run' });
+    expect(carried).toMatchObject({ failedProbes: 0, intervalMs: REDRIVE_INITIAL_MS });
+
+    sim.faults = {};
+    await env.sleep(Date.parse(carried.nextAttemptAt) - (await env.currentTimeMs()) + 1000);
+    await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 2, { what: 'both entries after the carried re-drive' });
   });
 });

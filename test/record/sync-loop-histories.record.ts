@@ -2,6 +2,9 @@
 // prove that a changed loop still replays them: a push that succeeds, a platform that stays down past its retry
 // window (the push ends TIMEOUT), a manual sync after it recovers, continue-as-new, and the idle end.
 // Payloads are not encrypted here (no codec), so the fixtures replay without the run's keys.
+// Record from the workflow code that runs in production now, before changing it: e.g. a detached worktree of main
+// (`git worktree add --detach <dir> main`, with node_modules and generated/ linked in), this folder copied there,
+// `npx vitest run --config test/record/vitest.config.ts` run there, and the written fixtures copied back.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
