@@ -90,7 +90,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
               where: { userId, platformId, confirmedDeleted: false, availabilityId: { notIn: wanted.map((a) => a.id) }, availability: { deletedAt: { not: null } } },
               data: { confirmedDeleted: true, syncedAt },
             });
-            await connectionAnswered(tx, { userId, platformId, syncedAt });
+            await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'availability' });
           },
           { timeout: 60_000 },
         );

@@ -11,6 +11,7 @@ import type { Db } from '../lib/db.js';
 import { fullComparisonMessages } from '../lib/full-comparison.js';
 import type { Tx } from '../lib/options.js';
 import { addToOutbox } from '../lib/outbox.js';
+import type { SyncedData } from '../workflows/ids.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { PlatformError } from '../adapters/errors.js';
 import { isAuthFailure, toApplicationFailure } from './failures.js';
@@ -54,23 +55,43 @@ export async function recordConnectionTrouble(db: Db, userId: string, platformId
 }
 
 /**
- * The platform answered a push (or a pull): the connection is `ok`. When it was not (`troubled`: needs_reauth
- * or failing), changes may have passed it by meanwhile — rounds leave out a connection that needs
- * re-authorization, and a push that failed is not repeated for other kinds of data — so the same transaction
- * asks for a full comparison of everything the platform takes (lib/full-comparison.ts). The conditional update
- * locks the row: of two pushes answering at once, one sees the trouble and sends it.
+ * The platform answered a push (or a pull): the connection is `ok`. When it was not, changes may have passed it by
+ * meanwhile, so the same transaction asks for a full comparison of everything the platform takes
+ * (lib/full-comparison.ts): after `needs_reauth` every kind of data (rounds left the connection out, even for the
+ * kind this push carried, for changes made while it ran); after `failing` the other kinds (rounds kept it due for
+ * this one; a push of another kind may have failed too). The conditional updates lock the row: of two pushes
+ * answering at once, one sees the trouble and sends it.
  */
 export async function connectionAnswered(
   tx: Tx,
-  { userId, platformId, syncedAt, troubled = ['needs_reauth', 'failing'] }: { userId: string; platformId: string; syncedAt?: Date; troubled?: ('needs_reauth' | 'failing')[] },
-): Promise<{ recovered: boolean }> {
-  const { count } = await tx.platformConnection.updateMany({
-    where: { userId, platformId, status: { in: troubled } },
-    data: { status: 'ok', statusMessage: null, ...(syncedAt ? { lastSyncedAt: syncedAt } : {}) },
-  });
-  if (syncedAt && count === 0) await tx.platformConnection.updateMany({ where: { userId, platformId }, data: { lastSyncedAt: syncedAt } });
-  if (count > 0) await addToOutbox(tx, userId, await fullComparisonMessages(tx, userId, platformId));
-  return { recovered: count > 0 };
+  { userId, platformId, syncedAt, answered, troubled = ['needs_reauth', 'failing'] }: {
+    userId: string;
+    platformId: string;
+    syncedAt?: Date;
+    /** The kind of data this push just compared with the platform. */
+    answered?: SyncedData;
+    troubled?: ('needs_reauth' | 'failing')[];
+  },
+): Promise<{ recovered: 'needs_reauth' | 'failing' | null }> {
+  let recovered: 'needs_reauth' | 'failing' | null = null;
+  for (const status of troubled) {
+    const { count } = await tx.platformConnection.updateMany({
+      where: { userId, platformId, status },
+      data: { status: 'ok', statusMessage: null, ...(syncedAt ? { lastSyncedAt: syncedAt } : {}) },
+    });
+    if (count > 0) {
+      recovered = status;
+      break;
+    }
+  }
+  if (!recovered) {
+    if (syncedAt) await tx.platformConnection.updateMany({ where: { userId, platformId }, data: { lastSyncedAt: syncedAt } });
+    return { recovered };
+  }
+  const messages = await fullComparisonMessages(tx, userId, platformId);
+  const due = recovered === 'failing' ? messages.filter((m) => !(m.topic === 'sync' && m.data === answered)) : messages;
+  await addToOutbox(tx, userId, due);
+  return { recovered };
 }
 
 /** Closes a failed attempt's sync-log row (with its artifact), notes the trouble on the connection, and gives the failure to throw. */

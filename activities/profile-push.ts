@@ -45,7 +45,7 @@ export function createProfilePushActivities(db: Db, config: Config) {
         const saved = { syncedVersion: profile.version, syncedAt, unrepresentable: mapped.unrepresentable, lastError: null };
         await db.$transaction(async (tx) => {
           await tx.platformProfileState.upsert({ where: { userId_platformId: { userId, platformId } }, create: { userId, platformId, ...saved }, update: saved });
-          await connectionAnswered(tx, { userId, platformId, syncedAt });
+          await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'profile' });
         });
         const rejected = mapped.unrepresentable.map((u) => ({ id: u.field, reason: u.reason }));
         const status = rejected.length ? 'partial' : 'success';
