@@ -133,4 +133,17 @@ describe('periodic reconcile', () => {
     await waitFor(() => days(user).join() === '2027-12-01,2027-12-02', { what: 'the deleted entry back' });
     await waitFor(() => sim().calendar(user.apiKeys.etalenta!).every((e) => e.state === 'unavailable'), { what: 'the edited entry repaired' });
   });
+
+  it('skips a connection that needs re-authorization (reconnecting compares in full anyway)', async () => {
+    const user = await stack.createUser();
+    await stack.db.$transaction((tx) => addToOutbox(tx, user.id, [{ topic: 'pull_schedule', platformId: 'etalenta' }]));
+    await stack.outboxDelivered(user.id);
+    await stack.db.platformConnection.updateMany({ where: { userId: user.id }, data: { status: 'needs_reauth' } });
+    const handle = stack.temporal.schedule.getHandle(reconcileScheduleId(user.id, 'etalenta'));
+    await handle.trigger();
+    const run = await waitFor(async () => (await handle.describe()).info.recentActions[0], { what: 'the reconcile run' });
+    const result = await stack.temporal.workflow.getHandle(run.action.workflow.workflowId, run.action.workflow.firstExecutionRunId).result();
+    expect(result).toEqual({ requested: [], skipped: 'needs re-authorization' });
+    expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync' } })).toBe(0);
+  });
 });
