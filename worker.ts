@@ -5,9 +5,12 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createCoreActivities, createPlatformActivities } from './activities/index.js';
 import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from './adapters/catalog.js';
 import { closeBrowser } from './adapters/browser/browser-pool.js';
+import { removeLeftoverUploads } from './adapters/browser/upload-file.js';
 import { hasAdapter } from './adapters/registry.js';
 import { loadConfig, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
+import { releaseUnneededOriginals } from './lib/media-originals.js';
+import { LocalDiskStorage } from './lib/media-storage.js';
 import { startMetricsServer } from './lib/metrics.js';
 import { temporalDataConverter } from './lib/payload-codec.js';
 import { temporalConnectionOptions } from './lib/temporal-client.js';
@@ -35,6 +38,7 @@ export interface WorkerSet {
 }
 
 export async function createWorkers({ config, db, workflowBundle, platformIds }: WorkerSetOptions): Promise<WorkerSet> {
+  await removeLeftovers(config, db);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const namespace = config.temporalNamespace;
   const dataConverter = temporalDataConverter(config);
@@ -96,6 +100,21 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       await connection.close();
     },
   };
+}
+
+/**
+ * What a killed worker could not clean up: its upload folders (hard links that keep deleted files' bytes on disk),
+ * and originals of deleted media that its interrupted pushes held back. Trouble here is logged, never fatal.
+ */
+async function removeLeftovers(config: Config, db: Db) {
+  const pids = await removeLeftoverUploads().catch((error: unknown) => {
+    console.warn(`worker: could not remove leftover upload folders: ${String(error)}`);
+    return [];
+  });
+  if (pids.length) console.log(`worker: removed the upload folders of stopped workers (pids ${pids.join(', ')})`);
+  await releaseUnneededOriginals(db, new LocalDiskStorage(config.mediaDir)).catch((error: unknown) => {
+    console.warn(`worker: could not remove released media originals: ${String(error)}`);
+  });
 }
 
 async function main() {

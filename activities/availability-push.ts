@@ -8,8 +8,9 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
-import { connectionAnswered, failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
+import { beginPushAttempt } from './push-attempt.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
   userId: string;
@@ -29,8 +30,6 @@ export interface PushAvailabilityResult {
   requests: number;
   rejected: { id: string; reason: string }[];
 }
-
-const HEARTBEAT_EVERY_MS = 1000;
 
 export function createAvailabilityPushActivities(db: Db, config: Config) {
 
@@ -55,9 +54,9 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const log = await openSyncLog(db, userId, platformId, 'push_availability', requestIds);
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds });
+      const { log } = attempt;
       const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
         const [wanted, lastConfirmed] = await Promise.all([
@@ -70,6 +69,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
         }
         const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed });
+        attempt.throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
         await db.$transaction(
@@ -104,9 +104,9 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         });
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
       } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
+        throw await attempt.failed(error);
       } finally {
-        clearInterval(beat);
+        await attempt.end();
       }
     },
   };

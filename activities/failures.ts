@@ -19,6 +19,10 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type: 'InternalError', message, nonRetryable: false });
 }
 
+/**
+ * Only a clear refusal of the credentials (PlatformAuthError) asks the user to reconnect; a lost session
+ * (PlatformSessionError: a logout, an expired session, a sign-in that did not get through) is retried like an outage.
+ */
 export function isAuthFailure(failure: ApplicationFailure): boolean {
   return failure.type === ErrorType.auth;
 }

@@ -6,6 +6,7 @@ import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
 import { createMediaDriftActivities } from './media-drift.js';
+import { createMediaPushPlanActivities } from './media-push-plan.js';
 import { createMediaPushActivities } from './media-push.js';
 import { createOptionExpiryActivities } from './option-expiry.js';
 import { createProfilePushActivities } from './profile-push.js';
@@ -22,6 +23,7 @@ export interface ActivityDeps {
 /** Database-only activities, run as local activities (or on the workflow task queue) by the workflow worker. */
 export const createCoreActivities = (deps: ActivityDeps) => ({
   ...createSyncTargetActivities(deps.db),
+  ...createMediaPushPlanActivities(deps.db, deps.config),
   ...createOptionExpiryActivities(deps),
   ...createReconcileActivities(deps),
 });

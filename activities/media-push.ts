@@ -3,7 +3,8 @@
 // the order. State-based like the availability push: it reads the library and the platform's list *now*, and it
 // looks before it uploads — an upload whose attempt died after the platform stored it is found by its reference
 // (adapters/media-reference.ts) instead of being sent twice. Files added on the platform itself are left alone
-// (the pull reports them: media-drift.ts).
+// (the pull reports them: media-drift.ts). It runs in the push envelope (push-attempt.ts): one attempt at a time per
+// user and platform, and an attempt Temporal timed out or cancelled stops between items and records nothing.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { getPlatform, type PlatformEntry } from '../adapters/catalog.js';
@@ -12,11 +13,13 @@ import type { PlatformMediaItem, PlatformMediaOps } from '../adapters/types.js';
 import type { Media, PlatformMediaState } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { releaseUnneededOriginals } from '../lib/media-originals.js';
 import { LocalDiskStorage, type MediaStorage } from '../lib/media-storage.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { prepareForPlatform, type Prepared } from './media-preparation.js';
-import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { loadConnectedAdapter } from './platform-connection.js';
+import { beginPushAttempt, type PushAttempt } from './push-attempt.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface MediaPushResult extends PushOutcome {
   status: 'success' | 'partial';
@@ -32,16 +35,13 @@ interface Wanted {
   prepared: Prepared;
 }
 
-const HEARTBEAT_EVERY_MS = 1000;
-
 export function createMediaPushActivities(db: Db, config: Config) {
   const storage: MediaStorage = new LocalDiskStorage(config.mediaDir);
 
   return {
     async pushMedia({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<MediaPushResult> {
-      const log = await openSyncLog(db, userId, platformId, 'sync_media', requestIds);
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'media', operation: 'sync_media', requestIds });
+      const { log, heartbeat, throwIfCancelled } = attempt;
       try {
         const platform = getPlatform(platformId);
         const library = await loadLibrary(db, userId, platformId);
@@ -49,10 +49,11 @@ export function createMediaPushActivities(db: Db, config: Config) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, uploaded: 0, removed: 0, rejected: [] };
         }
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: heartbeat });
         if (!adapter.media) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no media`, nonRetryable: true });
-        const wanted = await prepareAll(library.filter(isWantedHere), platform, storage, config);
-        const outcome = await reconcile(adapter.media, wanted, (detail) => context.heartbeat(detail));
+        const wanted = await prepareAll(db, library.filter(isWantedHere), platform, storage, config);
+        const outcome = await reconcile(adapter.media, wanted, { heartbeat, throwIfCancelled });
+        throwIfCancelled(); // a stopped attempt records nothing: its successor looks at the platform again
         await recordOutcome(db, { userId, platformId, library, wanted, confirmed: outcome.confirmed });
         const rejected = wanted.flatMap((w) => (w.prepared.status === 'skipped' ? [{ id: w.item.id, reason: `${w.item.originalName}: ${w.prepared.reason}` }] : []));
         const status = rejected.length ? 'partial' : 'success';
@@ -65,9 +66,11 @@ export function createMediaPushActivities(db: Db, config: Config) {
         });
         return { status, itemsProcessed, uploaded: outcome.uploaded, removed: outcome.removed, rejected };
       } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
+        throw await attempt.failed(error);
       } finally {
-        clearInterval(beat);
+        await attempt.end();
+        // Originals the user deleted while this push ran were kept for it; now nothing of this push needs them.
+        await releaseUnneededOriginals(db, storage, { userId }).catch((error: unknown) => Context.current().log.warn('releasing deleted originals failed', { error: String(error) }));
       }
     },
   };
@@ -94,17 +97,27 @@ function inStep(library: MediaWithState[]): boolean {
   });
 }
 
-async function prepareAll(items: Media[], platform: PlatformEntry, storage: MediaStorage, config: Config): Promise<Wanted[]> {
+async function prepareAll(db: Db, items: Media[], platform: PlatformEntry, storage: MediaStorage, config: Config): Promise<Wanted[]> {
   const wanted: Wanted[] = [];
   let videos = 0;
   for (const item of items) {
-    let prepared = await prepareForPlatform(item, platform, storage, config);
+    let prepared = await prepareForPlatform(item, platform, storage, config).catch(async (error: unknown) => {
+      // Deleted since this push read the library (its original may be gone by now): no longer wanted, not a failure.
+      if (await isDeletedNow(db, item.id)) return null;
+      throw error;
+    });
+    if (!prepared) continue;
     if (prepared.status === 'ready' && prepared.upload.type === 'video' && platform.video?.maxCount !== undefined && ++videos > platform.video.maxCount) {
       prepared = { status: 'skipped', reason: `${platform.name} shows at most ${platform.video.maxCount} videos; the first ${platform.video.maxCount} in your order are there` };
     }
     wanted.push({ item, prepared });
   }
   return wanted;
+}
+
+async function isDeletedNow(db: Db, mediaId: string): Promise<boolean> {
+  const row = await db.media.findUnique({ where: { id: mediaId }, select: { deletedAt: true } });
+  return !row || row.deletedAt !== null;
 }
 
 interface Reconciled {
@@ -116,7 +129,8 @@ interface Reconciled {
   arranged: number;
 }
 
-async function reconcile(media: PlatformMediaOps, wanted: Wanted[], heartbeat: (detail: string) => void): Promise<Reconciled> {
+/** One item at a time, stopping between items when Temporal has timed out or cancelled the attempt. */
+async function reconcile(media: PlatformMediaOps, wanted: Wanted[], { heartbeat, throwIfCancelled }: Pick<PushAttempt, 'heartbeat' | 'throwIfCancelled'>): Promise<Reconciled> {
   const before = (await media.listMedia()).filter((p) => !p.hidden);
   const confirmed = new Map<string, string>();
   const ready = wanted.flatMap((w) => (w.prepared.status === 'ready' ? [w.prepared.upload] : []));
@@ -127,15 +141,21 @@ async function reconcile(media: PlatformMediaOps, wanted: Wanted[], heartbeat: (
       confirmed.set(upload.ref.mediaId, present.externalId);
       continue;
     }
+    throwIfCancelled();
     const { externalId } = await media.uploadMedia(upload, (sent) => heartbeat(`uploading ${upload.fileName}: ${sent} of ${upload.bytes} bytes`));
     confirmed.set(upload.ref.mediaId, externalId);
     uploaded += 1;
+    heartbeat(`uploaded ${uploaded} of ${ready.length}`);
   }
   // Ours but not wanted as it is there: deleted by the user, replaced by a newer variant, a duplicate, or no
   // longer taken. Removed after the uploads, so a replaced photo is never missing from the profile.
   const keep = new Set(confirmed.values());
   const stale = before.filter((p) => p.ref !== null && !keep.has(p.externalId));
-  for (const item of stale) await media.deleteMedia(item.externalId);
+  for (const item of stale) {
+    throwIfCancelled();
+    await media.deleteMedia(item.externalId);
+  }
+  throwIfCancelled();
   const after = uploaded || stale.length ? (await media.listMedia()).filter((p) => !p.hidden) : before;
   const arranged = await arrange(media, wanted, confirmed, after);
   return { confirmed, uploaded, removed: stale.length, arranged };

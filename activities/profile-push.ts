@@ -3,7 +3,7 @@
 // push never sends something older. Values the platform cannot represent are not dropped silently: the attempt
 // is `partial` and its sync-log row and PlatformProfileState say which and why.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { getPlatform } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { mapProfileFor } from '../adapters/profile-mapping.js';
@@ -11,22 +11,21 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import type { ProfileFields, ProfileVisibility } from '../lib/profile.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
-import { connectionAnswered, failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
+import { beginPushAttempt } from './push-attempt.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface ProfilePushResult extends PushOutcome {
   status: 'success' | 'partial';
   rejected: { id: string; reason: string }[];
 }
 
-const HEARTBEAT_EVERY_MS = 1000;
-
 export function createProfilePushActivities(db: Db, config: Config) {
   return {
     async pushProfile({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<ProfilePushResult> {
-      const log = await openSyncLog(db, userId, platformId, 'update_profile', requestIds);
+      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'profile', operation: 'update_profile', requestIds });
+      const { log } = attempt;
       const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const platform = getPlatform(platformId);
         const [profile, state] = await Promise.all([
@@ -41,6 +40,7 @@ export function createProfilePushActivities(db: Db, config: Config) {
         if (!adapter.updateProfile) throw ApplicationFailure.create({ type: ErrorType.validation, message: `${platform.name} takes no profile`, nonRetryable: true });
         const mapped = mapProfileFor(platform, { fields: profile.fields as ProfileFields, visibility: profile.visibility as ProfileVisibility });
         await adapter.updateProfile(mapped.values);
+        attempt.throwIfCancelled();
         const syncedAt = new Date();
         const saved = { syncedVersion: profile.version, syncedAt, unrepresentable: mapped.unrepresentable, lastError: null };
         await db.$transaction(async (tx) => {
@@ -57,7 +57,8 @@ export function createProfilePushActivities(db: Db, config: Config) {
         });
         return { status, itemsProcessed: 1, rejected };
       } catch (error) {
-        const failure = await failedAttempt(db, log, { userId, platformId }, error);
+        const failure = await attempt.failed(error);
+        if (failure instanceof CancelledFailure) throw failure; // stopped by Temporal: nothing to say about the profile
         await db.platformProfileState.upsert({
           where: { userId_platformId: { userId, platformId } },
           create: { userId, platformId, lastError: failure.message },
@@ -65,7 +66,7 @@ export function createProfilePushActivities(db: Db, config: Config) {
         });
         throw failure;
       } finally {
-        clearInterval(beat);
+        await attempt.end();
       }
     },
   };

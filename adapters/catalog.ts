@@ -110,6 +110,12 @@ export interface BrowserSettings {
   /** Entries per API page castsync asks for (the API's maximum saves requests); unset: the API's default. */
   partnerApiPerPage?: number;
   selectors: Record<string, string>;
+  /**
+   * How the portal answers a wrong e-mail or password: an element (`selector`) whose text contains `text`
+   * (case-insensitive). Only this answer makes a sign-in an auth failure (not retried; the user must reconnect);
+   * a login page without it (a logout on the way in, an empty form, an expired form) is retried.
+   */
+  wrongPassword: { selector: string; text: string };
 }
 
 export interface EmailSettings {
@@ -343,6 +349,8 @@ export const platformCatalog = {
       // Read-only; documented as 300 requests per 5 minutes per IP, 250 entries a page by default, 1000 at most.
       partnerApiPath: '/api/v1',
       partnerApiPerPage: 1000,
+      // The portal's answer to a wrong e-mail or password (simulators/portal/server.ts shows the same).
+      wrongPassword: { selector: '.form-error', text: 'E-mail address or password is incorrect' },
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
@@ -376,6 +384,8 @@ export const platformCatalog = {
       loginPath: '/login',
       calendarPath: '/calendar',
       mediaPath: '/media',
+      // The portal's answer to a wrong e-mail or password (simulators/portal/server.ts shows the same).
+      wrongPassword: { selector: '.form-error', text: 'E-mail address or password is incorrect' },
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',
@@ -407,6 +417,8 @@ export const platformCatalog = {
       loginPath: '/login',
       calendarPath: '/calendar',
       mediaPath: '/media',
+      // The portal's answer to a wrong e-mail or password (simulators/portal/server.ts shows the same).
+      wrongPassword: { selector: '.form-error', text: 'E-mail address or password is incorrect' },
       selectors: {
         loginEmail: '#login-email', loginPassword: '#login-password', loginSubmit: '#login button[type=submit]', formError: '.form-error',
         cookieBanner: '#cookie-consent', cookieAccept: '#cookie-consent button.accept',

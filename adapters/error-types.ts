@@ -6,6 +6,8 @@ export const ErrorType = {
   server: 'PlatformServerError',
   rateLimited: 'PlatformRateLimitedError',
   auth: 'PlatformAuthError',
+  /** Signed out, or the sign-in did not go through for a reason other than a refusal of the credentials: retried. */
+  session: 'PlatformSessionError',
   validation: 'PlatformValidationError',
   client: 'PlatformClientError',
   notConnected: 'PlatformNotConnectedError',

@@ -1,5 +1,5 @@
-// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the platform's Retry-After). Not retryable:
-// auth, validation, other 4xx. activities/failures.ts turns them into Temporal ApplicationFailures.
+// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the platform's Retry-After), a lost session.
+// Not retryable: auth (only a clear refusal of the credentials), validation, other 4xx. activities/failures.ts turns them into Temporal ApplicationFailures.
 import { ErrorType, type ErrorTypeName } from './error-types.js';
 
 export class PlatformError extends Error {
@@ -19,6 +19,13 @@ export const networkError = (platform: string, cause: string) =>
 
 export const timeoutError = (platform: string, ms: number) =>
   new PlatformError(ErrorType.timeout, `${platform} did not answer within ${ms} ms`, true);
+
+/**
+ * The session is gone or the sign-in did not get through, but the platform did not refuse the credentials (a
+ * logout, an expired session, a login form that came back empty or without its wrong-password answer, a token
+ * the API refused right after a refresh): retryable, and never a reason to ask the user to reconnect.
+ */
+export const sessionError = (platform: string, detail: string) => new PlatformError(ErrorType.session, `${platform}: ${detail}`, true);
 
 export const authError = (platform: string, detail: string) =>
   new PlatformError(ErrorType.auth, `${platform} rejected our credentials (${detail}); reconnect the platform`, false, { status: 401 });

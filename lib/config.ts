@@ -48,6 +48,13 @@ export interface Config {
   mediaMaxPixels: number;
   /** Most media (not deleted) one user may keep. */
   mediaMaxPerUser: number;
+  /**
+   * A media push's time limit grows with its work (activities/media-push-plan.ts): base (null: the connection
+   * kind's own startToCloseTimeout) + per item + the bytes at the slowest upload rate we accept.
+   */
+  mediaPushBaseMs: number | null;
+  mediaPushItemMs: number;
+  mediaPushBytesPerSecond: number;
   /** key id -> 32-byte key for Temporal payloads (lib/payload-codec.ts); derived from masterKeys unless set. */
   payloadKeys: Map<string, Buffer>;
   payloadActiveKeyId: string;
@@ -153,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: int(env, 'CASTSYNC_MEDIA_MAX_BYTES', 500 * 1024 * 1024),
     mediaMaxPixels: int(env, 'CASTSYNC_MEDIA_MAX_PIXELS', 100_000_000),
     mediaMaxPerUser: int(env, 'CASTSYNC_MEDIA_MAX_PER_USER', 200),
+    mediaPushBaseMs: env.CASTSYNC_MEDIA_PUSH_BASE_MS ? int(env, 'CASTSYNC_MEDIA_PUSH_BASE_MS', 0) : null,
+    mediaPushItemMs: int(env, 'CASTSYNC_MEDIA_PUSH_ITEM_MS', 30_000),
+    mediaPushBytesPerSecond: Math.max(1, int(env, 'CASTSYNC_MEDIA_PUSH_BYTES_PER_SECOND', 256 * 1024)),
     payloadKeys: payloadKeyring,
     payloadActiveKeyId: activeKeyId(payloadKeyring, env.CASTSYNC_PAYLOAD_ACTIVE_KEY_ID, 'CASTSYNC_PAYLOAD_ACTIVE_KEY_ID'),
     operatorToken: env.CASTSYNC_OPERATOR_TOKEN || null,

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from './db.js';
+import { outboxBacklog } from './sync-status.js';
 
 /** The process's sync metrics (the worker's activities write them). */
 export const syncRegistry = new Registry();
@@ -76,6 +77,24 @@ export function gatewayRegistry(db: Db): Registry {
       this.reset();
       const groups = await db.conflict.groupBy({ by: ['platformId'], where: { status: 'open' }, _count: { _all: true } });
       for (const group of groups) this.set({ platform: group.platformId }, group._count._all);
+    },
+  });
+  // The depth says how much waits; the age says whether the relay is stuck (normally rows go within milliseconds).
+  new Gauge({
+    name: 'castsync_outbox_waiting',
+    help: 'Outbox rows (changes saved) not yet delivered to Temporal',
+    registers: [registry],
+    async collect() {
+      this.set((await outboxBacklog(db)).waiting);
+    },
+  });
+  new Gauge({
+    name: 'castsync_outbox_oldest_age_seconds',
+    help: 'Age of the oldest outbox row not yet delivered (0 when none waits); alert when it grows',
+    registers: [registry],
+    async collect() {
+      const { oldestWaitingSince } = await outboxBacklog(db);
+      this.set(oldestWaitingSince ? Math.max(0, (Date.now() - oldestWaitingSince.getTime()) / 1000) : 0);
     },
   });
   return registry;

@@ -23,10 +23,12 @@ export interface OutboxBacklog {
   lastError: string | null;
 }
 
-export async function outboxBacklog(db: Db, userId: string): Promise<OutboxBacklog> {
+/** One user's backlog, or everyone's (for the gateway's metrics) when no user is given. */
+export async function outboxBacklog(db: Db, userId?: string): Promise<OutboxBacklog> {
+  const where = { deliveredAt: null, ...(userId ? { userId } : {}) };
   const [waiting, oldest] = await Promise.all([
-    db.outboxMessage.count({ where: { userId, deliveredAt: null } }),
-    db.outboxMessage.findFirst({ where: { userId, deliveredAt: null }, orderBy: { id: 'asc' }, select: { createdAt: true, lastError: true } }),
+    db.outboxMessage.count({ where }),
+    db.outboxMessage.findFirst({ where, orderBy: { id: 'asc' }, select: { createdAt: true, lastError: true } }),
   ]);
   return { waiting, oldestWaitingSince: oldest?.createdAt ?? null, lastError: oldest?.lastError ?? null };
 }

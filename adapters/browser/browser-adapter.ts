@@ -5,11 +5,12 @@
 // the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
 // of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry. A pull
 // reads through the platform's read-only partner API instead when the connection holds a token for it. Media go
-// through the portal's media page (media-page.ts), the profile through its form (profile-page.ts).
+// through the portal's media page (media-page.ts), the profile through its form (profile-page.ts). A lost session
+// is signed into again inside the call (signedIn); only the portal's wrong-password answer is an auth failure.
 import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
-import { PlatformError, networkError } from '../errors.js';
+import { PlatformError, networkError, sessionError } from '../errors.js';
 import type {
   AdapterContext,
   AvailabilityItem,
@@ -36,6 +37,11 @@ export { closeBrowser } from './browser-pool.js';
 
 /** Sign-ins one call may make when the portal keeps ending the session; more means the portal is misbehaving. */
 const MAX_SIGN_INS = 3;
+/** Wait before the second sign-in of one call, doubled for each further one (the first is at once). */
+const SIGN_IN_BACKOFF_MS = 1_000;
+
+/** The portal ended the session, or a sign-in did not get through although the password was not refused. */
+const isLostSession = (error: unknown) => error instanceof SessionLost || (error instanceof PlatformError && error.type === ErrorType.session);
 
 export class BrowserAdapter implements PlatformAdapter {
   readonly platform: PlatformEntry;
@@ -186,21 +192,46 @@ export class BrowserAdapter implements PlatformAdapter {
     }
   }
 
+  /**
+   * Runs `work`, signing in whenever the portal ended the session (SessionLost) or a sign-in did not get through
+   * without the portal refusing the password (a PlatformSessionError: logged out again on the way in, an empty
+   * form). The first sign-in is at once (a stored session that expired is everyday business); each further one
+   * waits a growing backoff and keeps the page that failed (screenshot and HTML) for a person to look at. After
+   * MAX_SIGN_INS the attempt ends with a retryable PlatformSessionError and Temporal's retry policy takes over.
+   */
   private async signedIn<T>(tab: PortalTab, browserContext: BrowserContext, work: () => Promise<T>): Promise<T> {
-    for (let signIns = 0; ; signIns += 1) {
+    let signIns = 0;
+    for (;;) {
       try {
+        if (signIns > 0) {
+          const { email, password } = this.context.credentials;
+          // After a sign-in that did not get through, the tab still shows its answer: ask for a new form.
+          if (signIns > 1) await tab.open(this.site.loginPath, 'opened the login page again');
+          await new LoginPage(tab).signIn(email, password);
+          tab.consentGiven = false; // the session saved now holds the consent cookie too
+          await this.saveSession(browserContext);
+        }
         return await work();
       } catch (error) {
-        if (!(error instanceof SessionLost)) throw error;
+        if (!isLostSession(error)) throw error;
         if (signIns >= MAX_SIGN_INS) {
-          throw new PlatformError(ErrorType.server, `${this.platform.name} ended our session ${signIns + 1} times in one sync`, true);
+          const why = error instanceof PlatformError ? ` (last: ${error.message})` : '';
+          throw sessionError(this.platform.name, `the portal ended our session or refused to sign us in ${signIns + 1} times in one sync${why}`);
         }
-        const { email, password } = this.context.credentials;
-        await new LoginPage(tab).signIn(email, password);
-        tab.consentGiven = false; // the session saved now holds the consent cookie too
-        await this.saveSession(browserContext);
+        if (signIns > 0) await this.pauseBeforeSignIn(tab, error, signIns);
+        signIns += 1;
       }
     }
+  }
+
+  /** Keeps the page that ended the session, then waits SIGN_IN_BACKOFF_MS, doubled for each further sign-in. */
+  private async pauseBeforeSignIn(tab: PortalTab, error: unknown, signIns: number): Promise<void> {
+    const dir = this.context.artifactsDir;
+    const artifact = dir ? await saveFailureArtifacts(tab.page, dir, this.platform.id).catch(() => undefined) : undefined;
+    const waitMs = SIGN_IN_BACKOFF_MS * 2 ** (signIns - 1);
+    const what = error instanceof Error ? error.message : String(error);
+    tab.report(`session lost again (${what})${artifact ? `, page kept as ${artifact}` : ''}; signing in again in ${waitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   /** The last good session, if one is stored and looks like a Playwright storageState. */

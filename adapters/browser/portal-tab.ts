@@ -39,6 +39,8 @@ export interface PortalSite {
   calendarPath: string;
   mediaPath?: string;
   profilePath?: string;
+  /** The portal's answer to a wrong e-mail or password (catalog browser.wrongPassword). */
+  wrongPassword: { selector: string; text: string };
   /** Every selector the catalog lists; portalSite checked that those the portal's pages need are there. */
   selectors: Partial<Record<SelectorName, string>>;
 }
@@ -63,6 +65,7 @@ export function portalSite(platform: PlatformEntry, baseUrl: string): PortalSite
     calendarPath: settings.calendarPath,
     mediaPath: settings.mediaPath,
     profilePath: settings.profilePath,
+    wrongPassword: settings.wrongPassword,
     selectors: settings.selectors,
   };
 }

@@ -2,13 +2,14 @@
 // A push lists the calendar and sends one idempotent PUT per entry that differs and one DELETE per entry of ours
 // that is no longer wanted; entries without our ref (made on the platform) are never touched.
 //
-// Tokens are refreshed shortly before they expire, and once when the platform answers 401. Every refresh runs
+// Tokens are refreshed shortly before they expire, and once when the platform answers 401. Only the token
+// endpoint's invalid_grant makes the grant revoked (needs_reauth); every other trouble on the way is retried. Every refresh runs
 // inside credentialStore.update, under the connection's row lock: when another activity has rotated the tokens
 // meanwhile, we take its tokens instead of refreshing again, because presenting the refresh token it already used
 // would look like theft to the platform and cost the whole grant.
 import type { AdapterContext, AuthData, AvailabilityItem, PlatformAdapter, PlatformAvailabilityItem, PlatformMediaOps, SyncResult } from '../types.js';
 import { ErrorType } from '../error-types.js';
-import { PlatformError } from '../errors.js';
+import { PlatformError, sessionError } from '../errors.js';
 import { httpJson, type HttpCall, type MultipartForm } from '../http.js';
 import { OAuthMediaOps } from './oauth-media.js';
 import { OAuthTokenError, requestTokens, type OAuthClientCredentials } from './token-client.js';
@@ -41,6 +42,10 @@ export function accessRevokedError(platformName: string, detail: string): Platfo
     { status: 401 },
   );
 }
+
+/** The API refused an access token the token endpoint issued moments ago: retried, the grant is not judged by it. */
+const freshTokenRefused = (platformName: string) =>
+  sessionError(platformName, 'the API refused an access token issued moments ago; the grant stands until the token endpoint refuses it');
 
 const isUnauthorized = (error: unknown) => error instanceof PlatformError && error.details.status === 401;
 const isRefused = (error: unknown) => error instanceof PlatformError && error.type === ErrorType.validation;
@@ -138,6 +143,11 @@ export class OAuthAdapter implements PlatformAdapter {
   /**
    * One API call with a good access token: refreshed before expiry, and once more if the platform says 401. A
    * refused call stored nothing, so sending it again (an upload re-read from disk) cannot make a duplicate.
+   *
+   * Only the token endpoint decides that a grant is gone (invalid_grant, in refresh()). A 401 from the API for a
+   * token we were issued moments ago (an API node that does not know it yet), or after a refresh that failed
+   * on the way (a 5xx or a dropped connection at the token endpoint, thrown as it is), is retried: the next
+   * attempt refreshes again, and a revoked grant then answers invalid_grant.
    */
   private async call<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const refreshedJustNow = await this.renewIfExpiring();
@@ -145,13 +155,13 @@ export class OAuthAdapter implements PlatformAdapter {
       return await this.send<T>(method, path, json, multipart);
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
-      if (refreshedJustNow) throw accessRevokedError(this.platform.name, 'a freshly refreshed access token was refused');
+      if (refreshedJustNow) throw freshTokenRefused(this.platform.name);
     }
     await this.renewTokens();
     try {
       return await this.send<T>(method, path, json, multipart);
     } catch (error) {
-      if (isUnauthorized(error)) throw accessRevokedError(this.platform.name, 'the access token was refused right after a refresh');
+      if (isUnauthorized(error)) throw freshTokenRefused(this.platform.name);
       throw error;
     }
   }

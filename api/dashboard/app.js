@@ -12,6 +12,8 @@ import { profileView } from './profile.js';
 const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
 const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
 const POLL_MS = 2000;
+/** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */
+const OUTBOX_POLL_MS = 3000;
 /** After a change the page keeps polling this long even before the workflow reports it is running. */
 const SETTLE_MS = 15000;
 
@@ -21,6 +23,7 @@ const signInForm = $('#sign-in');
 let current = null;
 let pollUntil = 0;
 let pollTimer = null;
+let outboxTimer = null;
 
 /** Shows a message in the polite live region (screen readers announce it). */
 export function notify(message, kind = 'info') {
@@ -43,6 +46,8 @@ const context = {
 
 function showSignIn() {
   clearTimeout(pollTimer);
+  clearTimeout(outboxTimer);
+  $('#outbox-waiting').hidden = true;
   current = null;
   $('nav').hidden = true;
   $('.who').hidden = true;
@@ -56,7 +61,26 @@ async function showSignedIn(user) {
   $('.who').hidden = false;
   $('#who').textContent = user.name;
   signInForm.hidden = true;
+  void watchOutbox();
   await route();
+}
+
+/** Says so while saved changes wait for the sync service (Temporal away): nothing is lost, it is only late. */
+async function watchOutbox() {
+  clearTimeout(outboxTimer);
+  const banner = $('#outbox-waiting');
+  try {
+    const outbox = await get('/api/sync/outbox');
+    banner.hidden = !outbox.waitingForSyncService;
+    if (outbox.waitingForSyncService) {
+      const since = new Date(outbox.oldestWaitingSince).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      const changes = outbox.waiting === 1 ? '1 change' : `${outbox.waiting} changes`;
+      banner.textContent = `Waiting for the sync service: ${changes} saved since ${since} will go to your platforms as soon as it is back.`;
+    }
+  } catch {
+    // Signed out, or the gateway itself is away: the views say so.
+  }
+  if (!$('nav').hidden) outboxTimer = setTimeout(watchOutbox, OUTBOX_POLL_MS);
 }
 
 async function route() {

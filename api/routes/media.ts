@@ -12,6 +12,7 @@ import { Prisma, type Media, type PlatformMediaState } from '../../generated/pri
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { inspectMediaFile, MediaRefused, type MediaFacts } from '../../lib/media-inspection.js';
+import { releaseUnneededOriginals } from '../../lib/media-originals.js';
 import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
 import { makeVariant, variantCacheDir, type Crop } from '../../lib/media-variants.js';
 import { lockUserCalendar } from '../../lib/options.js';
@@ -221,16 +222,17 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
     '/api/media/:id',
     { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
     async (request, reply) => {
-      const deleted = await deps.outbox.transaction(db, request.userId, async (tx, send) => {
+      await deps.outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const row = await tx.media.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!row) throw new HttpError(404, 'no such medium');
-        const deleted = await tx.media.update({ where: { id: row.id }, data: { deletedAt: new Date(), isMain: false, version: { increment: 1 } } });
+        const now = new Date();
+        await tx.media.update({ where: { id: row.id }, data: { deletedAt: now, originalReleasedAt: now, isMain: false, version: { increment: 1 } } });
         if (row.isMain) await promoteNextMainPhoto(tx, request.userId);
         await send(MEDIA_SYNC);
-        return deleted;
       });
-      await releaseIfUnreferenced(db, storage, deleted.contentHash);
+      // At once when no media push of this user runs; otherwise when the running ones finish (lib/media-originals.ts).
+      await releaseUnneededOriginals(db, storage, { userId: request.userId });
       return reply.code(204).send();
     },
   );
@@ -413,9 +415,9 @@ async function promoteNextMainPhoto(tx: Tx, userId: string) {
   if (next) await tx.media.update({ where: { id: next.id }, data: { isMain: true, version: { increment: 1 } } });
 }
 
-/** Deletes the stored file when no live medium (of any user) uses that content any more. */
+/** Deletes the stored file when no medium (of any user) uses that content: none live, none released but still kept for a push. */
 export async function releaseIfUnreferenced(db: Db, storage: MediaStorage, contentHash: string) {
-  const users = await db.media.count({ where: { contentHash, deletedAt: null } });
+  const users = await db.media.count({ where: { contentHash, OR: [{ deletedAt: null }, { originalReleasedAt: { not: null } }] } });
   if (users === 0) await storage.delete(contentHash);
 }
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthPlatformSimulator } from './server.js';
 
 export function guardApi(sim: OAuthPlatformSimulator, api: FastifyInstance): void {
-  api.addHook('onRequest', async (request, reply) => sim.injectFaults(reply));
+  api.addHook('onRequest', async (request, reply) => sim.injectFaults(reply, 'api'));
   api.addHook('onRequest', async (request, reply) => authenticateBearer(sim, request, reply));
   api.addHook('onRequest', async (request, reply) => sim.enforceQuota(sim.accountOf(request)!, reply));
 }

@@ -48,6 +48,13 @@ export interface OAuthFaults {
   latencyMs?: number;
   /** Answer the next `count` API and token requests with 429 and this Retry-After. */
   rateLimitNext?: { count: number; retryAfterSeconds: number };
+  /** Answer the next `count` token endpoint requests (only those) with `status`: the authorization server is down. */
+  tokenFailNext?: { count: number; status: number };
+  /**
+   * Answer the next N API requests with 401 invalid_token whatever token they carry, as an API node that does not
+   * know a freshly issued token yet does; the grant itself is fine.
+   */
+  unauthorizedNext?: number;
 }
 
 export interface OAuthRequestRecord {
@@ -232,9 +239,20 @@ export class OAuthPlatformSimulator {
   }
 
   /** Returns the reply when a fault answered the request (Fastify then skips the handler). */
-  async injectFaults(reply: FastifyReply): Promise<FastifyReply | undefined> {
+  async injectFaults(reply: FastifyReply, where: 'api' | 'token'): Promise<FastifyReply | undefined> {
     const f = this.faults;
     if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
+    if (where === 'token' && f.tokenFailNext && f.tokenFailNext.count > 0) {
+      f.tokenFailNext.count -= 1;
+      return reply.code(f.tokenFailNext.status).send({ error: 'temporarily_unavailable', message: 'the authorization server is unavailable' });
+    }
+    if (where === 'api' && f.unauthorizedNext) {
+      f.unauthorizedNext -= 1;
+      return reply
+        .code(401)
+        .header('www-authenticate', `Bearer realm="${this.displayName}", error="invalid_token", error_description="unknown token"`)
+        .send({ error: 'invalid_token', message: 'unknown token' });
+    }
     if (f.failNext && f.failNext.count > 0) {
       f.failNext.count -= 1;
       return reply.code(f.failNext.status).send({ error: 'temporarily_unavailable', message: 'service unavailable' });

@@ -10,7 +10,7 @@ type Form = Record<string, string | undefined>;
 
 export function tokenRoutes(sim: OAuthPlatformSimulator): FastifyPluginAsync {
   return async (app) => {
-    app.post('/oauth/token', { onRequest: async (request, reply) => sim.injectFaults(reply) }, async (request, reply) => {
+    app.post('/oauth/token', { onRequest: async (request, reply) => sim.injectFaults(reply, 'token') }, async (request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return answerOrFail(sim, reply, () => {
         const form = readForm(request);

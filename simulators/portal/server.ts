@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { RandomPortalFaults } from './faults.js';
 import { escapeHtml, problemList } from './html.js';
 import {
   DEFAULT_MEDIA_RULES,
@@ -32,6 +33,7 @@ import { EMPTY_PROFILE, PROFILE_PATH, profileFormOf, profilePageBody, readProfil
 export { MEDIA_PATH, type MediaRules, type PortalMediaItem } from './media-pages.js';
 export { PROFILE_PATH, type PortalProfile } from './profile-pages.js';
 export type { PartnerApiOptions } from './partner-api.js';
+export { RandomPortalFaults, type RandomPortalFaultRates } from './faults.js';
 
 export const PORTAL_STATES = ['free', 'blocked', 'held', 'booked'] as const;
 export type PortalState = (typeof PORTAL_STATES)[number];
@@ -55,6 +57,8 @@ export interface PortalFaults {
   logoutAfter?: number;
   /** Answer the next `count` page loads with an error page and this status (e.g. 503, or 429 with a Retry-After). */
   failNext?: { count: number; status: number; retryAfterSeconds?: number };
+  /** Seeded random faults for hostile runs: expiries, logouts, 503s, slow pages, empty login forms (faults.ts). */
+  random?: RandomPortalFaults;
 }
 
 export interface PortalRequestRecord {
@@ -486,7 +490,9 @@ export class PortalSimulator {
   private async injectFaults(request: FastifyRequest, reply: FastifyReply) {
     if (!isPageRequest(request)) return;
     const f = this.faults;
-    if (f.slowMs) await new Promise((r) => setTimeout(r, f.slowMs));
+    const slowMs = (f.slowMs ?? 0) + (f.random?.slowness() ?? 0);
+    if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+    if (f.random?.fails()) return reply.code(503).type('text/html').send(errorPage(503));
     if (f.failNext && f.failNext.count > 0) {
       f.failNext.count -= 1;
       const { status, retryAfterSeconds } = f.failNext;
@@ -528,7 +534,11 @@ export class PortalSimulator {
   /** The signed-in session (extended: the TTL slides), or null after sending the browser to the login page. */
   private requireSession(request: FastifyRequest, reply: FastifyReply): Session | null {
     const session = this.liveSession(request);
-    if (session && this.dropByFault()) {
+    const randomFault = session ? this.faults.random?.sessionFault() : null;
+    if (session && randomFault === 'expired') {
+      this.sessions.delete(cookies(request)[SESSION_COOKIE]!);
+      this.counters.sessionsExpired += 1;
+    } else if (session && (randomFault === 'logout' || this.dropByFault())) {
       this.sessions.delete(cookies(request)[SESSION_COOKIE]!);
       this.counters.sessionsDropped += 1;
     } else if (session) {
@@ -582,6 +592,8 @@ export class PortalSimulator {
   }
 
   private loginForm(next: string, error: string | null): string {
+    // A page that broke while rendering: the heading, no form, no message.
+    if (this.faults.random?.emptiesLoginForm()) return '<h1>Sign in</h1>';
     const token = randomBytes(16).toString('hex');
     this.loginTokens.add(token);
     return `<h1>Sign in</h1>
