@@ -10,7 +10,7 @@ import { parseDay } from '../lib/days.js';
 import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
 import type { ActivityDeps } from './index.js';
-import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
+import { connectionAnswered, failedAttempt, loadConnectedAdapter } from './platform-connection.js';
 import { closeSyncLog, openSyncLog } from './sync-log.js';
 
 type Tx = Prisma.TransactionClient;
@@ -71,8 +71,9 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         const imported = plan.imports.length;
         const conflictsOpened = plan.conflicts.length + imported;
         await closeSyncLog(db, log, { status: 'success', itemsProcessed: imported + conflictsOpened });
-        // The platform answered: an earlier outage is over.
-        await db.platformConnection.updateMany({ where: { userId, platformId, status: 'failing' }, data: { status: 'ok', statusMessage: null } });
+        // The platform answered: an earlier outage is over, and what it missed meanwhile is compared in full. (Not
+        // a re-authorization: a pull may read with other credentials than a push, e.g. a partner API token.)
+        await db.$transaction((tx) => connectionAnswered(tx, { userId, platformId, troubled: ['failing'] }));
         return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
       } catch (error) {
         throw await failedAttempt(db, log, { userId, platformId }, error);

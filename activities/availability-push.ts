@@ -8,7 +8,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
-import { loadConnectedAdapter } from './platform-connection.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
 import { beginPushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
@@ -72,30 +72,28 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         attempt.throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
-        await db.$transaction([
-          ...wanted
-            .filter((a) => result.confirmed[a.id] && !rejectedIds.has(a.id))
-            .map((a) =>
-              db.platformAvailabilityState.upsert({
+        await db.$transaction(
+          async (tx) => {
+            for (const a of wanted.filter((a) => result.confirmed[a.id] && !rejectedIds.has(a.id))) {
+              await tx.platformAvailabilityState.upsert({
                 where: { availabilityId_platformId: { availabilityId: a.id, platformId } },
                 create: { userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt },
                 update: { ...confirmedFields(a, result.confirmed[a.id]!), syncedAt, lastError: null },
-              }),
-            ),
-          ...result.rejected.map((r) =>
-            db.platformAvailabilityState.updateMany({ where: { availabilityId: r.id, platformId }, data: { lastError: r.reason } }),
-          ),
-          // Entries that were deleted when this push read our state are now gone from the platform too. (Not ones
-          // deleted while it ran: this push still sent those, the next push removes them.)
-          db.platformAvailabilityState.updateMany({
-            where: { userId, platformId, confirmedDeleted: false, availabilityId: { notIn: wanted.map((a) => a.id) }, availability: { deletedAt: { not: null } } },
-            data: { confirmedDeleted: true, syncedAt },
-          }),
-          db.platformConnection.update({
-            where: { userId_platformId: { userId, platformId } },
-            data: { lastSyncedAt: syncedAt, status: 'ok', statusMessage: null },
-          }),
-        ]);
+              });
+            }
+            for (const r of result.rejected) {
+              await tx.platformAvailabilityState.updateMany({ where: { availabilityId: r.id, platformId }, data: { lastError: r.reason } });
+            }
+            // Entries that were deleted when this push read our state are now gone from the platform too. (Not ones
+            // deleted while it ran: this push still sent those, the next push removes them.)
+            await tx.platformAvailabilityState.updateMany({
+              where: { userId, platformId, confirmedDeleted: false, availabilityId: { notIn: wanted.map((a) => a.id) }, availability: { deletedAt: { not: null } } },
+              data: { confirmedDeleted: true, syncedAt },
+            });
+            await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'availability' });
+          },
+          { timeout: 60_000 },
+        );
         const status = result.rejected.length ? 'partial' : 'success';
         await closeSyncLog(db, log, {
           status,

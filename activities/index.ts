@@ -10,6 +10,7 @@ import { createMediaPushPlanActivities } from './media-push-plan.js';
 import { createMediaPushActivities } from './media-push.js';
 import { createOptionExpiryActivities } from './option-expiry.js';
 import { createProfilePushActivities } from './profile-push.js';
+import { createReconcileActivities } from './reconcile.js';
 import { createSyncTargetActivities } from './sync-targets.js';
 
 export interface ActivityDeps {
@@ -24,6 +25,7 @@ export const createCoreActivities = (deps: ActivityDeps) => ({
   ...createSyncTargetActivities(deps.db),
   ...createMediaPushPlanActivities(deps.db, deps.config),
   ...createOptionExpiryActivities(deps),
+  ...createReconcileActivities(deps),
 });
 
 /** Activities that talk to a platform, run on the platform's own task queue. */

@@ -8,6 +8,10 @@ import type { PlatformAdapter } from '../adapters/types.js';
 import type { PlatformConnection } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
+import { fullComparisonMessages } from '../lib/full-comparison.js';
+import type { Tx } from '../lib/options.js';
+import { addToOutbox } from '../lib/outbox.js';
+import type { SyncedData } from '../workflows/ids.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { PlatformError } from '../adapters/errors.js';
 import { isAuthFailure, toApplicationFailure } from './failures.js';
@@ -48,6 +52,46 @@ export async function recordConnectionTrouble(db: Db, userId: string, platformId
     where: { userId, platformId },
     data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
   });
+}
+
+/**
+ * The platform answered a push (or a pull): the connection is `ok`. When it was not, changes may have passed it by
+ * meanwhile, so the same transaction asks for a full comparison of everything the platform takes
+ * (lib/full-comparison.ts): after `needs_reauth` every kind of data (rounds left the connection out, even for the
+ * kind this push carried, for changes made while it ran); after `failing` the other kinds (rounds kept it due for
+ * this one; a push of another kind may have failed too). The conditional updates lock the row: of two pushes
+ * answering at once, one sees the trouble and sends it.
+ */
+export async function connectionAnswered(
+  tx: Tx,
+  { userId, platformId, syncedAt, answered, troubled = ['needs_reauth', 'failing'] }: {
+    userId: string;
+    platformId: string;
+    syncedAt?: Date;
+    /** The kind of data this push just compared with the platform. */
+    answered?: SyncedData;
+    troubled?: ('needs_reauth' | 'failing')[];
+  },
+): Promise<{ recovered: 'needs_reauth' | 'failing' | null }> {
+  let recovered: 'needs_reauth' | 'failing' | null = null;
+  for (const status of troubled) {
+    const { count } = await tx.platformConnection.updateMany({
+      where: { userId, platformId, status },
+      data: { status: 'ok', statusMessage: null, ...(syncedAt ? { lastSyncedAt: syncedAt } : {}) },
+    });
+    if (count > 0) {
+      recovered = status;
+      break;
+    }
+  }
+  if (!recovered) {
+    if (syncedAt) await tx.platformConnection.updateMany({ where: { userId, platformId }, data: { lastSyncedAt: syncedAt } });
+    return { recovered };
+  }
+  const messages = await fullComparisonMessages(tx, userId, platformId);
+  const due = recovered === 'failing' ? messages.filter((m) => !(m.topic === 'sync' && m.data === answered)) : messages;
+  await addToOutbox(tx, userId, due);
+  return { recovered };
 }
 
 /** Closes a failed attempt's sync-log row (with its artifact), notes the trouble on the connection, and gives the failure to throw. */

@@ -11,7 +11,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import type { ProfileFields, ProfileVisibility } from '../lib/profile.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
-import { loadConnectedAdapter } from './platform-connection.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
 import { beginPushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
@@ -43,10 +43,10 @@ export function createProfilePushActivities(db: Db, config: Config) {
         attempt.throwIfCancelled();
         const syncedAt = new Date();
         const saved = { syncedVersion: profile.version, syncedAt, unrepresentable: mapped.unrepresentable, lastError: null };
-        await db.$transaction([
-          db.platformProfileState.upsert({ where: { userId_platformId: { userId, platformId } }, create: { userId, platformId, ...saved }, update: saved }),
-          db.platformConnection.update({ where: { userId_platformId: { userId, platformId } }, data: { lastSyncedAt: syncedAt, status: 'ok', statusMessage: null } }),
-        ]);
+        await db.$transaction(async (tx) => {
+          await tx.platformProfileState.upsert({ where: { userId_platformId: { userId, platformId } }, create: { userId, platformId, ...saved }, update: saved });
+          await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'profile' });
+        });
         const rejected = mapped.unrepresentable.map((u) => ({ id: u.field, reason: u.reason }));
         const status = rejected.length ? 'partial' : 'success';
         await closeSyncLog(db, log, {

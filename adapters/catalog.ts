@@ -31,6 +31,11 @@ export interface PlatformEntry {
    */
   pullIntervalMinutes?: number;
   /**
+   * Hours between full comparisons of a connection (the platform's state against ours, as a manual sync does),
+   * which find drift and lost work without the user; unset: DEFAULT_RECONCILE_INTERVAL_HOURS.
+   */
+  reconcileIntervalHours?: number;
+  /**
    * Browser platforms: where the portal's pages are (paths below baseUrl) and the CSS selectors of what the page
    * objects in adapters/browser/ touch, so a changed page is a catalog edit.
    */
@@ -468,3 +473,6 @@ export function platformTaskQueue(platformId: string): string {
 }
 
 export const WORKFLOW_TASK_QUEUE = 'castsync-workflows';
+
+/** A full comparison of every connection once a day, unless its catalog entry says otherwise (reconcileIntervalHours). */
+export const DEFAULT_RECONCILE_INTERVAL_HOURS = 24;

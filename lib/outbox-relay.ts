@@ -12,6 +12,7 @@ import { cancelOptionExpiry, scheduleOptionExpiry } from './option-expiry-timers
 import { isLiveOption } from './options.js';
 import { addToOutbox, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
 import { syncPullSchedule } from './pull-schedules.js';
+import { syncReconcileSchedule } from './reconcile-schedules.js';
 import { requestSync } from './sync-requests.js';
 import { withinMs } from './temporal-client.js';
 
@@ -184,7 +185,7 @@ export class OutboxRelay implements SyncOutbox {
         case 'option_timer':
           return this.keepOptionTimer(row.userId, row.subjectId!);
         case 'pull_schedule':
-          return this.keepPullSchedule(row.userId, row.subjectId!);
+          return this.keepConnectionSchedules(row.userId, row.subjectId!);
         default:
           throw new Error(`unknown outbox topic "${row.topic}"`);
       }
@@ -199,13 +200,12 @@ export class OutboxRelay implements SyncOutbox {
     else await cancelOptionExpiry(this.temporal, availabilityId);
   }
 
-  /** The schedule as the connection is now (removed when the connection is gone). */
-  private async keepPullSchedule(userId: string, platformId: string) {
+  /** The connection's schedules (pull, reconcile) as the connection is now (removed when it is gone). */
+  private async keepConnectionSchedules(userId: string, platformId: string) {
     const connection = await this.db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
-    await syncPullSchedule(
-      this.temporal,
-      connection ?? { userId, platformId, connected: false, autoSync: false, syncAvailability: false, pullIntervalMinutes: null },
-    );
+    const settings = connection ?? { userId, platformId, connected: false, autoSync: false, syncAvailability: false, pullIntervalMinutes: null };
+    await syncPullSchedule(this.temporal, settings);
+    await syncReconcileSchedule(this.temporal, settings);
   }
 
   /** Gives rows back for a later try, after a backoff that grows with each failed attempt. */

@@ -12,7 +12,7 @@ export type OutboxMessageInput =
   | { topic: 'sync'; data: SyncedData; platformIds?: string[]; manual?: boolean }
   /** Make the option's expiry timer match the entry as it is when delivered. */
   | { topic: 'option_timer'; availabilityId: string }
-  /** Make the connection's pull schedule match its settings as they are when delivered. */
+  /** Make the connection's schedules (pull, reconcile) match its settings as they are when delivered. */
   | { topic: 'pull_schedule'; platformId: string };
 
 export type OutboxWriter = Pick<Db, 'outboxMessage'> | Pick<Prisma.TransactionClient, 'outboxMessage'>;

@@ -5,7 +5,7 @@ import type { CoreActivities, PlatformActivities } from '../activities/index.js'
 import type { SyncTarget } from '../activities/sync-targets.js';
 import { platformTaskQueue } from '../adapters/catalog.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
-import { runPlatformSyncLoop, type SyncLoopInput } from './platform-sync-loop.js';
+import { runPlatformSyncLoop, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
 import { syncSignals, type SyncView } from './sync-signals.js';
 
 export type { PlatformSyncState, PlatformSyncView, SyncRequest } from './sync-signals.js';
@@ -17,10 +17,15 @@ export const syncStateQuery = syncSignals.availability.state;
 
 const { listAvailabilitySyncTargets } = proxyLocalActivities<CoreActivities>(localActivityOptions);
 
-/** The activities of one platform: on its own task queue, with its connection kind's retry policy and timeouts. */
-export function platformActivities(target: SyncTarget) {
+/**
+ * The activities of one platform: on its own task queue, with its connection kind's retry policy and timeouts;
+ * a single attempt for a re-drive's probe (the platform was down past its retry window).
+ */
+export function platformActivities(target: SyncTarget, { singleAttempt = false }: PushOptions = {}) {
+  const options = activityOptionsByKind[target.kind];
   return proxyActivities<PlatformActivities>({
-    ...activityOptionsByKind[target.kind],
+    ...options,
+    ...(singleAttempt ? { retry: { ...options.retry, maximumAttempts: 1 } } : {}),
     taskQueue: platformTaskQueue(target.platformId),
   });
 }
@@ -29,7 +34,7 @@ export async function availabilitySyncWorkflow(input: AvailabilitySyncInput): Pr
   await runPlatformSyncLoop(input, {
     data: 'availability',
     listTargets: listAvailabilitySyncTargets,
-    push: (target, push) => platformActivities(target).pushAvailability(push),
+    push: (target, push, options) => platformActivities(target, options).pushAvailability(push),
     continueAsNew: (next) => continueAsNew<typeof availabilitySyncWorkflow>(next),
   });
 }

@@ -4,3 +4,4 @@ export { availabilitySyncWorkflow } from './availability-sync.js';
 export { mediaSyncWorkflow } from './media-sync.js';
 export { optionExpiryWorkflow } from './option-expiry.js';
 export { profileSyncWorkflow } from './profile-sync.js';
+export { reconcileWorkflow } from './reconcile.js';

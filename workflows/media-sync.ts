@@ -7,7 +7,7 @@ import type { SyncTarget } from '../activities/sync-targets.js';
 import { platformTaskQueue } from '../adapters/catalog.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
 import { platformActivities } from './availability-sync.js';
-import { runPlatformSyncLoop, type SyncLoopInput } from './platform-sync-loop.js';
+import { runPlatformSyncLoop, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
 
 const { listSyncTargets, planMediaPush } = proxyLocalActivities<CoreActivities>(localActivityOptions);
 
@@ -15,11 +15,11 @@ export async function mediaSyncWorkflow(input: SyncLoopInput): Promise<void> {
   await runPlatformSyncLoop(input, {
     data: 'media',
     listTargets: (query) => listSyncTargets({ ...query, data: 'media' }),
-    push: async (target, push) => {
+    push: async (target, push, options) => {
       // Patched: runs started before scheduled every push with the kind's fixed timeouts, and must replay so.
-      if (!patched('media-push-timeouts-from-work')) return platformActivities(target).pushMedia(push);
+      if (!patched('media-push-timeouts-from-work')) return platformActivities(target, options).pushMedia(push);
       const plan = await planMediaPush({ userId: push.userId, platformId: target.platformId });
-      return mediaActivities(target, plan).pushMedia(push);
+      return mediaActivities(target, plan, options).pushMedia(push);
     },
     continueAsNew: (next) => continueAsNew<typeof mediaSyncWorkflow>(next),
   });
@@ -30,9 +30,16 @@ export async function mediaSyncWorkflow(input: SyncLoopInput): Promise<void> {
  * platform is not cut off and retried while the first attempt still uploads. The kind's heartbeat timeout stays:
  * it is how a timed-out attempt hears that it must stop.
  */
-function mediaActivities(target: SyncTarget, plan: { startToCloseTimeoutMs: number; scheduleToCloseTimeoutMs: number }) {
+function mediaActivities(
+  target: SyncTarget,
+  plan: { startToCloseTimeoutMs: number; scheduleToCloseTimeoutMs: number },
+  { singleAttempt = false }: PushOptions = {},
+) {
+  const options = activityOptionsByKind[target.kind];
   return proxyActivities<PlatformActivities>({
-    ...activityOptionsByKind[target.kind],
+    ...options,
+    // A re-drive's probe: one attempt (workflows/redrive.ts).
+    ...(singleAttempt ? { retry: { ...options.retry, maximumAttempts: 1 } } : {}),
     startToCloseTimeout: plan.startToCloseTimeoutMs,
     scheduleToCloseTimeout: plan.scheduleToCloseTimeoutMs,
     taskQueue: platformTaskQueue(target.platformId),

@@ -2,9 +2,11 @@
 // (signalWithStart from the gateway), and the workflow at once fans out one push activity per platform, on that
 // platform's task queue with its kind's retry policy. Per platform at most one push runs at a time; changes
 // arriving meanwhile mark it dirty and cause one more push — after a short pause when several arrived (a burst),
-// so N rapid changes cost about two pushes — and a slow platform never holds back the others.
-import { ActivityFailure, ApplicationFailure, condition, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+// so N rapid changes cost about two pushes — and a slow platform never holds back the others. A platform whose
+// push outlived its retry window is re-driven (./redrive.ts) until it answers again.
+import { condition, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SyncTarget, SyncTargetQuery } from '../activities/sync-targets.js';
+import { DEFAULT_REDRIVE, failureOf, nextRedrive, retryWindowExhausted } from './redrive.js';
 import { platformsAttribute } from './search-attributes.js';
 import { syncSignals, type PlatformSyncView, type SyncRequest } from './sync-signals.js';
 import type { SyncedData } from './ids.js';
@@ -25,7 +27,13 @@ export interface SyncLoopInput {
    * doubling up to maxMs while it stays down (from configuration: CASTSYNC_REDRIVE_INITIAL_MS / _MAX_MS).
    */
   redrive?: { initialMs: number; maxMs: number };
-  carried?: { views: PlatformSyncView[]; requests: SyncRequest[]; outboxIds?: string[] };
+  carried?: {
+    views: PlatformSyncView[];
+    requests: SyncRequest[];
+    outboxIds?: string[];
+    /** Platforms waiting for a re-drive when the run continued as new (their view holds when). */
+    redrives?: SyncTarget[];
+  };
 }
 
 /** What one push tells the workflow: how much it changed, and what the platform refused or could not take. */
@@ -42,10 +50,15 @@ export interface PushInput {
   requestIds: string[];
 }
 
+export interface PushOptions {
+  /** One attempt, no retries: a re-drive probing whether the platform answers again. */
+  singleAttempt?: boolean;
+}
+
 export interface SyncLoopSteps {
   data: SyncedData;
   listTargets(query: SyncTargetQuery): Promise<SyncTarget[]>;
-  push(target: SyncTarget, input: PushInput): Promise<PushOutcome>;
+  push(target: SyncTarget, input: PushInput, options?: PushOptions): Promise<PushOutcome>;
   continueAsNew(input: SyncLoopInput): Promise<never>;
 }
 
@@ -64,6 +77,8 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
   const running = new Set<string>();
   /** Platforms with a hand-made request (manual sync, retry) waiting: their next push compares in full. */
   const forced = new Set<string>();
+  /** Platforms waiting for their re-drive timer (no push of theirs runs): a continue-as-new may carry them. */
+  const waitingForRedrive = new Set<string>();
   /** Changes per platform since its current push started: more than one means a burst is under way. */
   const changesDuringPush = new Map<string, number>();
   /** Per platform: the gateway requests not yet handed to a push (the latest few; they only label log lines). */
@@ -97,35 +112,58 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
   };
 
   async function keepPlatformInStep(target: SyncTarget) {
-    running.add(target.platformId);
-    const view = viewOf(target.platformId);
+    const { platformId } = target;
+    running.add(platformId);
+    const view = viewOf(platformId);
+    /** The next push is a re-drive: one attempt, comparing in full. */
+    let probe = false;
     try {
-      while (dirty.delete(target.platformId)) {
-        view.state = 'syncing';
-        changesDuringPush.set(target.platformId, 0);
-        try {
-          const force = forced.delete(target.platformId);
-          const requestIds = takeRequestIds(target.platformId);
-          const result = await steps.push(target, { userId, platformId: target.platformId, force, requestIds });
-          Object.assign(view, {
-            state: 'synced',
-            lastItemsProcessed: result.itemsProcessed,
-            lastSyncedAt: new Date().toISOString(),
-            lastError: result.rejected.length ? result.rejected.map((r) => r.reason).join('; ') : null,
-            lastErrorType: result.rejected.length ? 'partial' : null,
-          });
-        } catch (error) {
-          const cause = error instanceof ActivityFailure ? error.cause : error;
-          view.state = 'failed';
-          view.lastError = cause instanceof Error ? cause.message : String(cause);
-          view.lastErrorType = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
+      for (;;) {
+        while (dirty.delete(platformId)) {
+          view.state = 'syncing';
+          changesDuringPush.set(platformId, 0);
+          try {
+            const force = forced.delete(platformId) || probe;
+            const requestIds = takeRequestIds(platformId);
+            const result = await steps.push(target, { userId, platformId, force, requestIds }, probe ? { singleAttempt: true } : undefined);
+            Object.assign(view, {
+              state: 'synced',
+              lastItemsProcessed: result.itemsProcessed,
+              lastSyncedAt: new Date().toISOString(),
+              lastError: result.rejected.length ? result.rejected.map((r) => r.reason).join('; ') : null,
+              lastErrorType: result.rejected.length ? 'partial' : null,
+              redrive: null,
+            });
+          } catch (error) {
+            const failure = failureOf(error);
+            view.state = 'failed';
+            view.lastError = failure.message;
+            view.lastErrorType = failure.type;
+            // Patched: runs started before gave such a platform up until the next change.
+            if (retryWindowExhausted(error) && patched('redrive-after-retry-window')) {
+              view.redrive = nextRedrive(view.redrive, input.redrive ?? DEFAULT_REDRIVE, Date.now());
+            } else {
+              view.redrive = null;
+            }
+          }
+          probe = false;
+          view.pushes += 1;
+          const burst = (changesDuringPush.get(platformId) ?? 0) > 1;
+          if (dirty.has(platformId) && burst && input.coalesceMs > 0) await sleep(input.coalesceMs);
         }
-        view.pushes += 1;
-        const burst = (changesDuringPush.get(target.platformId) ?? 0) > 1;
-        if (dirty.has(target.platformId) && burst && input.coalesceMs > 0) await sleep(input.coalesceMs);
+        if (!view.redrive) return;
+        // Down past its retry window: wait (a durable timer) and push again; a manual sync ends the wait at once
+        // and pushes with the full retry window. Changes made meanwhile wait for that push: it reads the current
+        // state, so it carries them all.
+        waitingForRedrive.add(platformId);
+        const remainingMs = Date.parse(view.redrive.nextAttemptAt) - Date.now();
+        const manual = remainingMs > 0 ? await condition(() => forced.has(platformId), remainingMs) : forced.has(platformId);
+        waitingForRedrive.delete(platformId);
+        probe = !manual;
+        dirty.add(platformId);
       }
     } finally {
-      running.delete(target.platformId);
+      running.delete(platformId);
     }
   }
 
@@ -136,6 +174,11 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
     if (publishedPlatforms.size !== before) upsertSearchAttributes([{ key: platformsAttribute, value: [...publishedPlatforms].sort() }]);
   }
   publishPlatforms([...views.keys()]);
+  const targetOf = new Map<string, SyncTarget>();
+  for (const target of input.carried?.redrives ?? []) {
+    targetOf.set(target.platformId, target);
+    void keepPlatformInStep(target);
+  }
 
   for (let round = 1; ; round += 1) {
     const changed = await condition(() => requests.length > 0, input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
@@ -149,6 +192,7 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
     for (const platformId of manualPlatformIds) forced.add(platformId);
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
+      targetOf.set(target.platformId, target);
       dirty.add(target.platformId);
       const requestIds = [...(requestIdsOf.get(target.platformId) ?? []), ...batch.flatMap((r) => (r.requestId ? [r.requestId] : []))];
       requestIdsOf.set(target.platformId, requestIds.slice(-MAX_REQUEST_IDS_PER_PUSH));
@@ -161,8 +205,10 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
       if (!running.has(target.platformId)) void keepPlatformInStep(target);
     }
     if (workflowInfo().continueAsNewSuggested || round >= (input.roundsBeforeContinueAsNew ?? ROUNDS_BEFORE_CONTINUE_AS_NEW)) {
-      await condition(() => running.size === 0);
-      await steps.continueAsNew({ ...input, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds } });
+      // No push may be in flight; platforms waiting for a re-drive go along (the next run waits out the rest).
+      await condition(() => [...running].every((platformId) => waitingForRedrive.has(platformId)));
+      const redrives = [...waitingForRedrive].flatMap((platformId) => targetOf.get(platformId) ?? []);
+      await steps.continueAsNew({ ...input, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds, ...(redrives.length ? { redrives } : {}) } });
     }
   }
 }

@@ -12,7 +12,7 @@ export async function profileSyncWorkflow(input: SyncLoopInput): Promise<void> {
   await runPlatformSyncLoop(input, {
     data: 'profile',
     listTargets: (query) => listSyncTargets({ ...query, data: 'profile' }),
-    push: (target, push) => platformActivities(target).pushProfile(push),
+    push: (target, push, options) => platformActivities(target, options).pushProfile(push),
     continueAsNew: (next) => continueAsNew<typeof profileSyncWorkflow>(next),
   });
 }

@@ -2,6 +2,7 @@
 // they are: running workflows and their histories use them.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SyncedData } from './ids.js';
+import type { RedriveView } from './redrive.js';
 
 export interface SyncRequest {
   /** A hand-made request (manual sync, retry) for these platforms only; otherwise a change of our data. */
@@ -25,6 +26,8 @@ export interface PlatformSyncView {
   lastSyncedAt: string | null;
   lastError: string | null;
   lastErrorType: string | null;
+  /** Set while the platform, down past its retry window, waits to be pushed again (workflows/redrive.ts). */
+  redrive?: RedriveView | null;
 }
 
 export interface SyncView {

@@ -172,7 +172,12 @@ function connectionState(platform, status) {
   if (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)) {
     return /RateLimit/i.test(lastError) ? { key: 'syncing', label: 'rate-limited', message: sync.lastError } : { key: 'syncing', label: 'syncing' };
   }
-  if (c.status === 'failing' || sync?.state === 'failed') return { key: 'failing', label: 'failing', message: c.statusMessage ?? sync?.lastError };
+  if (c.status === 'failing' || sync?.state === 'failed') {
+    // A platform down past its retry window is pushed again by itself: say when.
+    const again = sync?.redrive ? `trying again at ${new Date(sync.redrive.nextAttemptAt).toLocaleTimeString()}` : null;
+    const message = [c.statusMessage ?? sync?.lastError, again].filter(Boolean).join('; ');
+    return { key: 'failing', label: 'failing', message: message || undefined };
+  }
   if (!platform.capabilities.pushAvailability) return { key: 'connected', label: 'connected' };
   return { key: 'in-sync', label: sync || c.lastSyncedAt ? 'in sync' : 'connected' };
 }

@@ -12,10 +12,10 @@ import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
-import { syncMessages, type OutboxMessageInput } from '../../lib/outbox.js';
+import { fullComparisonMessages } from '../../lib/full-comparison.js';
+import type { OutboxMessageInput } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import type { Tx } from '../../lib/options.js';
-import type { SyncedData } from '../../workflows/ids.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, platformParam } from '../schemas.js';
@@ -323,13 +323,7 @@ const PULL_SETTINGS = ['pullIntervalMinutes', 'syncAvailability', 'autoSync'] as
  * (so changes made while it needed re-authorization reach it now), and its pull schedule.
  */
 async function connectedMessages(tx: Tx, userId: string, platform: PlatformEntry): Promise<OutboxMessageInput[]> {
-  const { capabilities } = platform;
-  const [media, profile] = await Promise.all([tx.media.count({ where: { userId, deletedAt: null } }), tx.profile.count({ where: { userId } })]);
-  const wanted: [SyncedData, boolean][] = [['availability', capabilities.pushAvailability], ['media', capabilities.media && media > 0], ['profile', capabilities.profile && profile > 0]];
-  return [
-    ...syncMessages(wanted.filter(([, due]) => due).map(([data]) => data), { manual: true, platformIds: [platform.id] }),
-    { topic: 'pull_schedule', platformId: platform.id },
-  ];
+  return [...(await fullComparisonMessages(tx, userId, platform.id)), { topic: 'pull_schedule', platformId: platform.id }];
 }
 
 function checkCredentialFields(platform: PlatformEntry, body: ConnectBody) {

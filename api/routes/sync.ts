@@ -179,6 +179,11 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
                   lastSyncedAt: { type: ['string', 'null'] },
                   lastError: { type: ['string', 'null'] },
                   lastErrorType: { type: ['string', 'null'] },
+                  redrive: {
+                    type: ['object', 'null'],
+                    description: 'The platform was down longer than its retry window: when it is pushed again (a manual sync pushes at once)',
+                    properties: { failedProbes: { type: 'integer' }, intervalMs: { type: 'integer' }, nextAttemptAt: { type: 'string', format: 'date-time' } },
+                  },
                 },
               },
               lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },

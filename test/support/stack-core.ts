@@ -19,7 +19,7 @@ import { PortalSimulator } from '../../simulators/portal/server.js';
 import { createWorkers, type WorkerSet } from '../../worker.js';
 
 let runtimeInstalled = false;
-function quietRuntime() {
+export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
