@@ -17,7 +17,7 @@ import { releaseUnneededOriginals } from '../lib/media-originals.js';
 import { LocalDiskStorage, type MediaStorage } from '../lib/media-storage.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { prepareForPlatform, type Prepared } from './media-preparation.js';
-import { loadConnectedAdapter } from './platform-connection.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
 import { beginPushAttempt, type PushAttempt } from './push-attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
@@ -189,23 +189,28 @@ async function recordOutcome(
 ) {
   const syncedAt = new Date();
   const wantedIds = new Set(wanted.map((w) => w.item.id));
-  await db.$transaction([
-    ...wanted.map(({ item, prepared }) => {
-      const data =
-        prepared.status === 'ready'
-          ? { externalId: confirmed.get(item.id)!, variantHash: prepared.upload.ref.variantHash, status: 'success' as const, lastError: null }
-          : { externalId: null, variantHash: null, status: 'skipped' as const, lastError: prepared.reason };
-      return db.platformMediaState.upsert({
-        where: { mediaId_platformId: { mediaId: item.id, platformId } },
-        create: { mediaId: item.id, platformId, ...data, syncedVersion: item.version, syncedAt },
-        update: { ...data, syncedVersion: item.version, syncedAt },
+  // One transaction: the states, and the connection answered (a push that lifts needs_reauth or failing asks for
+  // a full comparison of the other kinds of data in the same commit).
+  await db.$transaction(
+    async (tx) => {
+      for (const { item, prepared } of wanted) {
+        const data =
+          prepared.status === 'ready'
+            ? { externalId: confirmed.get(item.id)!, variantHash: prepared.upload.ref.variantHash, status: 'success' as const, lastError: null }
+            : { externalId: null, variantHash: null, status: 'skipped' as const, lastError: prepared.reason };
+        await tx.platformMediaState.upsert({
+          where: { mediaId_platformId: { mediaId: item.id, platformId } },
+          create: { mediaId: item.id, platformId, ...data, syncedVersion: item.version, syncedAt },
+          update: { ...data, syncedVersion: item.version, syncedAt },
+        });
+      }
+      // Deleted or excluded items are gone from the platform now.
+      await tx.platformMediaState.updateMany({
+        where: { platformId, mediaId: { in: library.filter((i) => !wantedIds.has(i.id)).map((i) => i.id) } },
+        data: { externalId: null, variantHash: null, status: 'success', lastError: null, syncedAt },
       });
-    }),
-    // Deleted or excluded items are gone from the platform now.
-    db.platformMediaState.updateMany({
-      where: { platformId, mediaId: { in: library.filter((i) => !wantedIds.has(i.id)).map((i) => i.id) } },
-      data: { externalId: null, variantHash: null, status: 'success', lastError: null, syncedAt },
-    }),
-    db.platformConnection.update({ where: { userId_platformId: { userId, platformId } }, data: { lastSyncedAt: syncedAt, status: 'ok', statusMessage: null } }),
-  ]);
+      await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'media' });
+    },
+    { timeout: 60_000 },
+  );
 }
