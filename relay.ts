@@ -3,7 +3,7 @@
 import { loadConfig } from './lib/config.js';
 import { createDb } from './lib/db.js';
 import { OutboxRelay } from './lib/outbox-relay.js';
-import { lazyTemporalClient } from './lib/temporal-client.js';
+import { lazyTemporalClient, temporalCallsSettled } from './lib/temporal-client.js';
 
 export function startRelay(config = loadConfig()) {
   const db = createDb(config.databaseUrl);
@@ -17,6 +17,7 @@ export function startRelay(config = loadConfig()) {
     relay,
     async stop() {
       await relay.stop();
+      await temporalCallsSettled();
       await connection.close();
       await db.$disconnect();
     },

@@ -26,6 +26,7 @@ import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { syncRoutes } from './routes/sync.js';
 import { syncRequestRoutes } from './routes/sync-requests.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
+import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
 
 export interface AppDeps {
@@ -67,7 +68,11 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   // change's answer never waits on Temporal.
   const outbox = new OutboxRelay(db, temporal, config, { log: app.log });
   if (config.relayInProcess) outbox.start();
-  app.addHook('onClose', () => outbox.stop());
+  // Calls a route gave up waiting for may still be retried by the client: they settle before the connection closes.
+  app.addHook('onClose', async () => {
+    await outbox.stop();
+    await temporalCallsSettled();
+  });
 
   const platformDeps = { db, config, oauth: oauthFlow(config), outbox };
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)

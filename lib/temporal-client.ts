@@ -34,7 +34,29 @@ export function withinMs<T>(client: Client, timeoutMs: number, call: () => Promi
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TemporalDeadlineError(timeoutMs)), timeoutMs);
   });
-  return Promise.race([client.withDeadline(Date.now() + timeoutMs, call), late]).finally(() => clearTimeout(timer));
+  const answer = client.withDeadline(Date.now() + timeoutMs, call);
+  keepTrackOf(answer);
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
+/** Calls that may still run after their caller stopped waiting: the client retries them on a timer. */
+const callsInFlight = new Set<Promise<void>>();
+
+function keepTrackOf(call: Promise<unknown>) {
+  const settled = call.then(
+    () => undefined,
+    () => undefined,
+  );
+  callsInFlight.add(settled);
+  void settled.finally(() => callsInFlight.delete(settled));
+}
+
+/**
+ * Waits for every call withinMs gave up on. Await it before closing the connection: a retry the client scheduled
+ * would otherwise run on a closed channel and throw outside any promise ("Channel has been shut down").
+ */
+export async function temporalCallsSettled(): Promise<void> {
+  await Promise.all([...callsInFlight]);
 }
 
 export class TemporalDeadlineError extends Error {
