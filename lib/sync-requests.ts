@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { syncSignals, type SyncRequest } from '../workflows/sync-signals.js';
 import { syncWorkflowId, type SyncedData } from '../workflows/ids.js';
-import type { SyncLoopInput } from '../workflows/platform-sync-loop.js';
+import { SYNC_LOOP_FEATURES, type SyncLoopInput } from '../workflows/platform-sync-loop.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
 import type { Config } from './config.js';
 
@@ -19,6 +19,7 @@ export const syncLoopInput = (config: Config, userId: string): SyncLoopInput => 
   userId,
   coalesceMs: config.syncCoalesceMs,
   redrive: { initialMs: config.redriveInitialMs, maxMs: config.redriveMaxMs },
+  features: SYNC_LOOP_FEATURES,
 });
 
 export async function requestSync(client: Client, config: Config, data: SyncedData, userId: string, request: SyncRequest) {

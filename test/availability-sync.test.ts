@@ -38,6 +38,11 @@ describe('availability sync', () => {
       return items.length === 1 && items[0]!.status === 'success' ? res.json() : null;
     }, { what: 'a successful sync-log row' });
     expect(history.items[0]).toMatchObject({ platformId: 'etalenta', operation: 'push_availability', attempt: 1, itemsProcessed: 1 });
+    // A run started now takes its behaviour from its input (SYNC_LOOP_FEATURES), never from patch markers, which
+    // the SDK replays wrongly after a slow local activity.
+    const events = (await stack.temporal.workflow.getHandle(`availability-sync-${user.id}`).fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
+    expect(events.some((e) => e.markerRecordedEventAttributes)).toBe(true); // the listTargets local activity's marker
     expect(history.items[0].workflowId).toBe(`availability-sync-${user.id}`);
 
     const listed = await stack.app.inject({ method: 'GET', url: '/api/availability', headers: user.auth });

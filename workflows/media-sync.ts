@@ -1,13 +1,13 @@
 // One long-lived workflow per user keeps every connected platform's copy of the user's media library in step:
 // uploads, replacements, deletions, the main photo and the order (the loop: platform-sync-loop.ts; one push:
 // activities/media-push.ts).
-import { continueAsNew, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CoreActivities, PlatformActivities } from '../activities/index.js';
 import type { SyncTarget } from '../activities/sync-targets.js';
 import { platformTaskQueue } from '../adapters/catalog.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
 import { platformActivities } from './availability-sync.js';
-import { runPlatformSyncLoop, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
+import { runPlatformSyncLoop, usesFeature, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
 
 const { listSyncTargets, planMediaPush } = proxyLocalActivities<CoreActivities>(localActivityOptions);
 
@@ -16,8 +16,8 @@ export async function mediaSyncWorkflow(input: SyncLoopInput): Promise<void> {
     data: 'media',
     listTargets: (query) => listSyncTargets({ ...query, data: 'media' }),
     push: async (target, push, options) => {
-      // Patched: runs started before scheduled every push with the kind's fixed timeouts, and must replay so.
-      if (!patched('media-push-timeouts-from-work')) return platformActivities(target, options).pushMedia(push);
+      // Runs started before scheduled every push with the kind's fixed timeouts, and must replay so.
+      if (!usesFeature(input, 'mediaPushTimeoutsFromWork', 'media-push-timeouts-from-work')) return platformActivities(target, options).pushMedia(push);
       const plan = await planMediaPush({ userId: push.userId, platformId: target.platformId });
       return mediaActivities(target, plan, options).pushMedia(push);
     },

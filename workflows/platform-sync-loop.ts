@@ -27,6 +27,8 @@ export interface SyncLoopInput {
    * doubling up to maxMs while it stays down (from configuration: CASTSYNC_REDRIVE_INITIAL_MS / _MAX_MS).
    */
   redrive?: { initialMs: number; maxMs: number };
+  /** The behaviour this run was started with (SYNC_LOOP_FEATURES); runs started without it ask patched() instead. */
+  features?: SyncLoopFeatures;
   carried?: {
     views: PlatformSyncView[];
     requests: SyncRequest[];
@@ -60,6 +62,27 @@ export interface SyncLoopSteps {
   listTargets(query: SyncTargetQuery): Promise<SyncTarget[]>;
   push(target: SyncTarget, input: PushInput, options?: PushOptions): Promise<PushOutcome>;
   continueAsNew(input: SyncLoopInput): Promise<never>;
+}
+
+/**
+ * Changes of the loop's logic, decided by the run's input rather than by patched(). A patched() call that follows a
+ * local activity's result is replayed wrongly by the SDK when that local activity outlived a workflow task (the
+ * marker then sits in a later task than the call on replay: "[TMPRL1100] Non-deprecated patch marker encountered"),
+ * and the workflow is stuck after a worker restart. A local activity outlives a task whenever the database is slow
+ * or down, so runs started now carry their features in their input; only runs started before still call patched().
+ */
+export interface SyncLoopFeatures {
+  burstCountsChanges?: boolean;
+  redriveAfterRetryWindow?: boolean;
+  mediaPushTimeoutsFromWork?: boolean;
+}
+
+/** What a run started (or continued as new) now gets: every change so far. */
+export const SYNC_LOOP_FEATURES: Required<SyncLoopFeatures> = { burstCountsChanges: true, redriveAfterRetryWindow: true, mediaPushTimeoutsFromWork: true };
+
+/** The feature as the run's input says, or, for runs started before inputs carried features, its patch marker. */
+export function usesFeature(input: SyncLoopInput, feature: keyof SyncLoopFeatures, patchId: string): boolean {
+  return input.features?.[feature] ?? patched(patchId);
 }
 
 const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
@@ -139,8 +162,8 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
             view.state = 'failed';
             view.lastError = failure.message;
             view.lastErrorType = failure.type;
-            // Patched: runs started before gave such a platform up until the next change.
-            if (retryWindowExhausted(error) && patched('redrive-after-retry-window')) {
+            // Runs started before re-drive gave such a platform up until the next change.
+            if (retryWindowExhausted(error) && usesFeature(input, 'redriveAfterRetryWindow', 'redrive-after-retry-window')) {
               view.redrive = nextRedrive(view.redrive, input.redrive ?? DEFAULT_REDRIVE, Date.now());
             } else {
               view.redrive = null;
@@ -198,7 +221,7 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
       requestIdsOf.set(target.platformId, requestIds.slice(-MAX_REQUEST_IDS_PER_PUSH));
       // Count the changes, not the rounds: signals arriving together form one round. (Patched: availability runs
       // started before counted rounds, and replaying their history must decide the same way.)
-      const changes = patched('burst-counts-changes') ? batch.length : 1;
+      const changes = usesFeature(input, 'burstCountsChanges', 'burst-counts-changes') ? batch.length : 1;
       changesDuringPush.set(target.platformId, (changesDuringPush.get(target.platformId) ?? 0) + changes);
       const view = viewOf(target.platformId);
       if (view.state !== 'syncing') view.state = 'pending';
@@ -208,7 +231,7 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
       // No push may be in flight; platforms waiting for a re-drive go along (the next run waits out the rest).
       await condition(() => [...running].every((platformId) => waitingForRedrive.has(platformId)));
       const redrives = [...waitingForRedrive].flatMap((platformId) => targetOf.get(platformId) ?? []);
-      await steps.continueAsNew({ ...input, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds, ...(redrives.length ? { redrives } : {}) } });
+      await steps.continueAsNew({ ...input, features: SYNC_LOOP_FEATURES, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds, ...(redrives.length ? { redrives } : {}) } });
     }
   }
 }
