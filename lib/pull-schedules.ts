@@ -1,18 +1,10 @@
 // One Temporal Schedule per connection that castsync pulls from: it starts availabilityPullWorkflow every
 // pullIntervalMinutes. Created or updated from the connection's settings (idempotent: the same call twice, or
 // after a new interval, leaves exactly one schedule with the new spec) and deleted on disconnect.
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleOptionsStartWorkflowAction,
-  type ScheduleUpdateOptions,
-} from '@temporalio/client';
-import { getPlatform, isPlatformId, WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import type { Client } from '@temporalio/client';
+import { getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
-import type { availabilityPullWorkflow } from '../workflows/availability-pull.js';
-import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
+import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
 
 export interface PullScheduleTarget {
   userId: string;
@@ -53,47 +45,15 @@ export async function syncPullSchedule(client: Client, settings: PullSettings): 
 }
 
 export async function ensurePullSchedule(client: Client, target: PullScheduleTarget): Promise<void> {
-  const scheduleId = pullScheduleId(target.userId, target.platformId);
-  const wanted = scheduleFor(target);
-  try {
-    await client.schedule.create({ scheduleId, ...wanted });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    // Replace the whole definition (not patch it), so an update leaves exactly what a fresh create would.
-    await client.schedule.getHandle(scheduleId).update(() => wanted);
-  }
+  const { userId, platformId, intervalMinutes } = target;
+  const wanted = connectionSchedule(target, {
+    workflowType: 'availabilityPullWorkflow',
+    workflowId: `availability-pull-${userId}-${platformId}`,
+    every: `${intervalMinutes} minutes`,
+  });
+  await putSchedule(client, pullScheduleId(userId, platformId), wanted);
 }
 
-/** Deleting a schedule that is not there is fine: the wish (no pulls) holds. */
 export async function removePullSchedule(client: Client, userId: string, platformId: string): Promise<void> {
-  try {
-    await client.schedule.getHandle(pullScheduleId(userId, platformId)).delete();
-  } catch (error) {
-    if (!(error instanceof ScheduleNotFoundError)) throw error;
-  }
-}
-
-type PullScheduleDefinition = ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<typeof availabilityPullWorkflow>>;
-
-function scheduleFor({ userId, platformId, intervalMinutes }: PullScheduleTarget): PullScheduleDefinition {
-  const searchAttributes = [
-    { key: userIdAttribute, value: userId },
-    { key: platformsAttribute, value: [platformId] },
-  ];
-  return {
-    spec: { intervals: [{ every: `${intervalMinutes} minutes` }] },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'availabilityPullWorkflow',
-      workflowId: `availability-pull-${userId}-${platformId}`,
-      taskQueue: WORKFLOW_TASK_QUEUE,
-      // Ids only: credentials are read inside the activity, never carried in workflow input.
-      args: [{ userId, platformId }],
-      typedSearchAttributes: searchAttributes,
-    },
-    // A slow pull never runs twice at once; a missed one is not made up later, the next one reads everything.
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-    typedSearchAttributes: searchAttributes,
-    state: { paused: false },
-  };
+  await removeSchedule(client, pullScheduleId(userId, platformId));
 }

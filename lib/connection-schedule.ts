@@ -1,0 +1,62 @@
+// What the per-connection schedules (pulls: lib/pull-schedules.ts; reconcile: lib/reconcile-schedules.ts) share:
+// the definition is created, or replaced whole when it exists, so the same call twice or after a new setting
+// leaves exactly one schedule as a fresh create would; and removing one that is not there is fine.
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsStartWorkflowAction,
+  type ScheduleUpdateOptions,
+} from '@temporalio/client';
+import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
+
+/** The workflows these schedules start: one connection's ids in, nothing else (credentials are read in activities). */
+type ConnectionWorkflow = (input: { userId: string; platformId: string }) => Promise<unknown>;
+export type ConnectionScheduleDefinition = ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<ConnectionWorkflow>>;
+
+/** A schedule that starts `workflowType` for one connection. */
+export function connectionSchedule(
+  { userId, platformId }: { userId: string; platformId: string },
+  { workflowType, workflowId, every, offset }: { workflowType: string; workflowId: string; every: string; offset?: string },
+): ConnectionScheduleDefinition {
+  const searchAttributes = [
+    { key: userIdAttribute, value: userId },
+    { key: platformsAttribute, value: [platformId] },
+  ];
+  return {
+    spec: { intervals: [{ every, ...(offset ? { offset } : {}) }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType,
+      workflowId,
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      args: [{ userId, platformId }],
+      typedSearchAttributes: searchAttributes,
+    },
+    // A slow run never overlaps the next; a missed one is not made up later: the next one reads everything anyway.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    typedSearchAttributes: searchAttributes,
+    state: { paused: false },
+  };
+}
+
+export async function putSchedule(client: Client, scheduleId: string, wanted: ConnectionScheduleDefinition): Promise<void> {
+  try {
+    await client.schedule.create({ scheduleId, ...wanted });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    // Replace the whole definition (not patch it), so an update leaves exactly what a fresh create would.
+    await client.schedule.getHandle(scheduleId).update(() => wanted);
+  }
+}
+
+/** Deleting a schedule that is not there is fine: the wish (no schedule) holds. */
+export async function removeSchedule(client: Client, scheduleId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
+}
