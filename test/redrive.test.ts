@@ -158,4 +158,31 @@ describe('re-drive after the retry window', () => {
     await env.sleep(Date.parse(carried.nextAttemptAt) - (await env.currentTimeMs()) + 1000);
     await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 2, { what: 'both entries after the carried re-drive' });
   });
+
+  it('pushes at once on a manual sync that is the round continuing as new, not after the carried wait', async () => {
+    const user = await stack.createUser();
+    const sim = stack.simulators.etalenta!;
+    sim.faults = { failNext: { count: 1_000_000, status: 503 } };
+    await stack.db.availability.create({ data: { userId: user.id, startDate: parseDay('2027-10-25')!, endDate: parseDay('2027-10-25')!, status: 'unavailable', type: 'block' } });
+    const input = { userId: user.id, coalesceMs: 0, roundsBeforeContinueAsNew: 2, redrive: { initialMs: REDRIVE_INITIAL_MS, maxMs: REDRIVE_MAX_MS } };
+    const signal = (request: object) =>
+      stack.temporal.workflow.signalWithStart('availabilitySyncWorkflow', {
+        workflowId: syncWorkflowId('availability', user.id),
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        args: [input],
+        signal: syncSignals.availability.requested,
+        signalArgs: [request],
+      });
+    const first = await signal({});
+    await waitFor(async () => (await attempts(user.id)) > 0, { what: 'the first failed attempt' });
+    await env.sleep(31 * MINUTE);
+    await waitFor(async () => (await status(user)).sync?.redrive, { what: 'the re-drive' });
+
+    sim.faults = {};
+    await signal({ manual: true, platformIds: ['etalenta'] }); // round 2: the run continues as new
+    const handle = stack.temporal.workflow.getHandle(first.workflowId);
+    await waitFor(async () => (await handle.describe()).runId !== first.signaledRunId, { what: 'continue-as-new' });
+    // No time skipped: the push comes from the manual sync, not from the re-drive timer.
+    await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === 1, { what: 'the manual push in the new run' });
+  });
 });

@@ -231,7 +231,11 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
       // No push may be in flight; platforms waiting for a re-drive go along (the next run waits out the rest).
       await condition(() => [...running].every((platformId) => waitingForRedrive.has(platformId)));
       const redrives = [...waitingForRedrive].flatMap((platformId) => targetOf.get(platformId) ?? []);
-      await steps.continueAsNew({ ...input, features: SYNC_LOOP_FEATURES, carried: { views: [...views.values()], requests: requests.splice(0), outboxIds, ...(redrives.length ? { redrives } : {}) } });
+      // A manual sync that has not ended its platform's re-drive wait yet goes along as a request, or the next run
+      // would wait out the timer instead of pushing now.
+      const manualWaiting = [...forced].filter((platformId) => waitingForRedrive.has(platformId));
+      const carriedRequests = [...requests.splice(0), ...(manualWaiting.length ? [{ manual: true, platformIds: manualWaiting }] : [])];
+      await steps.continueAsNew({ ...input, features: SYNC_LOOP_FEATURES, carried: { views: [...views.values()], requests: carriedRequests, outboxIds, ...(redrives.length ? { redrives } : {}) } });
     }
   }
 }
