@@ -1,14 +1,19 @@
-// Authentication: the API token as "Authorization: Bearer <token>" (API clients) or in the dashboard's session
-// cookie (api/routes/dashboard.ts sets it). The token's SHA-256 is looked up; the request then carries its user's
-// id and every route reads and writes only that user's rows.
+// Authentication: a personal API token as "Authorization: Bearer <token>" (API clients, lib/accounts.ts) or the
+// dashboard's session cookie, which holds a random session id (lib/dashboard-sessions.ts). The request then
+// carries its user's id, and every route reads and writes only that user's rows.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../lib/db.js';
-import { hashApiToken } from '../lib/secrets.js';
+import { authenticateToken } from '../lib/accounts.js';
+import { sessionOwner } from '../lib/dashboard-sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     userId: string;
+    /** The API token that authenticated the request; null when the dashboard session did. */
+    apiTokenId: string | null;
+    /** The dashboard session that authenticated the request; null for a bearer token. */
+    sessionId: string | null;
   }
 }
 
@@ -25,6 +30,8 @@ export const sameSiteRequest = (request: FastifyRequest) => SAFE_METHODS.has(req
 
 export function requireUser(app: FastifyInstance, db: Db) {
   app.decorateRequest('userId', '');
+  app.decorateRequest('apiTokenId', null);
+  app.decorateRequest('sessionId', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const header = request.headers.authorization;
     const bearer = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
@@ -34,9 +41,17 @@ export function requireUser(app: FastifyInstance, db: Db) {
     if (cookie && !sameSiteRequest(request)) {
       return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `a change made with the session cookie needs the "${CSRF_HEADER}: 1" header` });
     }
-    const user = await db.user.findUnique({ where: { apiTokenHash: hashApiToken(token) }, select: { id: true } });
-    if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown or revoked API token' });
-    request.userId = user.id;
+    if (bearer) {
+      const owner = await authenticateToken(db, bearer);
+      if (!owner) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown, expired or revoked API token' });
+      request.userId = owner.userId;
+      request.apiTokenId = owner.tokenId;
+    } else {
+      const owner = await sessionOwner(db, token);
+      if (!owner) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'the dashboard session has ended; sign in again' });
+      request.userId = owner.userId;
+      request.sessionId = owner.sessionId;
+    }
   });
 }
 

@@ -15,8 +15,13 @@ export async function seedDemoUser(db: Db, config: Config, etalentaApiKey: strin
   await writeFile(tokenFile, token + '\n', { mode: 0o600 });
   const user = await db.user.upsert({
     where: { email: DEMO_EMAIL },
-    create: { email: DEMO_EMAIL, name: 'Demo Actor', apiTokenHash: hashApiToken(token) },
-    update: { apiTokenHash: hashApiToken(token) },
+    create: { email: DEMO_EMAIL, name: 'Demo Actor', emailVerifiedAt: new Date() },
+    update: {},
+  });
+  await db.apiToken.upsert({
+    where: { tokenHash: hashApiToken(token) },
+    create: { userId: user.id, name: 'demo token', tokenHash: hashApiToken(token) },
+    update: { userId: user.id, expiresAt: null },
   });
   const sealed = sealJson(config, credentialOwner(user.id, 'etalenta'), { apiKey: etalentaApiKey });
   await db.platformConnection.upsert({

@@ -94,7 +94,7 @@ describe('dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Platforms', level: 2 }).waitFor();
     expect(await notice().textContent()).toBe('Signed in as Test Actor.');
-    // The token lives only in the HttpOnly cookie: the page's script cannot read it.
+    // The session id lives only in the HttpOnly cookie: the page's script cannot read it.
     expect(await page.evaluate('document.cookie')).toBe('');
     expect((await page.context().cookies()).find((c) => c.name === 'castsync_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
   });

@@ -12,7 +12,7 @@ import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-timers.js';
 import { temporalDataConverter } from '../lib/payload-codec.js';
-import { hashApiToken, newApiToken, newMasterKey } from '../lib/secrets.js';
+import { newMasterKey } from '../lib/secrets.js';
 import { startTimeSkippingEnv } from './support/time-skipping.js';
 import { optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
 
@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 async function newUser() {
-  return db.user.create({ data: { email: `options-${randomBytes(6).toString('hex')}@example.test`, name: 'Option Actor', apiTokenHash: hashApiToken(newApiToken()) } });
+  return db.user.create({ data: { email: `options-${randomBytes(6).toString('hex')}@example.test`, name: 'Option Actor' } });
 }
 
 async function option(userId: string, optionRank: number, optionExpiresAt: Date | null = null) {

@@ -1,12 +1,14 @@
 // The dashboard: static files from api/dashboard/ under /app/ (no build step) and its session. Signing in checks
-// the API token once and keeps it in an HttpOnly, SameSite=Strict cookie, so the page's script never holds it and
-// other sites' pages cannot send it; api/auth.ts accepts that cookie next to the bearer header.
+// the API token once and opens a server-side session (lib/dashboard-sessions.ts): the HttpOnly, SameSite=Strict
+// cookie holds only the session's random id, so the page's script never holds a token, other sites' pages cannot
+// send it, and signing out ends it for good; api/auth.ts accepts that cookie next to the bearer header.
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
-import { hashApiToken } from '../../lib/secrets.js';
+import { authenticateToken } from '../../lib/accounts.js';
+import { closeSession, openSession, SESSION_LIFETIME_MS, sessionOwner } from '../../lib/dashboard-sessions.js';
 import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
 import { errorSchema } from '../schemas.js';
 
@@ -29,6 +31,7 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
   const tags = ['dashboard'];
   // Secure cookies are dropped by browsers on plain http, so only set it where the public URL is https.
   const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', secure: config.publicUrl.startsWith('https:') } as const;
+  const userView = (userId: string) => db.user.findUnique({ where: { id: userId }, select: { name: true, email: true } });
 
   await app.register(fastifyStatic, {
     root: path.join(import.meta.dirname, '..', 'dashboard'),
@@ -41,9 +44,6 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
   });
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/app/'));
 
-  const userOf = (token: string | undefined) =>
-    token ? db.user.findUnique({ where: { apiTokenHash: hashApiToken(token) }, select: { name: true, email: true } }) : null;
-
   /** Login CSRF too: another site must not sign the browser in to someone else's account. */
   const requireHeader = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!sameSiteRequest(request)) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `send the "${CSRF_HEADER}: 1" header` });
@@ -55,25 +55,30 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
       onRequest: requireHeader,
       schema: {
         tags,
-        summary: 'Sign in to the dashboard: checks the API token and keeps it in an HttpOnly cookie',
+        summary: 'Sign in to the dashboard: checks the API token and opens a session (its id in an HttpOnly cookie)',
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
         response: { 200: userSchema, 401: errorSchema },
       },
     },
     async (request, reply) => {
-      const user = await userOf(request.body.token.trim());
-      if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown or revoked API token' });
-      return reply.setCookie(SESSION_COOKIE, request.body.token.trim(), cookieOptions).send(user);
+      const owner = await authenticateToken(db, request.body.token.trim());
+      if (!owner) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown, expired or revoked API token' });
+      const session = await openSession(db, { userId: owner.userId, apiTokenId: owner.tokenId, userAgent: request.headers['user-agent'] });
+      return reply.setCookie(SESSION_COOKIE, session.secret, { ...cookieOptions, maxAge: SESSION_LIFETIME_MS / 1000 }).send(await userView(owner.userId));
     },
   );
 
   app.get('/app/session', { schema: { tags, summary: 'Who is signed in to the dashboard', response: { 200: userSchema, 401: errorSchema } } }, async (request, reply) => {
-    const user = await userOf(request.cookies[SESSION_COOKIE]);
+    const secret = request.cookies[SESSION_COOKIE];
+    const owner = secret ? await sessionOwner(db, secret) : null;
+    const user = owner ? await userView(owner.userId) : null;
     if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'not signed in' });
     return user;
   });
 
-  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard' } }, async (_request, reply) =>
-    reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send(),
-  );
+  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard: ends the session' } }, async (request, reply) => {
+    const secret = request.cookies[SESSION_COOKIE];
+    if (secret) await closeSession(db, secret);
+    return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
+  });
 }

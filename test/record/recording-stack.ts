@@ -14,7 +14,7 @@ import { getPlatform, platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../../adapt
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec.js';
-import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
+import { newMasterKey } from '../../lib/secrets.js';
 import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
 import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
@@ -67,7 +67,7 @@ export function useRecordingStack(): RecordingStack {
 export async function recordingActor({ db, config, sim, env }: RecordingStack, data: SyncedData, input: object) {
   const apiKey = `key_${randomBytes(12).toString('hex')}`;
   sim.addAccount(apiKey);
-  const user = await db.user.create({ data: { email: `record-${randomBytes(6).toString('hex')}@example.test`, name: 'Replay Actor', apiTokenHash: hashApiToken(newApiToken()) } });
+  const user = await db.user.create({ data: { email: `record-${randomBytes(6).toString('hex')}@example.test`, name: 'Replay Actor' } });
   await db.platformConnection.create({ data: { userId: user.id, platformId: 'etalenta', ...sealCredentials(config, user.id, 'etalenta', { apiKey }) } });
   const signal = (request: object) =>
     env.client.workflow.signalWithStart(workflowTypes[data], {

@@ -11,7 +11,8 @@ import { temporalConnectionOptions } from '../../lib/temporal-client.js';
 import { sealCredentials } from '../../activities/credential-store.js';
 import { getPlatform } from '../../adapters/catalog.js';
 import type { AuthData } from '../../adapters/types.js';
-import { hashApiToken, newApiToken, newMasterKey } from '../../lib/secrets.js';
+import { newMasterKey } from '../../lib/secrets.js';
+import { createUser } from '../../lib/accounts.js';
 import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
 import { portalOptionsFromCatalog } from '../../simulators/portal/catalog-options.js';
@@ -129,10 +130,9 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
       stack.workers = null;
     },
     async createUser({ platforms = restPlatforms } = {}) {
-      const token = newApiToken();
-      const user = await db.user.create({
-        data: { email: `actor-${randomBytes(6).toString('hex')}@example.test`, name: 'Test Actor', apiTokenHash: hashApiToken(token) },
-      });
+      const { userId, token: issued } = await createUser(db, { email: `actor-${randomBytes(6).toString('hex')}@example.test`, name: 'Test Actor' });
+      const user = { id: userId };
+      const token = issued.token;
       const apiKeys: Record<string, string> = {};
       for (const platformId of platforms) {
         const apiKey = `key_${randomBytes(12).toString('hex')}`;
