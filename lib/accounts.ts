@@ -105,3 +105,30 @@ export async function setUserDisabled(db: Db, userId: string, disabled: boolean)
     ...(disabled ? [db.dashboardSession.deleteMany({ where: { userId } })] : []),
   ]);
 }
+
+/** Most tokens one user may hold: enough for every device and script, few enough that a leak is reviewable. */
+export const MAX_TOKENS_PER_USER = 50;
+export const TOKEN_NAME_MAX_LENGTH = 100;
+export const MAX_TOKEN_DAYS = 3650;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A name a person typed (token or user): 1..max characters of text, no line breaks or control characters. */
+export function checkName(what: string, value: string, max = TOKEN_NAME_MAX_LENGTH): string {
+  const name = value.trim();
+  if (!name || name.length > max) throw new AccountError(400, `${what} must be 1 to ${max} characters`);
+  if (CONTROL_CHARACTER.test(name)) throw new AccountError(400, `${what} contains a line break or another control character`);
+  return name;
+}
+
+/** A named token for a user, expiring after expiresInDays (none: never); refused past MAX_TOKENS_PER_USER. */
+export async function createToken(db: Db, userId: string, { name, expiresInDays }: { name: string; expiresInDays?: number | null }): Promise<IssuedToken> {
+  const tokenName = checkName('the token name', name);
+  if (expiresInDays != null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > MAX_TOKEN_DAYS)) {
+    throw new AccountError(400, `the expiry must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}`);
+  }
+  if ((await db.apiToken.count({ where: { userId } })) >= MAX_TOKENS_PER_USER) {
+    throw new AccountError(409, `a user may hold at most ${MAX_TOKENS_PER_USER} tokens; revoke one first`);
+  }
+  const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 24 * 3600_000) : null;
+  return issueToken(db, userId, { name: tokenName, expiresAt });
+}
