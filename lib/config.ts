@@ -64,6 +64,12 @@ export interface Config {
   workerMetricsPort: number | null;
   /** host:port where the Temporal SDK's runtime serves its own Prometheus metrics; null: off. */
   temporalMetricsAddress: string | null;
+  /** Self-service sign-up with e-mail and password (CASTSYNC_SIGNUP=on); off: accounts come from the CLI only. */
+  signupEnabled: boolean;
+  /** smtp:// or smtps://user:pass@host:port relay for castsync's own mail (sign-up links); null: none. */
+  smtpUrl: string | null;
+  /** From address of castsync's own mail. */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -168,5 +174,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorToken: env.CASTSYNC_OPERATOR_TOKEN || null,
     workerMetricsPort: env.CASTSYNC_WORKER_METRICS_PORT ? int(env, 'CASTSYNC_WORKER_METRICS_PORT', 0) : null,
     temporalMetricsAddress: env.CASTSYNC_TEMPORAL_METRICS_ADDRESS || null,
+    ...mailSettings(env),
   };
+}
+
+/** Sign-up sends a verification link, so turning it on without a mail relay is a mistake caught at start. */
+function mailSettings(env: NodeJS.ProcessEnv) {
+  const signup = env.CASTSYNC_SIGNUP ?? 'off';
+  if (signup !== 'on' && signup !== 'off') throw new ConfigError(`CASTSYNC_SIGNUP must be "on" or "off", got "${signup}"`);
+  const smtpUrl = env.CASTSYNC_SMTP_URL || null;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('CASTSYNC_SMTP_URL must start with smtp:// or smtps://');
+  if (signup === 'on' && !smtpUrl) throw new ConfigError('CASTSYNC_SIGNUP=on needs CASTSYNC_SMTP_URL to send the verification links');
+  return { signupEnabled: signup === 'on', smtpUrl, mailFrom: env.CASTSYNC_MAIL_FROM || 'castsync <no-reply@castsync.local>' };
 }

@@ -11,6 +11,7 @@ import { changeCount, diffAvailability } from './availability-changes.js';
 import { eventUid } from './availability-ics.js';
 import { composeAvailabilityMail } from './availability-mail.js';
 import { invalidAddress, recipientRejected, smtpFailure } from './smtp-errors.js';
+import { smtpTransportOptions } from '../../lib/smtp.js';
 
 export interface EmailAdapterOptions {
   /** Limit for connecting, the greeting and each reply; the e-mail activity's own timeout is one minute. */
@@ -99,19 +100,9 @@ export class EmailAdapter implements PlatformAdapter {
 
 /** smtp://host:port (or smtps:// for implicit TLS; user:password@ in the URL for a relay that wants AUTH). */
 function transportOptions(baseUrl: string, timeoutMs: number, platformName: string): SMTPTransport.Options {
-  const url = new URL(baseUrl);
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-    throw new PlatformError(ErrorType.client, `${platformName}: base URL must be smtp:// or smtps://, not ${url.protocol}//`, false);
+  const { protocol } = new URL(baseUrl);
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new PlatformError(ErrorType.client, `${platformName}: base URL must be smtp:// or smtps://, not ${protocol}//`, false);
   }
-  const secure = url.protocol === 'smtps:';
-  return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(url.port) || (secure ? 465 : 25),
-    secure,
-    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    dnsTimeout: timeoutMs,
-  };
+  return smtpTransportOptions(baseUrl, timeoutMs);
 }
