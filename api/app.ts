@@ -10,6 +10,7 @@ import type { Db } from '../lib/db.js';
 import { gatewayLoggerOptions } from '../lib/logging.js';
 import { requestIdFrom, runWithRequestId } from '../lib/request-context.js';
 import { requireUser } from './auth.js';
+import { accountAccessRoutes } from './routes/account-access.js';
 import { auditRoutes } from './routes/audit.js';
 import { availabilityRoutes } from './routes/availability.js';
 import { codecRoutes } from './routes/codec.js';
@@ -88,6 +89,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     await api.register(conflictRoutes, { db, config, outbox });
     await api.register(icsTokenRoutes, { db, config });
     await api.register(auditRoutes, { db });
+    await api.register(accountAccessRoutes, { db });
     await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir), outbox });
     await api.register(profileRoutes, { db, outbox });
     await api.register(platformRoutes, platformDeps);

@@ -12,7 +12,10 @@ export type AuditAction =
   | 'sync.manual'
   | 'sync.retry'
   | 'conflict.resolve'
-  | 'profile.update';
+  | 'profile.update'
+  | 'token.created'
+  | 'token.revoked'
+  | 'session.revoked';
 
 export interface AuditEntry {
   userId: string;
