@@ -19,6 +19,7 @@ import { mediaRoutes } from './routes/media.js';
 import { profileRoutes } from './routes/profile.js';
 import { LocalDiskStorage } from '../lib/media-storage.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { signupRoutes } from './routes/signup.js';
 import { icsFeedRoute, icsTokenRoutes } from './routes/ics-feed.js';
 import { oauthFlow } from './oauth.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -78,6 +79,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   const platformDeps = { db, config, oauth: oauthFlow(config), outbox };
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)
   await app.register(dashboardRoutes, { db, config });
+  await app.register(signupRoutes, { db, config }); // 404 unless CASTSYNC_SIGNUP=on
   await app.register(healthRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   await app.register(codecRoutes, { config }); // operators only (CASTSYNC_OPERATOR_TOKEN)
   await app.register(metricsRoute, { db });

@@ -63,6 +63,8 @@ async function main() {
   for (const [platformId, url] of Object.entries(sims.urls)) {
     process.env[`CASTSYNC_PLATFORM_URL_${platformId.toUpperCase().replace(/-/g, '_')}`] ??= url;
   }
+  // castsync's own mail (sign-up links, CASTSYNC_SIGNUP=on) goes to the SMTP simulator too.
+  process.env.CASTSYNC_SMTP_URL ??= sims.smtpUrl;
   step(`platform simulators:\n    ${sims.summary.join('\n    ')}`);
 
   const config = loadConfig();

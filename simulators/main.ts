@@ -25,6 +25,8 @@ export interface RunningSimulators {
   etalenta: RestPlatformSimulator;
   /** platform id -> base URL */
   urls: Record<string, string>;
+  /** The SMTP simulator, also castsync's own mail relay in development (sign-up links). */
+  smtpUrl: string;
   /** One line per simulator: what runs where, and the demo account. */
   summary: string[];
   stop(): Promise<void>;
@@ -44,7 +46,7 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
   const smtp = new SmtpSimulator({ host, port: portOf(platformCatalog['agentur-iris-mueller']) });
   const smtpUrl = await smtp.start();
   started.push(smtp);
-  summary.push(`SMTP (agencies)       ${smtpUrl}  keeps what it receives in memory`);
+  summary.push(`SMTP (agencies, mail) ${smtpUrl}  keeps what it receives in memory`);
 
   let etalenta: RestPlatformSimulator | undefined;
   for (const platform of Object.values(platformCatalog as Record<string, PlatformEntry>)) {
@@ -79,6 +81,7 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
   return {
     etalenta: etalenta!,
     urls,
+    smtpUrl,
     summary,
     stop: async () => {
       await Promise.all(started.map((s) => s.stop()));

@@ -10,7 +10,9 @@ import type { Db } from '../../lib/db.js';
 import { authenticateToken } from '../../lib/accounts.js';
 import { closeSession, openSession, SESSION_LIFETIME_MS, sessionOwner } from '../../lib/dashboard-sessions.js';
 import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { PASSWORD_MAX_LENGTH } from '../../lib/passwords.js';
+import { passwordSignIn } from '../../lib/signup.js';
+import { errorSchema, HttpError } from '../schemas.js';
 
 export interface DashboardDeps {
   db: Db;
@@ -24,6 +26,21 @@ const securityHeaders = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
+
+/** One answer for an unknown address, a wrong password and an unconfirmed address: it must not say which. */
+const PASSWORD_REFUSED = 'wrong e-mail address or password, or the address is not confirmed yet';
+
+/** Who signs in: the token's owner, or (sign-up on) the owner of the address and password. */
+async function signInOwner(db: Db, config: Config, { token, email, password }: { token?: string; email?: string; password?: string }) {
+  if (token !== undefined) {
+    if (email !== undefined || password !== undefined) throw new HttpError(400, 'send either token, or email and password');
+    return authenticateToken(db, token.trim());
+  }
+  if (email === undefined || password === undefined) throw new HttpError(400, 'send token, or email and password');
+  if (!config.signupEnabled) throw new HttpError(404, 'e-mail and password sign-in is not enabled on this server; sign in with an API token');
+  const userId = await passwordSignIn(db, email, password);
+  return userId ? { userId, tokenId: null } : null;
+}
 
 const userSchema = { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string' } } } as const;
 
@@ -49,20 +66,28 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
     if (!sameSiteRequest(request)) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `send the "${CSRF_HEADER}: 1" header` });
   };
 
-  app.post<{ Body: { token: string } }>(
+  app.post<{ Body: { token?: string; email?: string; password?: string } }>(
     '/app/session',
     {
       onRequest: requireHeader,
       schema: {
         tags,
-        summary: 'Sign in to the dashboard: checks the API token and opens a session (its id in an HttpOnly cookie)',
-        body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
-        response: { 200: userSchema, 401: errorSchema },
+        summary: 'Sign in to the dashboard with an API token, or e-mail and password where sign-up is on; opens a session (its id in an HttpOnly cookie)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            token: { type: 'string', minLength: 1, maxLength: 200 },
+            email: { type: 'string', minLength: 1, maxLength: 254 },
+            password: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH },
+          },
+        },
+        response: { 200: userSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
       },
     },
     async (request, reply) => {
-      const owner = await authenticateToken(db, request.body.token.trim());
-      if (!owner) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown, expired or revoked API token' });
+      const owner = await signInOwner(db, config, request.body);
+      if (!owner) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: request.body.token ? 'unknown, expired or revoked API token' : PASSWORD_REFUSED });
       const session = await openSession(db, { userId: owner.userId, apiTokenId: owner.tokenId, userAgent: request.headers['user-agent'] });
       return reply.setCookie(SESSION_COOKIE, session.secret, { ...cookieOptions, maxAge: SESSION_LIFETIME_MS / 1000 }).send(await userView(owner.userId));
     },
