@@ -8,9 +8,11 @@ import { historyView } from './history.js';
 import { mediaView } from './media.js';
 import { platformsView } from './platforms.js';
 import { profileView } from './profile.js';
+import { accessView } from './access.js';
+import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
 
-const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
-const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
+const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView, access: accessView };
+const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts', access: 'Access' };
 const POLL_MS = 2000;
 /** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */
 const OUTBOX_POLL_MS = 3000;
@@ -20,6 +22,7 @@ const SETTLE_MS = 15000;
 const $ = (selector) => document.querySelector(selector);
 const main = $('#view');
 const signInForm = $('#sign-in');
+const signUpForm = $('#sign-up');
 let current = null;
 let pollUntil = 0;
 let pollTimer = null;
@@ -51,9 +54,10 @@ function showSignIn() {
   current = null;
   $('nav').hidden = true;
   $('.who').hidden = true;
-  fill(main, signInForm);
+  fill(main, signInForm, signUpForm);
   signInForm.hidden = false;
-  signInForm.querySelector('input').focus();
+  signUpForm.hidden = !signUpOffered();
+  signInForm.querySelector('input:not([disabled]):not([type=radio])').focus();
 }
 
 async function showSignedIn(user) {
@@ -61,6 +65,7 @@ async function showSignedIn(user) {
   $('.who').hidden = false;
   $('#who').textContent = user.name;
   signInForm.hidden = true;
+  signUpForm.hidden = true;
   void watchOutbox();
   await route();
 }
@@ -117,12 +122,12 @@ signInForm.addEventListener('submit', async (event) => {
   const error = signInForm.querySelector('.error');
   error.textContent = '';
   try {
-    const user = await api('POST', '/app/session', { token: signInForm.token.value });
+    const user = await api('POST', '/app/session', signInBody(signInForm));
     signInForm.reset();
     notify(`Signed in as ${user.name}.`);
     await showSignedIn(user);
   } catch (failure) {
-    error.textContent = failure.status === 401 ? 'That token is unknown or revoked.' : failure.message;
+    error.textContent = signInFailure(signInForm, failure);
   }
 });
 
@@ -148,8 +153,10 @@ function oauthOutcome() {
   const query = new URLSearchParams(location.search);
   if (query.has('connected')) notify(`${query.get('connected')} is connected.`);
   if (query.has('connectError')) notify(`Connecting failed: ${query.get('connectError')}`, 'error');
+  if (query.has('verified')) notify('Your e-mail address is confirmed: sign in with it and your password.');
+  if (query.has('verifyError')) notify(`Confirming the address failed: ${query.get('verifyError')}`, 'error');
   if (query.size) history.replaceState(null, '', `/app/${location.hash}`);
 }
 
 oauthOutcome();
-get('/app/session').then(showSignedIn, showSignIn);
+setUpSignIn(signInForm, signUpForm).finally(() => get('/app/session').then(showSignedIn, showSignIn));
