@@ -4,6 +4,8 @@
 // addresses have accounts: sign-up answers alike, and every failed password sign-in gets the same message.
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../lib/config.js';
+import { hashPassword, verifyPassword } from '../lib/passwords.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
@@ -54,6 +56,7 @@ describe('sign-up off (the default)', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json().message).toContain('not enabled');
     expect((await off.app.inject({ method: 'GET', url: '/app/verify?token=abc' })).statusCode).toBe(404);
+    expect((await off.app.inject({ method: 'GET', url: '/app/verify' })).statusCode).toBe(404);
     expect((await signIn(off, { email: 'someone@example.test', password: PASSWORD })).statusCode).toBe(404);
     expect(await off.db.user.count({ where: { email: { startsWith: 'signup-' } } })).toBe(0);
     expect(smtp.messages).toHaveLength(0);
@@ -204,5 +207,28 @@ describe('sign-up on', () => {
     expect((await signIn(on, {})).statusCode).toBe(400);
     expect((await signIn(on, { email: 'a@example.test' })).statusCode).toBe(400);
     expect((await signIn(on, { token: user.token })).statusCode).toBe(200);
+  });
+});
+
+describe('settings and password hashes', () => {
+  it('refuses sign-up without a mail relay, and values other than on and off', () => {
+    expect(loadConfig({}).signupEnabled).toBe(false);
+    expect(() => loadConfig({ CASTSYNC_SIGNUP: 'on' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CASTSYNC_SIGNUP: 'on' })).toThrow('CASTSYNC_SMTP_URL');
+    expect(() => loadConfig({ CASTSYNC_SIGNUP: 'yes', CASTSYNC_SMTP_URL: 'smtp://127.0.0.1:25' })).toThrow('CASTSYNC_SIGNUP must be "on" or "off"');
+    expect(() => loadConfig({ CASTSYNC_SMTP_URL: 'http://mail.example' })).toThrow('smtp://');
+    expect(loadConfig({ CASTSYNC_SIGNUP: 'on', CASTSYNC_SMTP_URL: 'smtps://u:p@mail.example:465' })).toMatchObject({ signupEnabled: true, smtpUrl: 'smtps://u:p@mail.example:465' });
+  });
+
+  it('salts every hash, verifies only the right password, and refuses malformed or tampered hashes', async () => {
+    const [a, b] = await Promise.all([hashPassword(PASSWORD), hashPassword(PASSWORD)]);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword(PASSWORD, a)).toBe(true);
+    expect(await verifyPassword(PASSWORD, b)).toBe(true);
+    expect(await verifyPassword(`${PASSWORD} `, a)).toBe(false);
+    const [, , r, p, salt, key] = a.split('$');
+    for (const broken of ['', 'plain', `bcrypt$32768$${r}$${p}$${salt}$${key}`, `scrypt$${2 ** 30}$${r}$${p}$${salt}$${key}`, `scrypt$32768$${r}$${p}$$${key}`, `scrypt$32768$${r}$${p}$${salt}$${key!.slice(2)}`]) {
+      expect(await verifyPassword(PASSWORD, broken), broken).toBe(false);
+    }
   });
 });

@@ -74,6 +74,7 @@ export async function signupRoutes(app: FastifyInstance, { db, config, mailer = 
   app.get<{ Querystring: { token: string } }>(
     '/app/verify',
     {
+      onRequest: signupOnly, // a GET: the CSRF header is not asked for
       schema: {
         tags,
         summary: 'The link in the sign-up mail: confirms the address; browsers go back to the dashboard, JSON clients get 200 or 400',
@@ -82,7 +83,6 @@ export async function signupRoutes(app: FastifyInstance, { db, config, mailer = 
       },
     },
     async (request, reply) => {
-      if (!config.signupEnabled) throw new HttpError(404, 'sign-up is not enabled on this server');
       const outcome = await verifyEmail(db, request.query.token);
       const browser = request.headers.accept?.includes('text/html');
       if (outcome === 'verified') return browser ? reply.redirect('/app/?verified=1') : { verified: true };
