@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isValidAddress } from '../adapters/email/email-adapter.js';
 import { AccountError, checkName, createToken, createUser, findUser, listTokens, listUsers, revokeToken, setUserDisabled, type IssuedToken } from '../lib/accounts.js';
+import { recordAudit } from '../lib/audit.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 
@@ -71,7 +72,9 @@ const commands: Record<string, Command> = {
       const user = await findUser(db, required(values, 'user'));
       const days = values['expires-in-days'];
       if (days !== undefined && !/^\d+$/.test(String(days))) throw new UsageError(`--expires-in-days must be a whole number of days, got "${days}"`);
-      printToken(await createToken(db, user.id, { name: required(values, 'name'), expiresInDays: days === undefined ? null : Number(days) }));
+      const issued = await createToken(db, user.id, { name: required(values, 'name'), expiresInDays: days === undefined ? null : Number(days) });
+      await recordAudit(db, { userId: user.id, actor: 'system', action: 'token.created', target: issued.id, details: { name: issued.name, via: 'cli' } });
+      printToken(issued);
     },
   },
   'token list': {
@@ -92,6 +95,7 @@ const commands: Record<string, Command> = {
       if (!UUID.test(tokenId!)) throw new UsageError(`"${tokenId}" is not a token id (see castsync token list)`);
       const user = await findUser(db, required(values, 'user'));
       if (!(await revokeToken(db, user.id, tokenId!))) throw new AccountError(404, `${user.email} has no token ${tokenId}`);
+      await recordAudit(db, { userId: user.id, actor: 'system', action: 'token.revoked', target: tokenId, details: { via: 'cli' } });
       console.log(`token ${tokenId} revoked`);
     },
   },

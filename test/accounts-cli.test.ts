@@ -84,6 +84,9 @@ describe('castsync CLI', () => {
     expect(revoked.code, revoked.stderr).toBe(0);
     expect((await me(token)).statusCode).toBe(401);
     expect((await me(firstToken)).statusCode).toBe(200);
+    // The operator's changes are in the user's audit trail, made by "system".
+    const audit = await stack.db.auditEvent.findMany({ where: { userId, target: row.id }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((e) => [e.action, e.actor])).toEqual([['token.created', 'system'], ['token.revoked', 'system']]);
     const twice = await castsync('token', 'revoke', '--user', address, row.id);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toContain('has no token');
