@@ -13,9 +13,10 @@ import { installSdkLogging } from '../lib/temporal-logging.js';
 import { newApiToken, newMasterKey } from '../lib/secrets.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { seedDemoUser } from '../prisma/seed.js';
-import { DEMO_ETALENTA_API_KEY, startSimulators } from '../simulators/main.js';
+import { DEMO_ETALENTA_API_KEY, smtpSimulatorUrl, startSimulators } from '../simulators/main.js';
 import { createWorkers } from '../worker.js';
 import { applyMigrations } from './db-migrate.js';
+import { printSignupLinks } from './dev-mail.js';
 
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 const step = (message: string) => console.log(`· ${message}`);
@@ -41,6 +42,8 @@ async function ensureOperatorToken(dataDir: string): Promise<string> {
 }
 
 async function main() {
+  // castsync's own mail (sign-up links, CASTSYNC_SIGNUP=on) goes to the SMTP simulator too.
+  process.env.CASTSYNC_SMTP_URL ??= smtpSimulatorUrl();
   const { dataDir, apiPort } = loadConfig();
   await mkdir(dataDir, { recursive: true });
   await ensureMasterKey(dataDir);
@@ -63,11 +66,13 @@ async function main() {
   for (const [platformId, url] of Object.entries(sims.urls)) {
     process.env[`CASTSYNC_PLATFORM_URL_${platformId.toUpperCase().replace(/-/g, '_')}`] ??= url;
   }
-  // castsync's own mail (sign-up links, CASTSYNC_SIGNUP=on) goes to the SMTP simulator too.
-  process.env.CASTSYNC_SMTP_URL ??= sims.smtpUrl;
   step(`platform simulators:\n    ${sims.summary.join('\n    ')}`);
 
   const config = loadConfig();
+  if (config.signupEnabled && config.smtpUrl === sims.smtpUrl) {
+    const stopPrinting = printSignupLinks(sims.smtp);
+    stops.push({ name: 'sign-up mail printer', stop: async () => stopPrinting() });
+  }
   if (!(await databaseExists(config.databaseUrl))) {
     await createDatabase(config.databaseUrl);
     step(`created database ${new URL(config.databaseUrl).pathname.slice(1)}`);

@@ -26,6 +26,7 @@ export interface RunningSimulators {
   /** platform id -> base URL */
   urls: Record<string, string>;
   /** The SMTP simulator, also castsync's own mail relay in development (sign-up links). */
+  smtp: SmtpSimulator;
   smtpUrl: string;
   /** One line per simulator: what runs where, and the demo account. */
   summary: string[];
@@ -38,6 +39,9 @@ interface Startable {
 }
 
 const portOf = (platform: PlatformEntry) => Number(new URL(platform.baseUrl).port);
+
+/** Where startSimulators puts the SMTP simulator (known before it starts, for settings read early). */
+export const smtpSimulatorUrl = (host = '127.0.0.1') => `smtp://${host}:${portOf(platformCatalog['agentur-iris-mueller'])}`;
 
 export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<RunningSimulators> {
   const started: Startable[] = [];
@@ -81,6 +85,7 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
   return {
     etalenta: etalenta!,
     urls,
+    smtp,
     smtpUrl,
     summary,
     stop: async () => {
