@@ -12,7 +12,9 @@ export type AuditAction =
   | 'sync.manual'
   | 'sync.retry'
   | 'conflict.resolve'
-  | 'profile.update';
+  | 'profile.update'
+  | 'account.exported'
+  | 'account.deletion_started';
 
 export interface AuditEntry {
   userId: string;
