@@ -40,7 +40,7 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2);
 }
 
-/** A JSON array written page by page: `page(skip, take)` is called only as the archive reads on. */
+/** A JSON array written page by page: `page(skip, take)` is called only as the archive reads on (ordered by a unique tie-breaker, so pages neither skip nor repeat rows). */
 function jsonArray<T>(page: (skip: number, take: number) => Promise<T[]>): Readable {
   return Readable.from(
     (async function* () {
@@ -91,7 +91,7 @@ export async function accountArchive(db: Db, storage: MediaStorage, userId: stri
     }),
     { name: 'profile.json' },
   );
-  archive.append(jsonArray((skip, take) => db.availability.findMany({ where, include: { platformStates: { omit: { userId: true } } }, orderBy: { startDate: 'asc' }, skip, take })), { name: 'availability.json' });
+  archive.append(jsonArray((skip, take) => db.availability.findMany({ where, include: { platformStates: { omit: { userId: true } } }, orderBy: [{ startDate: 'asc' }, { id: 'asc' }], skip, take })), { name: 'availability.json' });
   archive.append(jsonArray((skip, take) => db.media.findMany({ where, include: { platformStates: true }, ...ordered, skip, take })), { name: 'media.json' });
   archive.append(
     toJson({
@@ -100,9 +100,9 @@ export async function accountArchive(db: Db, storage: MediaStorage, userId: stri
     }),
     { name: 'connections.json' },
   );
-  archive.append(jsonArray((skip, take) => db.syncLog.findMany({ where, orderBy: { startedAt: 'asc' }, skip, take })), { name: 'sync-history.json' });
-  archive.append(jsonArray((skip, take) => db.conflict.findMany({ where, orderBy: { createdAt: 'asc' }, skip, take })), { name: 'conflicts.json' });
-  archive.append(jsonArray((skip, take) => db.auditEvent.findMany({ where, orderBy: { createdAt: 'asc' }, skip, take })), { name: 'audit.json' });
+  archive.append(jsonArray((skip, take) => db.syncLog.findMany({ where, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }], skip, take })), { name: 'sync-history.json' });
+  archive.append(jsonArray((skip, take) => db.conflict.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip, take })), { name: 'conflicts.json' });
+  archive.append(jsonArray((skip, take) => db.auditEvent.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip, take })), { name: 'audit.json' });
   archive.append(jsonArray((skip, take) => db.outboxMessage.findMany({ where, orderBy: { id: 'asc' }, skip, take })), { name: 'outbox.json' });
 
   const originals = await db.media.findMany({ where, select: { id: true, storageKey: true, originalName: true }, ...ordered });

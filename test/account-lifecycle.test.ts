@@ -172,6 +172,16 @@ describe('the export', () => {
     expect((await exportOf(other.user)).raw.toString('latin1')).not.toContain(user.id);
   });
 
+  it('pages through long tables: every sync attempt exactly once, ties in time included', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const startedAt = (i: number) => new Date(Date.UTC(2030, 0, 1) + Math.floor(i / 3) * 1000); // ties on purpose
+    await stack.db.syncLog.createMany({ data: Array.from({ length: 1201 }, (_, i) => ({ userId: user.id, platformId: 'etalenta', operation: 'push_availability' as const, itemsProcessed: i, startedAt: startedAt(i) })) });
+    const history: { id: string; itemsProcessed: number }[] = await (await exportOf(user)).json('sync-history.json');
+    expect(history).toHaveLength(1201);
+    expect(new Set(history.map((row) => row.id)).size).toBe(1201);
+    expect(history.map((row) => row.itemsProcessed).sort((a, b) => a - b)).toEqual(Array.from({ length: 1201 }, (_, i) => i));
+  });
+
   it('needs a token', async () => {
     expect((await stack.app.inject({ method: 'GET', url: '/api/account/export' })).statusCode).toBe(401);
   });
