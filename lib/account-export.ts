@@ -1,8 +1,8 @@
 // Everything castsync holds about one user, as one zip archive (GET /api/account/export). The archive is streamed:
 // each JSON file is read from the database page by page only when the zip writer reaches it, and media originals
 // are piped from the store, so a user with many large files is never held in memory. Secrets never enter it:
-// token hashes, sealed credentials and their key ids, and sealed PKCE verifiers are left out by selecting only
-// the fields that may go.
+// token, session, password and verification hashes, sealed credentials and their key ids, and sealed PKCE
+// verifiers are left out by selecting only the fields that may go.
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
@@ -15,8 +15,9 @@ const PAGE = 500;
 export const EXPORT_README = `castsync: everything castsync holds about your account
 =========================================================
 
-account.json        your account: id, e-mail address, name, time zone, when it was made. Your API token and
-                    ICS feed secret are stored only as hashes and are not included.
+account.json        your account: id, e-mail address, name, time zone, when it was made and verified; your API
+                    tokens (name, made, last used, expiry) and dashboard sign-ins (browser, when). Tokens,
+                    sessions, your password and the ICS feed secret are stored only as hashes and are not included.
 profile.json        your profile fields and their visibility, and per platform what was last pushed and what it
                     could not show.
 availability.json   every availability entry, including deleted ones and options castsync released (deletedAt,
@@ -61,7 +62,10 @@ function jsonArray<T>(page: (skip: number, take: number) => Promise<T[]>): Reada
 
 /** Whether the user exists; the export of a user that does not is refused by the route. */
 export async function accountSummary(db: Db, userId: string) {
-  return db.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, timeZone: true, createdAt: true, updatedAt: true } });
+  return db.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, timeZone: true, emailVerifiedAt: true, disabledAt: true, createdAt: true, updatedAt: true },
+  });
 }
 
 /** A file name a zip tool shows as one plain name (no folders, no control characters). */
@@ -83,7 +87,15 @@ export async function accountArchive(db: Db, storage: MediaStorage, userId: stri
   const ordered = { orderBy: { id: 'asc' as const } };
 
   archive.append(EXPORT_README, { name: 'README.txt' });
-  archive.append(toJson(user), { name: 'account.json' });
+  archive.append(
+    toJson({
+      ...user,
+      apiTokens: await db.apiToken.findMany({ where, omit: { tokenHash: true, userId: true }, orderBy: { createdAt: 'asc' } }),
+      dashboardSessions: await db.dashboardSession.findMany({ where, omit: { idHash: true, userId: true }, orderBy: { createdAt: 'asc' } }),
+      emailVerifications: await db.emailVerification.findMany({ where, select: { createdAt: true, expiresAt: true } }),
+    }),
+    { name: 'account.json' },
+  );
   archive.append(
     toJson({
       profile: await db.profile.findUnique({ where, select: { fields: true, visibility: true, version: true, updatedAt: true } }),

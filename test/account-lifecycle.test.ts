@@ -11,6 +11,7 @@ import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPlatform } from '../adapters/catalog.js';
 import { buildApp } from '../api/app.js';
+import { issueToken } from '../lib/accounts.js';
 import { freePort } from '../lib/temporal-server.js';
 import { LocalDiskStorage } from '../lib/media-storage.js';
 import { pullScheduleId } from '../lib/pull-schedules.js';
@@ -146,7 +147,10 @@ describe('the export', () => {
       ['README.txt', 'account.json', 'audit.json', 'availability.json', 'conflicts.json', 'connections.json', 'media', 'media.json', 'outbox.json', 'profile.json', 'sync-history.json'].sort(),
     );
     expect(await archive.json('account.json')).toMatchObject({ id: user.id, email: await emailOf(user), name: 'Test Actor' });
-    expect(await archive.json('account.json')).not.toHaveProperty('apiTokenHash');
+    const account = await archive.json('account.json');
+    expect(account).not.toHaveProperty('passwordHash');
+    expect(account.apiTokens).toEqual([expect.objectContaining({ id: expect.any(String), name: expect.any(String) })]);
+    expect(account.apiTokens[0]).not.toHaveProperty('tokenHash');
     expect((await archive.json('availability.json')).map((e: { id: string }) => e.id).sort()).toEqual([...entryIds].sort());
     expect((await archive.json('availability.json')).find((e: { id: string }) => e.id === entryIds[1]).deletedAt).not.toBeNull();
     expect((await archive.json('profile.json')).profile.fields).toEqual({ heightCm: 181 });
@@ -161,7 +165,7 @@ describe('the export', () => {
 
     // No secret in any form: the API key, the sealed credentials (hex or base64), the token and its hash.
     const ciphertext = Buffer.from(connection.credentialsCiphertext!);
-    const tokenHash = (await stack.db.user.findUniqueOrThrow({ where: { id: user.id } })).apiTokenHash;
+    const { tokenHash } = await stack.db.apiToken.findFirstOrThrow({ where: { userId: user.id } });
     const everything = `${await archive.allText()}\n${archive.raw.toString('latin1')}`;
     for (const secret of [apiKey, user.token, tokenHash, ciphertext.toString('hex'), ciphertext.toString('base64')]) {
       expect(everything).not.toContain(secret);
@@ -240,6 +244,10 @@ describe('deleting the account', () => {
     const { accountId, tokens } = await grantTokens(jobwork, getPlatform('jobwork'));
     await stack.connect(user.id, 'jobwork', tokens);
     const email = await emailOf(user);
+    // A second named token and a dashboard session: their rows must go too.
+    await issueToken(stack.db, user.id, { name: 'laptop' });
+    expect((await stack.app.inject({ method: 'POST', url: '/app/session', headers: { 'x-castsync-csrf': '1' }, payload: { token: user.token } })).statusCode).toBe(200);
+    expect(await stack.db.dashboardSession.count({ where: { userId: user.id } })).toBe(1);
 
     // Everything exists first: pushes ran (workflows), schedules are set, the option's timer runs, files are stored.
     await stack.outboxDelivered(user.id);
