@@ -10,6 +10,7 @@ import type { Db } from '../lib/db.js';
 import { gatewayLoggerOptions } from '../lib/logging.js';
 import { requestIdFrom, runWithRequestId } from '../lib/request-context.js';
 import { requireUser } from './auth.js';
+import { accountRoutes } from './routes/account.js';
 import { accountAccessRoutes } from './routes/account-access.js';
 import { auditRoutes } from './routes/audit.js';
 import { availabilityRoutes } from './routes/availability.js';
@@ -104,6 +105,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       temporalRequestTimeoutMs: config.temporalRequestTimeoutMs,
       outbox,
     });
+    await api.register(accountRoutes, { ...platformDeps, temporal, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   });
   return app;

@@ -15,7 +15,9 @@ export type AuditAction =
   | 'profile.update'
   | 'token.created'
   | 'token.revoked'
-  | 'session.revoked';
+  | 'session.revoked'
+  | 'account.exported'
+  | 'account.deletion_started';
 
 export interface AuditEntry {
   userId: string;

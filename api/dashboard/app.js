@@ -1,5 +1,6 @@
 // The dashboard shell: sign-in and sign-out, the hash router (#platforms, #calendar, …), notices, and the poll
 // that keeps the open view live while a sync runs (views say whether they are waiting for one).
+import { accountView } from './account.js';
 import { ApiError, api, get, whenSignedOut } from './api.js';
 import { fill, h } from './dom.js';
 import { calendarView } from './calendar.js';
@@ -11,8 +12,12 @@ import { profileView } from './profile.js';
 import { accessView } from './access.js';
 import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
 
-const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView, access: accessView };
-const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts', access: 'Access' };
+const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
+const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
+views.account = accountView;
+titles.account = 'Account';
+views.access = accessView;
+titles.access = 'Access';
 const POLL_MS = 2000;
 /** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */
 const OUTBOX_POLL_MS = 3000;

@@ -7,12 +7,13 @@ import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '
 import { PlatformError } from '../../adapters/errors.js';
 import { hasAdapter } from '../../adapters/registry.js';
 import type { AuthData } from '../../adapters/types.js';
-import { openCredentials, sealCredentials } from '../../activities/credential-store.js';
+import { sealCredentials } from '../../activities/credential-store.js';
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
 import { fullComparisonMessages } from '../../lib/full-comparison.js';
+import { disconnectPlatform } from '../../lib/platform-disconnect.js';
 import type { OutboxMessageInput } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import type { Tx } from '../../lib/options.js';
@@ -205,23 +206,8 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 404: errorSchema } } },
     async (request, reply) => {
       const platform = platformOr404(request.params.platformId);
-      const current = await db.platformConnection.findUnique({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
-      if (current?.connected && platform.kind === 'oauth') {
-        // Best effort: the user's wish to disconnect does not depend on the platform answering.
-        await oauth
-          .revoke(platform, openCredentials(config, request.userId, platform.id, current))
-          .catch((error: unknown) => request.log.warn({ err: error, platformId: platform.id }, 'could not revoke the OAuth grant'));
-      }
-      await outbox.transaction(db, request.userId, async (tx, send) => {
-        const { count } = await tx.platformConnection.updateMany({
-          where: { userId: request.userId, platformId: platform.id, connected: true },
-          data: { connected: false, credentialsCiphertext: null, credentialsKeyId: null, status: 'ok', statusMessage: null },
-        });
-        if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
-        await recordAudit(tx, { ...byUser(request), action: 'connection.disconnect', target: platform.id });
-        // The relay removes the schedule, since the connection is gone when it delivers.
-        await send([{ topic: 'pull_schedule', platformId: platform.id }]);
-      });
+      const disconnected = await disconnectPlatform({ db, config, oauth, outbox }, { userId: request.userId, requestId: request.id, log: request.log }, platform);
+      if (!disconnected) throw new HttpError(404, `${platform.name} is not connected`);
       return reply.code(204).send();
     },
   );
