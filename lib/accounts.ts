@@ -126,9 +126,15 @@ export async function createToken(db: Db, userId: string, { name, expiresInDays 
   if (expiresInDays != null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > MAX_TOKEN_DAYS)) {
     throw new AccountError(400, `the expiry must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}`);
   }
-  if ((await db.apiToken.count({ where: { userId } })) >= MAX_TOKENS_PER_USER) {
-    throw new AccountError(409, `a user may hold at most ${MAX_TOKENS_PER_USER} tokens; revoke one first`);
-  }
   const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 24 * 3600_000) : null;
-  return issueToken(db, userId, { name: tokenName, expiresAt });
+  const token = newApiToken();
+  // A per-user lock for the transaction, so tokens made at the same moment cannot both pass the count.
+  const row = await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`api-tokens:${userId}`}))`;
+    if ((await tx.apiToken.count({ where: { userId } })) >= MAX_TOKENS_PER_USER) {
+      throw new AccountError(409, `a user may hold at most ${MAX_TOKENS_PER_USER} tokens; revoke one first`);
+    }
+    return tx.apiToken.create({ data: { userId, name: tokenName, tokenHash: hashApiToken(token), expiresAt } });
+  });
+  return { id: row.id, name: row.name, token, createdAt: row.createdAt, expiresAt: row.expiresAt };
 }

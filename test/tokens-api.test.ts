@@ -161,6 +161,16 @@ describe('personal tokens', () => {
     await newToken(owner, { name: 'now there is room' });
   });
 
+  it('keeps the limit when many tokens are asked for at the same moment', async () => {
+    const owner = await stack.createUser({ platforms: [] });
+    const held = await stack.db.apiToken.count({ where: { userId: owner.id } });
+    const answers = await Promise.all(Array.from({ length: MAX_TOKENS_PER_USER + 10 }, (_, i) => call(owner.auth, 'POST', '/api/tokens', { name: `burst ${i}` })));
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 201)).toHaveLength(MAX_TOKENS_PER_USER - held);
+    expect(codes.filter((c) => c === 409)).toHaveLength(10 + held);
+    expect(await stack.db.apiToken.count({ where: { userId: owner.id } })).toBe(MAX_TOKENS_PER_USER);
+  });
+
   it('refuses a cookie-authenticated token change without the CSRF header', async () => {
     const secret = await signIn(user.token);
     const res = await call({ cookie: `castsync_session=${secret}` }, 'POST', '/api/tokens', { name: 'forged' });
