@@ -49,7 +49,9 @@ describe('the endpoint the Web UI publishes', () => {
   }, 90_000);
 
   it('has no route that takes the token as a path segment', async () => {
-    expect((await stack.app.inject({ method: 'POST', url: `/codec/${OPERATOR_TOKEN}/decode`, payload: body })).statusCode).toBe(404);
+    const old = await stack.app.inject({ method: 'POST', url: `/codec/${OPERATOR_TOKEN}/decode`, payload: body });
+    expect(old.statusCode).toBe(404);
+    expect(old.json<{ message: string }>().message).toContain('the operator token is never part of its URL');
   });
 });
 
@@ -61,24 +63,23 @@ describe('a request without the operator', () => {
   });
 
   /** Sends the headers and one chunk of a body that never ends; resolves with the answer's status. */
-  function endlessUpload(headers: Record<string, string>): Promise<{ status: number; ms: number }> {
-    const started = Date.now();
+  function endlessUpload(headers: Record<string, string>): Promise<{ status: number }> {
     return new Promise((resolve, reject) => {
       const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/codec/decode', headers: { 'content-type': 'application/json', ...headers } }, (response) => {
-        resolve({ status: response.statusCode!, ms: Date.now() - started });
+        resolve({ status: response.statusCode! });
         response.resume();
         request.destroy();
       });
       request.on('error', () => {}); // the server closes the connection after answering: our writes may fail
       request.write(`{"payloads":[{"data":"${'A'.repeat(64 * 1024)}`);
-      setTimeout(() => reject(new Error('no answer within 5 s: the body was being read')), 5000).unref();
+      // The body never ends, so any answer at all came before reading it; the deadline only keeps a hang finite.
+      setTimeout(() => reject(new Error('no answer within 10 s: the server waited for the body')), 10_000).unref();
     });
   }
 
   it('gets 401 at once, while its endless body is still being sent', async () => {
     const chunked = await endlessUpload({ 'transfer-encoding': 'chunked' });
     expect(chunked.status).toBe(401);
-    expect(chunked.ms).toBeLessThan(2000);
     // A declared size far beyond the codec's limit is not even measured: 401, not 413.
     const huge = await endlessUpload({ 'content-length': String(1024 * 1024 * 1024) });
     expect(huge.status).toBe(401);

@@ -81,6 +81,14 @@ export async function codecRoutes(app: FastifyInstance, { config }: { config: Co
     );
   }
 
+  // The old /codec/<token>/decode form: answered here, because Fastify's not-found log line would hold the raw URL.
+  const oldForm = { statusCode: 404, error: 'Not Found', message: 'the codec endpoint is /codec (encode, decode); the operator token is never part of its URL' };
+  app.post('/codec/:old/:operation', {
+    schema: { hide: true },
+    onRequest: async (_request, reply) => reply.code(404).header('connection', 'close').send(oldForm), // before the body
+    handler: async (_request, reply) => reply.code(404).send(oldForm),
+  });
+
   app.get('/codec', { schema: { hide: true } }, async (_request, reply) => reply.headers(pageHeaders).type('text/html; charset=utf-8').send(codecSignInPage(config)));
   app.get('/codec/sign-in.js', { schema: { hide: true } }, async (_request, reply) => reply.headers(pageHeaders).type('text/javascript; charset=utf-8').send(codecSignInScript));
 
