@@ -60,17 +60,15 @@ describe('the Temporal Web UI and the codec server', () => {
     await page.goto(`http://localhost:${apiPort}/codec`);
     await page.fill('#token', OPERATOR_TOKEN);
     await page.click('#sign-in button[type=submit]');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('Signed in'));
+    await page.locator('#status', { hasText: 'Signed in' }).waitFor();
     await page.goto(`http://localhost:${uiPort}/`);
-    await page.evaluate((endpoint) => {
-      // The UI's "Codec Server" settings: use my browser setting, this endpoint, include cross-origin credentials.
-      localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
-      localStorage.setItem('endpoint', JSON.stringify(endpoint));
-      localStorage.setItem('includeCredentials', 'true');
-    }, publishedCodecEndpoint(apiPort));
+    // The UI's "Codec Server" settings (kept in localStorage): use my browser setting, this endpoint, include
+    // cross-origin credentials.
+    const settings = { overrideRemoteCodecConfiguration: 'true', endpoint: JSON.stringify(publishedCodecEndpoint(apiPort)), includeCredentials: 'true' };
+    await page.evaluate(`for (const [key, value] of Object.entries(${JSON.stringify(settings)})) localStorage.setItem(key, value)`);
     codecCalls.length = 0;
     await page.goto(historyUrl);
-    await page.waitForFunction((text) => document.body.innerText.includes(text), SECRET_INPUT, { timeout: 30_000 });
+    await page.getByText(SECRET_INPUT).first().waitFor({ timeout: 30_000 });
     expect(codecCalls.length).toBeGreaterThan(0);
     expect(codecCalls.every((c) => c.cookie && c.status === 200)).toBe(true);
   }, 90_000);
