@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncTargetActivities } from '../activities/sync-targets.js';
 import { platformBaseUrl } from '../adapters/adapter-context.js';
 import { platformIds } from '../adapters/catalog.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
@@ -155,6 +156,13 @@ describe('platforms enabled by configuration', () => {
     expect(answer.statusCode).toBe(503);
     expect(answer.json<{ message: string }>().message).toContain('CASTSYNC_PLATFORM_URL_FILMMAKERS');
     expect(await stack.db.platformConnection.count({ where: { userId: user.id, platformId: 'filmmakers' } })).toBe(0);
+  });
+
+  it('pushes to no connection of a platform disabled after it was connected', async () => {
+    await stack.connect(user.id, 'wanted', { accessToken: 'kept-from-before' });
+    const { listSyncTargets } = createSyncTargetActivities(stack.db, stack.config.enabledPlatforms);
+    const targets = await listSyncTargets({ userId: user.id, manualPlatformIds: ['wanted'], includeAutoSync: true, data: 'availability' });
+    expect(targets.map((t) => t.platformId)).toEqual(['etalenta']);
   });
 
   it('runs no activity worker for a disabled platform', () => {
