@@ -2,8 +2,15 @@
 import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
+import { assertProductionReady, ConfigError, DEV_OAUTH_CLIENT, enabledPlatforms, isProduction } from './production-settings.js';
+
+export { ConfigError, DEV_OAUTH_CLIENT };
 
 export interface Config {
+  /** NODE_ENV or CASTSYNC_ENV is "production": no development defaults (lib/production-settings.ts). */
+  production: boolean;
+  /** Platform ids this deployment offers (CASTSYNC_PLATFORMS; in development the whole catalog). */
+  enabledPlatforms: string[];
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
@@ -29,7 +36,7 @@ export interface Config {
   relaySweepMs: number;
   /** Longest wait for Temporal in a gateway request (queries, health); past it the database's view answers. */
   temporalRequestTimeoutMs: number;
-  /** Platform id -> base URL, overriding the catalog (used for simulators). */
+  /** Platform id -> base URL (CASTSYNC_PLATFORM_URL_<ID>); the only source of a platform's address. */
   platformUrls: Record<string, string>;
   /** OAuth platform id -> our client registration there. */
   oauthClients: Record<string, { clientId: string; clientSecret: string }>;
@@ -65,8 +72,6 @@ export interface Config {
   /** host:port where the Temporal SDK's runtime serves its own Prometheus metrics; null: off. */
   temporalMetricsAddress: string | null;
 }
-
-export class ConfigError extends Error {}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -120,18 +125,37 @@ function payloadKeys(env: NodeJS.ProcessEnv, masterKeys: Map<string, Buffer>): M
   return new Map([...masterKeys].map(([id, key]) => [id, derive(key)]));
 }
 
+/**
+ * loadConfig for a process's entry point: a ConfigError (a missing production setting, a malformed value) is
+ * printed as it is, without a stack trace, and the process exits with status 1.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`castsync: configuration error: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 function activeKeyId(keys: Map<string, Buffer>, chosen: string | undefined, variable: string): string {
   const id = chosen ?? [...keys.keys()].at(-1) ?? '';
   if (keys.size && !keys.has(id)) throw new ConfigError(`${variable} "${id}" is not among the configured keys`);
   return id;
 }
 
-export const DEV_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' };
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
   const payloadKeyring = payloadKeys(env, masterKeys);
+  const production = isProduction(env);
+  const platforms = enabledPlatforms(env);
+  const platformUrls = perPlatform(env, 'PLATFORM_URL');
+  const clients = oauthClients(env);
+  if (production) assertProductionReady({ env, platforms, platformUrls, oauthClients: clients });
   return {
+    production,
+    enabledPlatforms: platforms,
     databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/castsync',
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -150,8 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayInProcess: (env.CASTSYNC_RELAY ?? 'in-process') !== 'off',
     relaySweepMs: int(env, 'CASTSYNC_RELAY_SWEEP_MS', 1000),
     temporalRequestTimeoutMs: int(env, 'CASTSYNC_TEMPORAL_REQUEST_TIMEOUT_MS', 1000),
-    platformUrls: perPlatform(env, 'PLATFORM_URL'),
-    oauthClients: oauthClients(env),
+    platformUrls,
+    oauthClients: clients,
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
     chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     logLevel: env.LOG_LEVEL ?? 'info',
