@@ -7,6 +7,7 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../lib/config.js';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec.js';
+import { errorSchema } from '../schemas.js';
 
 /** A payload as the UI's remote-codec protocol sends it: proto3 JSON, bytes as base64. */
 interface JsonPayload {
@@ -54,7 +55,8 @@ export async function codecRoutes(app: FastifyInstance, { config }: { config: Co
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: error instanceof Error ? error.message : 'cannot decode' });
       }
     };
-    const options = { bodyLimit: CODEC_BODY_LIMIT, schema: { tags: ['operations'], summary: `Temporal remote codec: ${operation} payloads`, body: bodySchema } };
+    const response = { 200: { type: 'object', properties: { payloads: bodySchema.properties.payloads } }, 400: errorSchema, 401: errorSchema };
+    const options = { bodyLimit: CODEC_BODY_LIMIT, schema: { tags: ['operations'], summary: `Temporal remote codec: ${operation} payloads`, body: bodySchema, response } };
     app.post(`/codec/${operation}`, options, handler);
     app.post(`/codec/:token/${operation}`, { ...options, schema: { ...options.schema, hide: true } }, handler);
   }

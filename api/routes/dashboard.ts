@@ -8,7 +8,7 @@ import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { hashApiToken } from '../../lib/secrets.js';
 import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { errorSchema, noContent } from '../schemas.js';
 
 export interface DashboardDeps {
   db: Db;
@@ -57,7 +57,7 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
         tags,
         summary: 'Sign in to the dashboard: checks the API token and keeps it in an HttpOnly cookie',
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
-        response: { 200: userSchema, 401: errorSchema },
+        response: { 200: userSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {
@@ -73,7 +73,7 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
     return user;
   });
 
-  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard' } }, async (_request, reply) =>
+  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard', response: { 204: noContent('Signed out: the cookie is cleared'), 403: errorSchema } } }, async (_request, reply) =>
     reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send(),
   );
 }
