@@ -29,6 +29,7 @@ import { OutboxRelay } from '../lib/outbox-relay.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
 import { documentAuthResponses, documentStandardResponses } from './openapi-responses.js';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
 
 export interface AppDeps {
   config: Config;
@@ -65,6 +66,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   documentStandardResponses(app); // before any documented route: it adds the answers every route can give
+  answerMethodNotAllowed(app);
 
   // The outbox relay runs here unless relays run on their own (CASTSYNC_RELAY=off, npm run relay): either way a
   // change's answer never waits on Temporal.
