@@ -1,6 +1,6 @@
 // The answers every route can give whatever it does, documented by class in one place (onRoute hooks), so the
 // OpenAPI document lists every status the gateway sends: validation (400), unknown ids (404), body limits (413),
-// content types (415), rate limits (429) and, inside the bearer scope, authentication (401) and the cookie's CSRF
+// content types (415), rate limits (429), oversized URLs and headers (431) and, inside the bearer scope, authentication (401) and the cookie's CSRF
 // header (403). What only a route knows (its 2xx, 409, 503) stays in its own schema, which wins over these.
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { bearerSecurity } from './auth.js';
@@ -18,6 +18,7 @@ const RESPONSES = {
   404: answer('Not Found: no such item among yours'),
   413: answer('Payload Too Large: the body is over the limit'),
   415: answer('Unsupported Media Type: the body is not in a content type this operation takes'),
+  431: answer('Request Header Fields Too Large: the URL and headers together are over the limit (Node.js answers before any route runs)'),
   429: answer('Too Many Requests: rate limit reached; retry after Retry-After seconds', {
     headers: { 'retry-after': { type: 'integer', description: 'Seconds until a request may succeed again' } },
   }),
@@ -29,7 +30,7 @@ type Method = string | string[];
 export function documentStandardResponses(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     withSchema(route, (schema, method) => {
-      const responses: Record<string, object> = { 429: RESPONSES[429] };
+      const responses: Record<string, object> = { 429: RESPONSES[429], 431: RESPONSES[431] };
       if (schema.params || schema.querystring || schema.body || BODY_METHODS.has(method)) responses[400] = RESPONSES[400];
       if (schema.params) responses[404] = RESPONSES[404];
       if (BODY_METHODS.has(method)) Object.assign(responses, { 413: RESPONSES[413], 415: RESPONSES[415] });

@@ -162,7 +162,8 @@ function runSchemathesis(url: string, token: string, extraArgs: string[]): Promi
   ];
   step(`st ${args.join(' ').replace(token, '***')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(ST, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1' } });
+    // In .fuzz, so its cache folder lands in the git-ignored folder too.
+    const child = spawn(ST, args, { cwd: path.join(ROOT, '.fuzz'), stdio: 'inherit', env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '1' } });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
