@@ -2,7 +2,7 @@
 // on any answer (status, content type, body, headers) the OpenAPI document does not allow, so the document at
 // /docs/json stays the truth about the API.
 //   Starts, and stops again: a Temporal dev server on free ports, a fresh database (created, migrated, dropped),
-//   a simulated e-TALENTA, the worker (unless CASTSYNC_FUZZ_WORKER=off) and the gateway on a free port, with one
+//   a data folder, a simulated e-TALENTA, the worker (unless CASTSYNC_FUZZ_WORKER=off) and the gateway on a free port, with one
 //   user connected to the simulated platform. schemathesis (pinned) is installed once into .fuzz/venv.
 // Settings: CASTSYNC_FUZZ_MAX_TIME (seconds, default 180), CASTSYNC_FUZZ_MAX_EXAMPLES (per operation, default 100),
 // CASTSYNC_FUZZ_WORKERS (default 2), CASTSYNC_FUZZ_SEED; arguments after `--` go to `st run` as they are.
@@ -10,6 +10,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../api/app.js';
 import { sealCredentials } from '../activities/credential-store.js';
@@ -103,11 +105,15 @@ async function startStack() {
   await simulator.start();
   stops.push({ name: 'e-TALENTA simulator', stop: () => simulator.stop() });
 
+  // Uploaded media and artifacts of the run go to a folder of its own, removed with everything else.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'castsync-fuzz-'));
+  stops.push({ name: 'data folder', stop: () => rm(dataDir, { recursive: true, force: true }) });
   const config = loadConfig({
     ...process.env,
     ...GENEROUS_RATE_LIMITS,
     ...pick(process.env, /^CASTSYNC_RATE_LIMIT_/), // limits set in the caller's environment win
     DATABASE_URL: databaseUrl,
+    CASTSYNC_DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: temporal.address,
     CASTSYNC_MASTER_KEYS: `fuzz:${newMasterKey()}`,
     CASTSYNC_OPERATOR_TOKEN: newApiToken(), // so the codec routes exist and are fuzzed too (they answer 401 to the user)
