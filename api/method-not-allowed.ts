@@ -4,13 +4,15 @@ import type { FastifyInstance } from 'fastify';
 
 interface KnownPath {
   pattern: RegExp;
+  /** Path parameters and wildcards: of the paths a URL matches, the one with fewest is the resource it names. */
+  variables: number;
   methods: Set<string>;
 }
 
 export function answerMethodNotAllowed(app: FastifyInstance) {
   const paths = new Map<string, KnownPath>();
   app.addHook('onRoute', (route) => {
-    const known = paths.get(route.url) ?? { pattern: patternOf(route.url), methods: new Set<string>() };
+    const known = paths.get(route.url) ?? { pattern: patternOf(route.url), variables: variablesOf(route.url), methods: new Set<string>() };
     for (const method of [route.method].flat()) known.methods.add(method.toUpperCase());
     paths.set(route.url, known);
   });
@@ -18,15 +20,21 @@ export function answerMethodNotAllowed(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     if (!request.is404) return;
     const path = request.url.split('?')[0]!;
-    const allowed = new Set<string>();
-    for (const known of paths.values()) if (known.pattern.test(path)) known.methods.forEach((method) => allowed.add(method));
-    if (allowed.size === 0) return;
+    const matches = [...paths.values()].filter((known) => known.pattern.test(path));
+    if (matches.length === 0) return;
+    // "/api/availability/ics-token" also matches "/api/availability/:id", but names the ICS secret, not an entry.
+    const fewest = Math.min(...matches.map((known) => known.variables));
+    const allowed = new Set(matches.filter((known) => known.variables === fewest).flatMap((known) => [...known.methods]));
     const allow = [...allowed].sort().join(', ');
     return reply
       .code(405)
       .header('allow', allow)
       .send({ statusCode: 405, error: 'Method Not Allowed', message: `${request.method} is not allowed here; use ${allow}` });
   });
+}
+
+function variablesOf(url: string): number {
+  return url.split('/').filter((segment) => segment === '*' || segment.startsWith(':')).length;
 }
 
 /** A route URL ("/api/media/:id/file", "/app/*") as a regular expression for request paths. */

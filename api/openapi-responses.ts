@@ -1,5 +1,5 @@
 // The answers every route can give whatever it does, documented by class in one place (onRoute hooks), so the
-// OpenAPI document lists every status the gateway sends: validation (400), unknown ids (404), body limits (413),
+// OpenAPI document lists every status the gateway sends: validation (400), unknown ids (404), body limits (408, 413),
 // content types (415), rate limits (429), oversized URLs and headers (431) and, inside the bearer scope, authentication (401) and the cookie's CSRF
 // header (403). What only a route knows (its 2xx, 409, 503) stays in its own schema, which wins over these.
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
@@ -16,6 +16,7 @@ const RESPONSES = {
   401: answer('Unauthorized: no token, or an unknown, expired or revoked one'),
   403: answer('Forbidden: a change made with the dashboard session cookie needs the "x-castsync-csrf: 1" header'),
   404: answer('Not Found: no such item among yours'),
+  408: answer('Request Timeout: the body did not arrive within the time limit (the connection is closed)'),
   413: answer('Payload Too Large: the body is over the limit'),
   415: answer('Unsupported Media Type: the body is not in a content type this operation takes'),
   431: answer('Request Header Fields Too Large: the URL and headers together are over the limit (Node.js answers before any route runs)'),
@@ -33,7 +34,7 @@ export function documentStandardResponses(app: FastifyInstance) {
       const responses: Record<string, object> = { 429: RESPONSES[429], 431: RESPONSES[431] };
       if (schema.params || schema.querystring || schema.body || BODY_METHODS.has(method)) responses[400] = RESPONSES[400];
       if (schema.params) responses[404] = RESPONSES[404];
-      if (BODY_METHODS.has(method)) Object.assign(responses, { 413: RESPONSES[413], 415: RESPONSES[415] });
+      if (BODY_METHODS.has(method)) Object.assign(responses, { 408: RESPONSES[408], 413: RESPONSES[413], 415: RESPONSES[415] });
       return {
         ...schema,
         operationId: (schema as { operationId?: string }).operationId ?? operationIdOf(method, route.url),

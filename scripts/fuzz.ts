@@ -41,7 +41,6 @@ const CONFIG_FILE = path.join(ROOT, 'scripts', 'fuzz.schemathesis.toml');
  * spending its budget on 429s (which the document allows, so they would not fail the run, only hide the rest).
  */
 const GENEROUS_RATE_LIMITS = {
-  CASTSYNC_RATE_LIMIT_MAX: '1000000',
   CASTSYNC_RATE_LIMIT_PER_TOKEN: '1000000',
   CASTSYNC_RATE_LIMIT_PER_ADDRESS: '1000000',
   CASTSYNC_RATE_LIMIT_AUTH_FAILURES: '1000000',

@@ -92,12 +92,12 @@ describe('the document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('lists 400 and 404 where a route takes parameters, 413 and 415 where it takes a body', () => {
+  it('lists 400 and 404 where a route takes parameters, 408, 413 and 415 where it takes a body', () => {
     for (const key of ['GET /api/media/{id}/file', 'DELETE /api/platforms/{platformId}', 'POST /api/conflicts/{id}/resolve']) {
       expect(Object.keys(operation(key).responses), key).toEqual(expect.arrayContaining(['400', '404']));
     }
     for (const key of ['POST /api/availability', 'PUT /api/profile', 'POST /api/media', 'POST /app/session']) {
-      expect(Object.keys(operation(key).responses), key).toEqual(expect.arrayContaining(['400', '413', '415']));
+      expect(Object.keys(operation(key).responses), key).toEqual(expect.arrayContaining(['400', '408', '413', '415']));
     }
     expect(Object.keys(operation('GET /health').responses)).toContain('503');
   });
@@ -184,6 +184,9 @@ describe('the stack answers only what the document lists', () => {
     expect(put.statusCode).toBe(405);
     expect(put.headers.allow).toBe('DELETE, PATCH');
     expect(put.json().message).toMatch(/PUT is not allowed here; use DELETE, PATCH/);
+    const ics = await stack.app.inject({ method: 'OPTIONS', url: '/api/availability/ics-token', headers: alice.auth });
+    expect(ics.statusCode).toBe(405);
+    expect(ics.headers.allow).toBe('DELETE, POST'); // its own methods, not those of /api/availability/{id}
     expect((await stack.app.inject({ method: 'TRACE', url: '/api/nothing-here' })).statusCode).toBe(404);
   });
 });
