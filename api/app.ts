@@ -29,6 +29,8 @@ import { syncRequestRoutes } from './routes/sync-requests.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
+import { documentAuthResponses, documentStandardResponses } from './openapi-responses.js';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
 
 export interface AppDeps {
   config: Config;
@@ -64,6 +66,8 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  documentStandardResponses(app); // before any documented route: it adds the answers every route can give
+  answerMethodNotAllowed(app);
 
   // The outbox relay runs here unless relays run on their own (CASTSYNC_RELAY=off, npm run relay): either way a
   // change's answer never waits on Temporal.
@@ -85,6 +89,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
+    documentAuthResponses(api);
     await api.register(availabilityRoutes, { db, config, outbox });
     await api.register(conflictRoutes, { db, config, outbox });
     await api.register(icsTokenRoutes, { db, config });

@@ -40,3 +40,12 @@ export const syncRequestedSchema = {
 } as const;
 
 export const queuedSync = (requestId: string) => ({ state: 'queued' as const, requestId });
+
+/** A 204 answer: the OpenAPI document then lists no body for it. */
+export const noContent = (description: string) => ({ type: 'null', description }) as const;
+
+/** An answer that is a file or text, not JSON, in one of these media types (wildcards such as image/* allowed). */
+export const fileAnswer = (description: string, mediaTypes: readonly string[]) => ({
+  description,
+  content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: { type: 'string', format: 'binary' } }])),
+});

@@ -12,7 +12,7 @@ import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type Op
 import type { OutboxMessageInput } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { bearerSecurity } from '../auth.js';
-import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
+import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, noContent, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
 
 const fields = {
   startDate: { type: 'string', format: 'date', description: 'First day, YYYY-MM-DD' },
@@ -208,7 +208,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
 
   app.delete<{ Params: { id: string } }>(
     '/api/availability/:id',
-    { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 204: noContent('Deleted'), 404: errorSchema } } },
     async (request, reply) => {
       await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);

@@ -65,10 +65,15 @@ export async function codecRoutes(app: FastifyInstance, { config }: { config: Co
     return reply.code(401).header('connection', 'close').send(unauthorized);
   };
 
+  const codecResponses = { 200: { type: 'object', properties: { payloads: bodySchema.properties.payloads } }, 400: errorSchema, 401: errorSchema };
   for (const operation of ['encode', 'decode'] as const) {
     app.post<{ Body: { payloads: JsonPayload[] } }>(
       `/codec/${operation}`,
-      { onRequest: requireOperator, bodyLimit: CODEC_BODY_LIMIT, schema: { tags: ['operations'], summary: `Temporal remote codec: ${operation} payloads`, body: bodySchema } },
+      {
+        onRequest: requireOperator,
+        bodyLimit: CODEC_BODY_LIMIT,
+        schema: { tags: ['operations'], summary: `Temporal remote codec: ${operation} payloads`, body: bodySchema, response: codecResponses },
+      },
       async (request, reply) => {
         const payloads = request.body.payloads.map(fromJson);
         try {

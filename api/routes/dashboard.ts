@@ -10,7 +10,7 @@ import type { Db } from '../../lib/db.js';
 import { authenticateToken } from '../../lib/accounts.js';
 import { closeSession, openSession, SESSION_LIFETIME_MS, sessionOwner } from '../../lib/dashboard-sessions.js';
 import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
-import { errorSchema } from '../schemas.js';
+import { errorSchema, noContent } from '../schemas.js';
 
 export interface DashboardDeps {
   db: Db;
@@ -57,7 +57,7 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
         tags,
         summary: 'Sign in to the dashboard: checks the API token and opens a session (its id in an HttpOnly cookie)',
         body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
-        response: { 200: userSchema, 401: errorSchema },
+        response: { 200: userSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {
@@ -76,9 +76,13 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
     return user;
   });
 
-  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard: ends the session' } }, async (request, reply) => {
-    const secret = request.cookies[SESSION_COOKIE];
-    if (secret) await closeSession(db, secret);
-    return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
-  });
+  app.delete(
+    '/app/session',
+    { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard: ends the session', response: { 204: noContent('Signed out: the session is deleted, the cookie cleared'), 403: errorSchema } } },
+    async (request, reply) => {
+      const secret = request.cookies[SESSION_COOKIE];
+      if (secret) await closeSession(db, secret);
+      return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
+    },
+  );
 }

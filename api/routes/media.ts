@@ -17,7 +17,7 @@ import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
 import { makeVariant, variantCacheDir, type Crop } from '../../lib/media-variants.js';
 import { lockUserCalendar } from '../../lib/options.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, uuidParam } from '../schemas.js';
+import { errorSchema, fileAnswer, HttpError, noContent, uuidParam } from '../schemas.js';
 
 export const IMAGE_ROLES = ['photo', 'headshot', 'setcard'] as const;
 const MEDIA_TYPES = [...IMAGE_ROLES, 'video', 'document'] as const;
@@ -94,6 +94,28 @@ const patchBody = {
   },
 } as const;
 
+/**
+ * The upload's parts, for the document and for clients: the handler reads them as a stream (receiveUpload) and
+ * checks each itself, so this schema is not applied to the request (api/validation.ts).
+ */
+const uploadBody = {
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        additionalProperties: false,
+        properties: {
+          file: { type: 'string', format: 'binary', description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, HEIF), showreel (video) or CV (PDF); its content decides its kind' },
+          type: { type: 'string', enum: MEDIA_TYPES, description: "An image's role (photo, headshot, setcard); for a video or PDF it must match the content" },
+          caption: { type: 'string', maxLength: TEXT_LIMITS.caption },
+          photographerCredit: { type: 'string', maxLength: TEXT_LIMITS.photographerCredit },
+        },
+      },
+    },
+  },
+} as const;
+
 interface PatchInput {
   caption?: string | null;
   photographerCredit?: string | null;
@@ -127,7 +149,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         tags,
         summary: 'Upload a photo, showreel or CV (multipart/form-data: one file, fields type, caption, photographerCredit)',
         security: bearerSecurity,
-        consumes: ['multipart/form-data'],
+        body: uploadBody,
         response: { 201: mediaSchema, 400: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
       },
     },
@@ -164,7 +186,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
 
   app.get<{ Params: { id: string } }>(
     '/api/media/:id/file',
-    { schema: { tags, summary: 'The uploaded file as stored', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'The uploaded file as stored', security: bearerSecurity, params: uuidParam('id'), response: { 200: fileAnswer('The file, in the media type its content was found to be', ['image/*', 'video/*', 'application/pdf']), 404: errorSchema } } },
     async (request, reply) => {
       const row = await ownMedia(db, request.userId, request.params.id);
       return reply
@@ -184,7 +206,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         summary: `An image as a JPEG of at most ${THUMBNAIL_RULES.maxEdge} px (rotated, with the user's crop, no metadata), for lists`,
         security: bearerSecurity,
         params: uuidParam('id'),
-        response: { 404: errorSchema, 409: errorSchema },
+        response: { 200: fileAnswer('The thumbnail', ['image/jpeg']), 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {
@@ -220,7 +242,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
 
   app.delete<{ Params: { id: string } }>(
     '/api/media/:id',
-    { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 204: noContent('Deleted'), 404: errorSchema } } },
     async (request, reply) => {
       await deps.outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);

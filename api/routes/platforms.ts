@@ -19,7 +19,7 @@ import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import type { Tx } from '../../lib/options.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, platformParam } from '../schemas.js';
+import { errorSchema, HttpError, noContent, platformParam } from '../schemas.js';
 import type { OAuthFlow } from '../oauth.js';
 
 export interface PlatformRouteDeps {
@@ -218,7 +218,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
 
   app.delete<{ Params: { platformId: string } }>(
     '/api/platforms/:platformId',
-    { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 204: noContent('Disconnected'), 404: errorSchema } } },
     async (request, reply) => {
       const platform = platformOr404(request.params.platformId);
       const disconnected = await disconnectPlatform({ db, config, oauth, outbox }, { userId: request.userId, requestId: request.id, log: request.log }, platform);
