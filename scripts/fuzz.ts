@@ -21,7 +21,7 @@ import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databas
 import { createDb, type Db } from '../lib/db.js';
 import { lazyTemporalClient } from '../lib/temporal-client.js';
 import { installSdkLogging } from '../lib/temporal-logging.js';
-import { newMasterKey } from '../lib/secrets.js';
+import { newApiToken, newMasterKey } from '../lib/secrets.js';
 import { createUser } from '../lib/accounts.js';
 import { startDevServer } from '../lib/temporal-server.js';
 import { apiMediaRulesOf } from '../simulators/api-media.js';
