@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
 import { validatorCompiler } from './validation.js';
+import { bodyDeadline } from './body-deadline.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { gatewayLoggerOptions } from '../lib/logging.js';
@@ -43,6 +44,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
   });
   app.setValidatorCompiler(validatorCompiler);
+  bodyDeadline(app, config.bodyTimeoutMs);
   // The request id follows the request into Temporal (lib/sync-requests.ts) and back to the caller.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
