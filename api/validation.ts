@@ -30,11 +30,12 @@ function makeAjv(options: Options) {
   ajv.addKeyword({ keyword: MULTILINE, schemaType: 'boolean' }); // an annotation, read by the text check below
   ajv.addKeyword({
     keyword: TEXT_CHECK,
-    type: 'string',
+    // Not declared for strings only: that would let Ajv run it (and enum) before the type check, so a list where
+    // text belongs would be reported as the wrong value rather than the wrong type.
     schemaType: 'string',
     errors: true,
-    validate: function check(mode: string, data: string) {
-      const problem = controlCharacterProblem(data, mode === 'multiline');
+    validate: function check(mode: string, data: unknown) {
+      const problem = typeof data === 'string' ? controlCharacterProblem(data, mode === 'multiline') : null;
       (check as { errors?: unknown[] }).errors = problem ? [{ keyword: TEXT_CHECK, message: problem, params: {} }] : [];
       return problem === null;
     },
