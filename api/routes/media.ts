@@ -137,7 +137,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         summary: 'Upload a photo, showreel or CV (multipart/form-data: one file, fields type, caption, photographerCredit)',
         security: bearerSecurity,
         consumes: ['multipart/form-data'],
-        response: { 201: mediaSchema, 400: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+        response: { 201: mediaSchema, 400: errorSchema, 408: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
       },
     },
     async (request, reply) => {
