@@ -94,6 +94,13 @@ describe('options and days', () => {
     const moved = await call('PATCH', `/api/availability/${last.json().id}`, { endDate: '9999-12-31' });
     expect(moved.statusCode).toBe(400);
   });
+
+  it('answers 400, not 500, to a filter day JavaScript dates cannot hold', async () => {
+    const res = await call('GET', '/api/availability?from=0000-01-01');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('querystring/from 0000-01-01 is not a calendar day (YYYY-MM-DD)');
+    expect((await call('GET', '/api/availability?to=0050-06-01')).statusCode).toBe(400);
+  });
 });
 
 describe('media', () => {

@@ -144,8 +144,8 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
       const where = {
         userId: request.userId,
         ...(includeDeleted ? {} : { deletedAt: null }),
-        ...(from ? { endDate: { gte: parseDay(from)! } } : {}),
-        ...(to ? { startDate: { lte: parseDay(to)! } } : {}),
+        ...(from ? { endDate: { gte: filterDay('from', from) } } : {}),
+        ...(to ? { startDate: { lte: filterDay('to', to) } } : {}),
       };
       const [rows, total] = await Promise.all([
         db.availability.findMany({ where, orderBy: [{ startDate: 'asc' }, { id: 'asc' }], take: limit, skip: offset, include: { platformStates: true } }),
@@ -230,6 +230,13 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
       return reply.code(204).send();
     },
   );
+}
+
+/** A day in a filter; JSON schema's date format takes years (0000 to 0099) that JavaScript dates cannot hold. */
+function filterDay(name: string, value: string): Date {
+  const day = parseDay(value);
+  if (!day) throw new HttpError(400, `querystring/${name} ${value} is not a calendar day (YYYY-MM-DD)`);
+  return day;
 }
 
 /** An option's expiry is set in the request only when it is still ahead (a lapsed one would expire at once). */
