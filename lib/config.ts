@@ -53,8 +53,14 @@ export interface Config {
   mediaMaxBytes: number;
   /** Largest image, in pixels (width × height); sharp refuses bigger ones before decoding (decompression bombs). */
   mediaMaxPixels: number;
-  /** Most media (not deleted) one user may keep. */
+  /** Most media (not deleted) one user may keep, and their most bytes together. */
   mediaMaxPerUser: number;
+  mediaMaxBytesPerUser: number;
+  /** Longest time a request's body may take to arrive (408 past it); uploads (POST /api/media) get their own. */
+  bodyTimeoutMs: number;
+  uploadTimeoutMs: number;
+  /** Requests per minute (api/rate-limits.ts); null: no rate limits (CASTSYNC_RATE_LIMIT=off, e.g. for benchmarks). */
+  rateLimits: RateLimits | null;
   /**
    * A media push's time limit grows with its work (activities/media-push-plan.ts): base (null: the connection
    * kind's own startToCloseTimeout) + per item + the bytes at the slowest upload rate we accept.
@@ -71,6 +77,17 @@ export interface Config {
   workerMetricsPort: number | null;
   /** host:port where the Temporal SDK's runtime serves its own Prometheus metrics; null: off. */
   temporalMetricsAddress: string | null;
+}
+
+export interface RateLimits {
+  /** Per API token or session (its hash), and per address for requests without one (the ICS feed among them). */
+  perToken: number;
+  perAddress: number;
+  /** Failed authentications (401, unknown feed token) per address; past it every request of the address is refused. */
+  authFailures: number;
+  /** Sign-ins (POST /app/session) per address, uploads (POST /api/media) per token. */
+  signIn: number;
+  uploads: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -145,6 +162,17 @@ function activeKeyId(keys: Map<string, Buffer>, chosen: string | undefined, vari
   return id;
 }
 
+function rateLimits(env: NodeJS.ProcessEnv): RateLimits | null {
+  if (env.CASTSYNC_RATE_LIMIT === 'off') return null;
+  return {
+    perToken: int(env, 'CASTSYNC_RATE_LIMIT_PER_TOKEN', 600),
+    perAddress: int(env, 'CASTSYNC_RATE_LIMIT_PER_ADDRESS', 300),
+    authFailures: int(env, 'CASTSYNC_RATE_LIMIT_AUTH_FAILURES', 20),
+    signIn: int(env, 'CASTSYNC_RATE_LIMIT_SIGN_IN', 10),
+    uploads: int(env, 'CASTSYNC_RATE_LIMIT_UPLOADS', 30),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
   const payloadKeyring = payloadKeys(env, masterKeys);
@@ -184,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: int(env, 'CASTSYNC_MEDIA_MAX_BYTES', 500 * 1024 * 1024),
     mediaMaxPixels: int(env, 'CASTSYNC_MEDIA_MAX_PIXELS', 100_000_000),
     mediaMaxPerUser: int(env, 'CASTSYNC_MEDIA_MAX_PER_USER', 200),
+    mediaMaxBytesPerUser: int(env, 'CASTSYNC_MEDIA_MAX_BYTES_PER_USER', 2 * 1024 ** 3),
+    bodyTimeoutMs: int(env, 'CASTSYNC_BODY_TIMEOUT_MS', 30_000),
+    uploadTimeoutMs: int(env, 'CASTSYNC_UPLOAD_TIMEOUT_MS', 15 * 60_000),
+    rateLimits: rateLimits(env),
     mediaPushBaseMs: env.CASTSYNC_MEDIA_PUSH_BASE_MS ? int(env, 'CASTSYNC_MEDIA_PUSH_BASE_MS', 0) : null,
     mediaPushItemMs: int(env, 'CASTSYNC_MEDIA_PUSH_ITEM_MS', 30_000),
     mediaPushBytesPerSecond: Math.max(1, int(env, 'CASTSYNC_MEDIA_PUSH_BYTES_PER_SECOND', 256 * 1024)),

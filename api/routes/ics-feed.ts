@@ -8,7 +8,7 @@ import { statusInWords } from '../../adapters/email/availability-words.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { toAvailabilityItem } from '../../lib/availability-item.js';
-import { addAvailabilityEvent, eventStatus } from '../../lib/ics.js';
+import { addAvailabilityEvent, eventStatus, icsText } from '../../lib/ics.js';
 import { hashApiToken, newFeedToken } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, fileAnswer, HttpError, noContent } from '../schemas.js';
@@ -83,7 +83,7 @@ function availabilityFeed(actorName: string, entries: Availability[], now = new 
   const calendar = ical({
     prodId: { company: 'castsync', product: 'availability-feed', language: 'DE' },
     method: ICalCalendarMethod.PUBLISH,
-    name: `Verfügbarkeit ${actorName}`,
+    name: icsText(`Verfügbarkeit ${actorName}`),
   });
   for (const entry of entries) {
     const item = toAvailabilityItem(entry);
