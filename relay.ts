@@ -1,6 +1,6 @@
 // Runs an outbox relay on its own (npm run relay): for deployments that turn the gateway's own relay off
 // (CASTSYNC_RELAY=off) or want more than one. Any number may run at once; each row is delivered once to effect.
-import { loadConfig } from './lib/config.js';
+import { loadConfig, loadConfigOrExit } from './lib/config.js';
 import { createDb } from './lib/db.js';
 import { OutboxRelay } from './lib/outbox-relay.js';
 import { lazyTemporalClient, temporalCallsSettled } from './lib/temporal-client.js';
@@ -25,7 +25,7 @@ export function startRelay(config = loadConfig()) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const running = startRelay();
+  const running = startRelay(loadConfigOrExit());
   console.log('relay: delivering the outbox');
   const stop = () => void running.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -7,7 +7,7 @@ import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformE
 import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { removeLeftoverUploads } from './adapters/browser/upload-file.js';
 import { hasAdapter } from './adapters/registry.js';
-import { loadConfig, type Config } from './lib/config.js';
+import { loadConfigOrExit, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
 import { releaseUnneededOriginals } from './lib/media-originals.js';
 import { LocalDiskStorage } from './lib/media-storage.js';
@@ -22,7 +22,7 @@ export interface WorkerSetOptions {
   db: Db;
   /** A prebuilt bundle (tests build it once); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkflowBundleOption;
-  /** Only these platforms get activity workers (default: every platform with an adapter). */
+  /** Only these platforms get activity workers (default: every enabled platform with an adapter). */
   platformIds?: string[];
 }
 
@@ -50,7 +50,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
   const deps = { db, config, temporal };
   const platformActivities = createPlatformActivities(deps);
   const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
-    (p) => hasAdapter(p.kind) && (!platformIds || platformIds.includes(p.id)),
+    (p) => hasAdapter(p.kind) && config.enabledPlatforms.includes(p.id) && (!platformIds || platformIds.includes(p.id)),
   );
 
   const workers = [
@@ -118,7 +118,7 @@ async function removeLeftovers(config: Config, db: Db) {
 }
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   installSdkLogging(sdkLogLevel(config.logLevel), { metricsAddress: config.temporalMetricsAddress });
   const db = createDb(config.databaseUrl);
   const set = await createWorkers({ config, db });

@@ -22,7 +22,7 @@ export interface ActivityDeps {
 
 /** Database-only activities, run as local activities (or on the workflow task queue) by the workflow worker. */
 export const createCoreActivities = (deps: ActivityDeps) => ({
-  ...createSyncTargetActivities(deps.db),
+  ...createSyncTargetActivities(deps.db, deps.config.enabledPlatforms),
   ...createMediaPushPlanActivities(deps.db, deps.config),
   ...createOptionExpiryActivities(deps),
   ...createReconcileActivities(deps),

@@ -1,5 +1,5 @@
 // Which of a user's platforms a sync round should push to. Runs as a local activity next to the workflow.
-import { getPlatform, isPlatformId, type ConnectionKind } from '../adapters/catalog.js';
+import { getPlatform, isPlatformId, platformIds, type ConnectionKind } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import type { Db } from '../lib/db.js';
 import type { SyncedData } from '../workflows/ids.js';
@@ -24,7 +24,11 @@ const switches = {
   profile: { setting: 'syncProfile', capability: 'profile' },
 } as const;
 
-export function createSyncTargetActivities(db: Db) {
+/**
+ * `enabled`: the platforms this deployment offers (CASTSYNC_PLATFORMS). A connection to a platform that was
+ * disabled later is kept but not pushed to: no worker polls that platform's task queue any more.
+ */
+export function createSyncTargetActivities(db: Db, enabled: readonly string[] = platformIds) {
   async function listSyncTargets(query: SyncTargetQuery & { data: SyncedData }): Promise<SyncTarget[]> {
     const { setting, capability } = switches[query.data];
     const connections = await db.platformConnection.findMany({
@@ -33,7 +37,7 @@ export function createSyncTargetActivities(db: Db) {
     });
     return connections
       .filter((c) => isPlatformId(c.platformId) && getPlatform(c.platformId).capabilities[capability])
-      .filter((c) => hasAdapter(getPlatform(c.platformId).kind))
+      .filter((c) => hasAdapter(getPlatform(c.platformId).kind) && enabled.includes(c.platformId))
       .filter(
         (c) =>
           query.manualPlatformIds.includes(c.platformId) ||

@@ -1,6 +1,7 @@
 // Builds an adapter for one connection from configuration: the one place that decides a platform's base URL,
 // OAuth client, artifacts folder and so on, for activities and for the connect route alike.
-import { DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
+import { ConfigError, DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
+import { platformVariable } from '../lib/production-settings.js';
 import { getPlatform } from './catalog.js';
 import { createAdapter } from './registry.js';
 import type { AuthData, CredentialStore, PlatformAdapter } from './types.js';
@@ -14,10 +15,17 @@ export interface AdapterFor {
   onProgress?: (detail: string) => void;
 }
 
+/** A platform's address comes only from configuration: the catalog has none, so nothing falls back to a simulator. */
+export class PlatformNotConfiguredError extends ConfigError {}
+
 export function platformBaseUrl(config: Config, platformId: string): string {
-  return config.platformUrls[platformId] ?? getPlatform(platformId).baseUrl;
+  const url = config.platformUrls[platformId];
+  if (url) return url;
+  const variable = platformVariable('PLATFORM_URL', platformId);
+  throw new PlatformNotConfiguredError(`${getPlatform(platformId).name} has no base URL on this server: set ${variable}`);
 }
 
+/** The development client of the simulators only outside production (production start requires a real one). */
 export function oauthClientFor(config: Config, platformId: string) {
   return config.oauthClients[platformId] ?? DEV_OAUTH_CLIENT;
 }

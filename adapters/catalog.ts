@@ -1,5 +1,6 @@
 // The platform catalog: everything castsync knows about a platform as data, so adding a real platform is a
-// catalog entry plus at most one adapter class. Pure data: workflows import it too.
+// catalog entry plus at most one adapter class. Pure data: workflows import it too. A platform's address is not
+// here: it comes only from configuration (CASTSYNC_PLATFORM_URL_<ID>), so production can never fall into a simulator's.
 import type { ProfileMapping } from './profile-mapping.js';
 
 export type ConnectionKind = 'rest' | 'oauth' | 'browser' | 'email';
@@ -8,8 +9,6 @@ export interface PlatformEntry {
   id: string;
   name: string;
   kind: ConnectionKind;
-  /** Default base URL: the local simulator. CASTSYNC_PLATFORM_URL_<ID> overrides it (README). */
-  baseUrl: string;
   capabilities: {
     pushAvailability: boolean;
     pullAvailability: boolean;
@@ -36,13 +35,13 @@ export interface PlatformEntry {
    */
   reconcileIntervalHours?: number;
   /**
-   * Browser platforms: where the portal's pages are (paths below baseUrl) and the CSS selectors of what the page
+   * Browser platforms: where the portal's pages are (paths below the platform's base URL) and the CSS selectors of what the page
    * objects in adapters/browser/ touch, so a changed page is a catalog edit.
    */
   browser?: BrowserSettings;
   /** E-mail platforms: who the availability messages come from and how their subject starts. */
   email?: EmailSettings;
-  /** OAuth platforms: the authorization server's endpoints (paths below baseUrl) and the scope castsync asks for. */
+  /** OAuth platforms: the authorization server's endpoints (paths below the platform's base URL) and the scope castsync asks for. */
   oauth?: { authorizePath: string; tokenPath: string; revokePath: string; scope: string };
   /** Platforms with capabilities.media: the images they take (lib/media-variants.ts makes a variant to fit). */
   media?: ImageRules;
@@ -103,7 +102,7 @@ export interface BrowserSettings {
   /** The profile form, on portals whose profile castsync keeps. */
   profilePath?: string;
   /**
-   * A read-only partner API (path below baseUrl) that lists the calendar with `Authorization: Token token=...`
+   * A read-only partner API (path below the platform's base URL) that lists the calendar with `Authorization: Token token=...`
    * and RFC 8288 `Link` paging; pulls use it when the connection holds a partnerApiToken.
    */
   partnerApiPath?: string;
@@ -280,7 +279,6 @@ export const platformCatalog = {
     id: 'etalenta',
     name: 'e-TALENTA',
     kind: 'rest',
-    baseUrl: 'http://127.0.0.1:4101',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
     pullIntervalMinutes: 60,
     accountRateLimit: { requests: 1000, perSeconds: DAY },
@@ -296,7 +294,6 @@ export const platformCatalog = {
     id: 'agentur-connection',
     name: 'Agentur Connection',
     kind: 'rest',
-    baseUrl: 'http://127.0.0.1:4102',
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: true },
     // Not published; chosen like e-TALENTA's partner quota.
     accountRateLimit: { requests: 1000, perSeconds: DAY },
@@ -308,7 +305,6 @@ export const platformCatalog = {
     id: 'jobwork',
     name: 'JobWork',
     kind: 'oauth',
-    baseUrl: 'http://127.0.0.1:4103',
     capabilities: { pushAvailability: true, pullAvailability: true, media: false, profile: false },
     pullIntervalMinutes: 60,
     accountRateLimit: { requests: 600, perSeconds: HOUR },
@@ -319,7 +315,6 @@ export const platformCatalog = {
     id: 'wanted',
     name: 'Wanted',
     kind: 'oauth',
-    baseUrl: 'http://127.0.0.1:4104',
     capabilities: { pushAvailability: true, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 600, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
@@ -332,7 +327,6 @@ export const platformCatalog = {
     id: 'filmmakers',
     name: 'Filmmakers',
     kind: 'browser',
-    baseUrl: 'http://127.0.0.1:4105',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
     pullIntervalMinutes: 240,
     accountRateLimit: { requests: 100, perSeconds: HOUR },
@@ -371,7 +365,6 @@ export const platformCatalog = {
     id: 'casting-network',
     name: 'Casting Network',
     kind: 'browser',
-    baseUrl: 'http://127.0.0.1:4106',
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: false },
     pullIntervalMinutes: 240,
     accountRateLimit: { requests: 500, perSeconds: HOUR },
@@ -405,7 +398,6 @@ export const platformCatalog = {
     id: 'schauspielervideos',
     name: 'Schauspielervideos',
     kind: 'browser',
-    baseUrl: 'http://127.0.0.1:4107',
     capabilities: { pushAvailability: false, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 100, perSeconds: HOUR },
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
@@ -436,7 +428,6 @@ export const platformCatalog = {
     id: 'agentur-iris-mueller',
     name: 'Agentur Iris Müller',
     kind: 'email',
-    baseUrl: 'smtp://127.0.0.1:4125',
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
     dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
@@ -446,7 +437,6 @@ export const platformCatalog = {
     id: 'agentur-sarah-weiss',
     name: 'Agentur Sarah Weiss',
     kind: 'email',
-    baseUrl: 'smtp://127.0.0.1:4125',
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
     dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },

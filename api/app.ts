@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
 import { validatorCompiler } from './validation.js';
+import { bodyDeadline } from './body-deadline.js';
+import { rateLimits } from './rate-limits.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { gatewayLoggerOptions } from '../lib/logging.js';
@@ -31,6 +33,8 @@ import { syncRequestRoutes } from './routes/sync-requests.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
+import { documentAuthResponses, documentStandardResponses } from './openapi-responses.js';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +50,8 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
   });
   app.setValidatorCompiler(validatorCompiler);
+  bodyDeadline(app, config.bodyTimeoutMs);
+  await rateLimits(app, config.rateLimits); // before the routes: it attaches itself to each route as it is added
   // The request id follows the request into Temporal (lib/sync-requests.ts) and back to the caller.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -66,6 +72,8 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  documentStandardResponses(app); // before any documented route: it adds the answers every route can give
+  answerMethodNotAllowed(app);
 
   // The outbox relay runs here unless relays run on their own (CASTSYNC_RELAY=off, npm run relay): either way a
   // change's answer never waits on Temporal.
@@ -88,6 +96,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
+    documentAuthResponses(api);
     await api.register(availabilityRoutes, { db, config, outbox });
     await api.register(conflictRoutes, { db, config, outbox });
     await api.register(icsTokenRoutes, { db, config });
@@ -113,7 +122,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
 
 function reasonPhrase(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 408: 'Request Timeout', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status] ??
     (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

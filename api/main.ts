@@ -1,5 +1,5 @@
 // Runs the gateway on its own (npm run api); `npm start` runs it together with everything else.
-import { loadConfig } from '../lib/config.js';
+import { loadConfig, loadConfigOrExit } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { lazyTemporalClient } from '../lib/temporal-client.js';
 import { startTracing } from '../lib/tracing.js';
@@ -25,7 +25,7 @@ export async function startApi(config = loadConfig()) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const api = await startApi();
+  const api = await startApi(loadConfigOrExit());
   const stop = () => void api.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

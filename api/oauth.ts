@@ -24,7 +24,7 @@ export function oauthFlow(config: Config): OAuthFlow {
       });
       return { ...request, redirectUri };
     },
-    finish(platform, grant) {
+    async finish(platform, grant) {
       return exchangeAuthorizationCode({
         platform,
         baseUrl: platformBaseUrl(config, platform.id),
@@ -32,7 +32,8 @@ export function oauthFlow(config: Config): OAuthFlow {
         ...grant,
       });
     },
-    revoke(platform, credentials) {
+    // async: a platform without a configured address rejects (the caller's catch sees it) instead of throwing.
+    async revoke(platform, credentials) {
       return revokeAuthorization({ platform, baseUrl: platformBaseUrl(config, platform.id), client: oauthClientFor(config, platform.id), credentials });
     },
   };

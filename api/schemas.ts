@@ -4,6 +4,17 @@ export const errorSchema = {
   properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
+/**
+ * Paging in query strings. Every number a query takes has a maximum: past it, a page number times its size
+ * would overflow the database's OFFSET (an answer of 500), and no client needs a page that far anyway.
+ */
+export const MAX_PAGE = 10_000;
+export const MAX_OFFSET = 1_000_000;
+export const pageQuery = {
+  page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1, description: `1 to ${MAX_PAGE}` },
+  pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+} as const;
+
 export const uuidParam = (name: string) =>
   ({ type: 'object', required: [name], additionalProperties: false, properties: { [name]: { type: 'string', format: 'uuid' } } }) as const;
 
@@ -40,3 +51,12 @@ export const syncRequestedSchema = {
 } as const;
 
 export const queuedSync = (requestId: string) => ({ state: 'queued' as const, requestId });
+
+/** A 204 answer: the OpenAPI document then lists no body for it. */
+export const noContent = (description: string) => ({ type: 'null', description }) as const;
+
+/** An answer that is a file or text, not JSON, in one of these media types (wildcards such as image/* allowed). */
+export const fileAnswer = (description: string, mediaTypes: readonly string[]) => ({
+  description,
+  content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: { type: 'string', format: 'binary' } }])),
+});

@@ -1,17 +1,76 @@
 // Request validation with Ajv. Bodies are strict JSON: no type coercion (42 is not "42") and unknown fields are
 // an error, not silently dropped. Query strings and path parameters arrive as text, so those are coerced.
+//
+// Every string a route takes (body, query string, path) is refused when it holds a control character: PostgreSQL
+// cannot store NUL, and calendars, e-mails and platforms choke on the others. The check is added to every string
+// schema at compile time, so a new route gets it without asking. Text marked `'x-multiline': true` (a note) may
+// hold tabs and line breaks; any other string is one line and may hold a tab only.
 import Ajv, { type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
 
+/** C0 controls and DEL, except tab, line feed and carriage return. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LINE_BREAK = /[\n\r]/;
+
+/** Marks a string schema whose text may span lines (tabs and line breaks allowed). */
+export const MULTILINE = 'x-multiline';
+const TEXT_CHECK = 'controlCharacters';
+
+/** The reason `text` is not acceptable input, or null when it is. */
+export function controlCharacterProblem(text: string, multiline: boolean): string | null {
+  if (CONTROL.test(text)) return 'must not contain control characters';
+  if (!multiline && LINE_BREAK.test(text)) return 'must not contain line breaks or control characters';
+  return null;
+}
+
 function makeAjv(options: Options) {
   const ajv = new Ajv.default({ removeAdditional: false, useDefaults: true, allErrors: false, ...options });
   addFormats.default(ajv);
+  ajv.addKeyword({ keyword: MULTILINE, schemaType: 'boolean' }); // an annotation, read by the text check below
+  ajv.addKeyword({
+    keyword: TEXT_CHECK,
+    // Not declared for strings only: that would let Ajv run it (and enum) before the type check, so a list where
+    // text belongs would be reported as the wrong value rather than the wrong type.
+    schemaType: 'string',
+    errors: true,
+    validate: function check(mode: string, data: unknown) {
+      const problem = typeof data === 'string' ? controlCharacterProblem(data, mode === 'multiline') : null;
+      (check as { errors?: unknown[] }).errors = problem ? [{ keyword: TEXT_CHECK, message: problem, params: {} }] : [];
+      return problem === null;
+    },
+  });
   return ajv;
+}
+
+type Schema = Record<string, unknown>;
+const isSchema = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
+const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs'];
+const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+const SUBSCHEMAS = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'];
+
+/** A copy of the schema with the text check on every string schema in it (the route's own schema, and so the OpenAPI document, stay as written). */
+export function withTextChecks(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withTextChecks);
+  if (!isSchema(schema)) return schema;
+  const copy: Schema = { ...schema };
+  for (const key of SCHEMA_MAPS) {
+    if (isSchema(copy[key])) copy[key] = Object.fromEntries(Object.entries(copy[key]).map(([name, sub]) => [name, withTextChecks(sub)]));
+  }
+  for (const key of [...SCHEMA_LISTS, ...SUBSCHEMAS]) if (key in copy) copy[key] = withTextChecks(copy[key]);
+  const types = Array.isArray(copy.type) ? copy.type : [copy.type];
+  if (types.includes('string')) copy[TEXT_CHECK] = copy[MULTILINE] === true ? 'multiline' : 'line';
+  return copy;
 }
 
 const strict = makeAjv({ coerceTypes: false });
 const coercing = makeAjv({ coerceTypes: 'array' });
 
-export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? strict : coercing).compile(schema as object);
+// A multipart body is streamed to its handler, which checks each part as it arrives (api/routes/media-upload.ts);
+// its schema documents the parts, as Fastify has no parsed body to apply it to.
+const streamedBody = () => true;
+
+export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart, contentType }) => {
+  if (httpPart === 'body' && contentType === 'multipart/form-data') return streamedBody;
+  return (httpPart === 'body' ? strict : coercing).compile(withTextChecks(schema) as object);
+};

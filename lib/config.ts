@@ -2,8 +2,15 @@
 import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
+import { assertProductionReady, ConfigError, DEV_OAUTH_CLIENT, enabledPlatforms, isProduction } from './production-settings.js';
+
+export { ConfigError, DEV_OAUTH_CLIENT };
 
 export interface Config {
+  /** NODE_ENV or CASTSYNC_ENV is "production": no development defaults (lib/production-settings.ts). */
+  production: boolean;
+  /** Platform ids this deployment offers (CASTSYNC_PLATFORMS; in development the whole catalog). */
+  enabledPlatforms: string[];
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
@@ -29,7 +36,7 @@ export interface Config {
   relaySweepMs: number;
   /** Longest wait for Temporal in a gateway request (queries, health); past it the database's view answers. */
   temporalRequestTimeoutMs: number;
-  /** Platform id -> base URL, overriding the catalog (used for simulators). */
+  /** Platform id -> base URL (CASTSYNC_PLATFORM_URL_<ID>); the only source of a platform's address. */
   platformUrls: Record<string, string>;
   /** OAuth platform id -> our client registration there. */
   oauthClients: Record<string, { clientId: string; clientSecret: string }>;
@@ -46,8 +53,14 @@ export interface Config {
   mediaMaxBytes: number;
   /** Largest image, in pixels (width × height); sharp refuses bigger ones before decoding (decompression bombs). */
   mediaMaxPixels: number;
-  /** Most media (not deleted) one user may keep. */
+  /** Most media (not deleted) one user may keep, and their most bytes together. */
   mediaMaxPerUser: number;
+  mediaMaxBytesPerUser: number;
+  /** Longest time a request's body may take to arrive (408 past it); uploads (POST /api/media) get their own. */
+  bodyTimeoutMs: number;
+  uploadTimeoutMs: number;
+  /** Requests per minute (api/rate-limits.ts); null: no rate limits (CASTSYNC_RATE_LIMIT=off, e.g. for benchmarks). */
+  rateLimits: RateLimits | null;
   /**
    * A media push's time limit grows with its work (activities/media-push-plan.ts): base (null: the connection
    * kind's own startToCloseTimeout) + per item + the bytes at the slowest upload rate we accept.
@@ -72,7 +85,16 @@ export interface Config {
   mailFrom: string;
 }
 
-export class ConfigError extends Error {}
+export interface RateLimits {
+  /** Per API token or session (its hash), and per address for requests without one (the ICS feed among them). */
+  perToken: number;
+  perAddress: number;
+  /** Failed authentications (401, unknown feed token) per address; past it every request of the address is refused. */
+  authFailures: number;
+  /** Sign-ins (POST /app/session) per address, uploads (POST /api/media) per token. */
+  signIn: number;
+  uploads: number;
+}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -126,18 +148,48 @@ function payloadKeys(env: NodeJS.ProcessEnv, masterKeys: Map<string, Buffer>): M
   return new Map([...masterKeys].map(([id, key]) => [id, derive(key)]));
 }
 
+/**
+ * loadConfig for a process's entry point: a ConfigError (a missing production setting, a malformed value) is
+ * printed as it is, without a stack trace, and the process exits with status 1.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`castsync: configuration error: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 function activeKeyId(keys: Map<string, Buffer>, chosen: string | undefined, variable: string): string {
   const id = chosen ?? [...keys.keys()].at(-1) ?? '';
   if (keys.size && !keys.has(id)) throw new ConfigError(`${variable} "${id}" is not among the configured keys`);
   return id;
 }
 
-export const DEV_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' };
+function rateLimits(env: NodeJS.ProcessEnv): RateLimits | null {
+  if (env.CASTSYNC_RATE_LIMIT === 'off') return null;
+  return {
+    perToken: int(env, 'CASTSYNC_RATE_LIMIT_PER_TOKEN', 600),
+    perAddress: int(env, 'CASTSYNC_RATE_LIMIT_PER_ADDRESS', 300),
+    authFailures: int(env, 'CASTSYNC_RATE_LIMIT_AUTH_FAILURES', 20),
+    signIn: int(env, 'CASTSYNC_RATE_LIMIT_SIGN_IN', 10),
+    uploads: int(env, 'CASTSYNC_RATE_LIMIT_UPLOADS', 30),
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeys = parseMasterKeys(env.CASTSYNC_MASTER_KEYS);
   const payloadKeyring = payloadKeys(env, masterKeys);
+  const production = isProduction(env);
+  const platforms = enabledPlatforms(env);
+  const platformUrls = perPlatform(env, 'PLATFORM_URL');
+  const clients = oauthClients(env);
+  if (production) assertProductionReady({ env, platforms, platformUrls, oauthClients: clients });
   return {
+    production,
+    enabledPlatforms: platforms,
     databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/castsync',
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -156,8 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayInProcess: (env.CASTSYNC_RELAY ?? 'in-process') !== 'off',
     relaySweepMs: int(env, 'CASTSYNC_RELAY_SWEEP_MS', 1000),
     temporalRequestTimeoutMs: int(env, 'CASTSYNC_TEMPORAL_REQUEST_TIMEOUT_MS', 1000),
-    platformUrls: perPlatform(env, 'PLATFORM_URL'),
-    oauthClients: oauthClients(env),
+    platformUrls,
+    oauthClients: clients,
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
     chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     logLevel: env.LOG_LEVEL ?? 'info',
@@ -166,6 +218,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaMaxBytes: int(env, 'CASTSYNC_MEDIA_MAX_BYTES', 500 * 1024 * 1024),
     mediaMaxPixels: int(env, 'CASTSYNC_MEDIA_MAX_PIXELS', 100_000_000),
     mediaMaxPerUser: int(env, 'CASTSYNC_MEDIA_MAX_PER_USER', 200),
+    mediaMaxBytesPerUser: int(env, 'CASTSYNC_MEDIA_MAX_BYTES_PER_USER', 2 * 1024 ** 3),
+    bodyTimeoutMs: int(env, 'CASTSYNC_BODY_TIMEOUT_MS', 30_000),
+    uploadTimeoutMs: int(env, 'CASTSYNC_UPLOAD_TIMEOUT_MS', 15 * 60_000),
+    rateLimits: rateLimits(env),
     mediaPushBaseMs: env.CASTSYNC_MEDIA_PUSH_BASE_MS ? int(env, 'CASTSYNC_MEDIA_PUSH_BASE_MS', 0) : null,
     mediaPushItemMs: int(env, 'CASTSYNC_MEDIA_PUSH_ITEM_MS', 30_000),
     mediaPushBytesPerSecond: Math.max(1, int(env, 'CASTSYNC_MEDIA_PUSH_BYTES_PER_SECOND', 256 * 1024)),

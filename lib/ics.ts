@@ -53,13 +53,21 @@ export function addAvailabilityEvent(calendar: ICalCalendar, item: AvailabilityI
     allDay: true,
     start: utcDay(item.startDate),
     end: utcDay(item.endDate, 1), // DTEND of an all-day event is the day after the last one
-    summary: details.summary,
-    description: item.note ?? null,
+    summary: icsText(details.summary),
+    description: item.note == null ? null : icsText(item.note),
     status: status.status,
     transparency: status.transparency,
     busystatus: status.busyStatus,
     x: { 'X-CASTSYNC-FBTYPE': status.freeBusy },
   });
+}
+
+/**
+ * Text as RFC 5545 allows it (3.3.11: no control characters but tab and the line breaks, which the writer escapes
+ * as \n like ; , and \). The API refuses control characters, but text pulled from platforms may carry them.
+ */
+export function icsText(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
 }
 
 /** ical-generator writes a Date's UTC calendar day for VALUE=DATE, whatever the process's time zone. */

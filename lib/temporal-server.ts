@@ -123,6 +123,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const child = spawn(cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
   await waitForPort(port, child, 60_000);
+  // The Web UI comes up after the frontend: callers (npm start's printed URL, tests of its settings) may use it at once.
+  if (options.uiPort) await waitForPort(options.uiPort, child, 60_000);
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,

@@ -1,7 +1,7 @@
 // Queues, for every connected connection, the outbox message that makes its schedules (pull, reconcile) match its
 // settings: run once after upgrading to a version with a new kind of schedule (npm run schedules:sync), so
 // connections made before it get theirs. The relay delivers the rows; running it twice does no harm.
-import { loadConfig } from '../lib/config.js';
+import { loadConfigOrExit } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { addToOutbox } from '../lib/outbox.js';
 
@@ -19,6 +19,6 @@ export async function queueConnectionSchedules(databaseUrl: string): Promise<num
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const queued = await queueConnectionSchedules(loadConfig().databaseUrl);
+  const queued = await queueConnectionSchedules(loadConfigOrExit().databaseUrl);
   console.log(`queued the schedules of ${queued} connections; the outbox relay creates them`);
 }

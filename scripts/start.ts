@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApi } from '../api/main.js';
+import { publishedCodecEndpoint } from '../api/routes/codec.js';
 import { loadConfig } from '../lib/config.js';
 import { createDatabase, databaseExists } from '../lib/databases.js';
 import { createDb } from '../lib/db.js';
@@ -13,7 +14,7 @@ import { installSdkLogging } from '../lib/temporal-logging.js';
 import { newApiToken, newMasterKey } from '../lib/secrets.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { seedDemoUser } from '../prisma/seed.js';
-import { DEMO_ETALENTA_API_KEY, smtpSimulatorUrl, startSimulators } from '../simulators/main.js';
+import { DEMO_ETALENTA_API_KEY, platformUrlEnv, smtpSimulatorUrl, startSimulators } from '../simulators/main.js';
 import { createWorkers } from '../worker.js';
 import { applyMigrations } from './db-migrate.js';
 import { printSignupLinks } from './dev-mail.js';
@@ -48,8 +49,7 @@ async function main() {
   await mkdir(dataDir, { recursive: true });
   await ensureMasterKey(dataDir);
   const operatorToken = await ensureOperatorToken(dataDir);
-  // The dev server's UI sends no Authorization header to a codec server, so the token is part of the path.
-  const uiCodecEndpoint = `http://localhost:${apiPort}/codec/${operatorToken}`;
+  const uiCodecEndpoint = publishedCodecEndpoint(apiPort);
   installSdkLogging('WARN', { shutdownSignals: [], metricsAddress: loadConfig().temporalMetricsAddress }); // this script stops the workers itself, in order
 
   let temporal: DevServer | null = null;
@@ -57,15 +57,15 @@ async function main() {
     step('starting the Temporal dev server ...');
     temporal = await startDevServer({ port: 7233, uiPort: 8233, dbFile: path.join(dataDir, 'temporal.sqlite'), logLevel: 'warn', stdio: 'ignore', uiCodecEndpoint });
     process.env.TEMPORAL_ADDRESS = temporal.address;
-    process.env.TEMPORAL_UI_URL ??= temporal.uiUrl!;
+    // localhost, like the API's address: the codec session cookie reaches the API only from the same site.
+    process.env.TEMPORAL_UI_URL ??= temporal.uiUrl!.replace('127.0.0.1', 'localhost');
     stops.push({ name: 'Temporal dev server', stop: () => temporal!.stop() });
   }
 
   const sims = await startSimulators();
   stops.push({ name: 'simulators', stop: () => sims.stop() });
-  for (const [platformId, url] of Object.entries(sims.urls)) {
-    process.env[`CASTSYNC_PLATFORM_URL_${platformId.toUpperCase().replace(/-/g, '_')}`] ??= url;
-  }
+  // The catalog has no addresses: the simulators' come from here (a variable already set wins).
+  for (const [name, url] of Object.entries(platformUrlEnv(sims.urls))) process.env[name] ??= url;
   step(`platform simulators:\n    ${sims.summary.join('\n    ')}`);
 
   const config = loadConfig();
@@ -99,7 +99,7 @@ castsync is running. Ctrl-C stops everything.
   API            ${apiUrl}
   Dashboard      ${apiUrl}/app/   (sign in with the demo token)
   OpenAPI docs   ${apiUrl}/docs
-  Temporal UI    ${config.temporalUiUrl}   (payloads decoded by ${apiUrl}/codec with the operator token)
+  Temporal UI    ${config.temporalUiUrl}   (to decode payloads: sign in at ${apiUrl}/codec with the operator token)
   operator token ${operatorToken}
   demo token     ${demo.token}
 

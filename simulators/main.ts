@@ -1,6 +1,7 @@
 // Runs every platform simulator on its catalog port, each with a demo account (npm run simulators; `npm start`
 // runs them too). The accounts are printed so a person can connect the platforms through the API.
 import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
+import { platformVariable } from '../lib/production-settings.js';
 import { apiMediaRulesOf } from './api-media.js';
 import { RestPlatformSimulator } from './etalenta/server.js';
 import { OAuthPlatformSimulator } from './oauth/server.js';
@@ -38,7 +39,24 @@ interface Startable {
   stop(): Promise<void>;
 }
 
-const portOf = (platform: PlatformEntry) => Number(new URL(platform.baseUrl).port);
+/** Fixed ports, so a person can find the demo accounts; castsync learns them only from CASTSYNC_PLATFORM_URL_<ID>. */
+export const SIMULATOR_PORTS: Record<string, number> = {
+  etalenta: 4101,
+  'agentur-connection': 4102,
+  jobwork: 4103,
+  wanted: 4104,
+  filmmakers: 4105,
+  'casting-network': 4106,
+  schauspielervideos: 4107,
+  'agentur-iris-mueller': 4125,
+  'agentur-sarah-weiss': 4125,
+};
+
+/** CASTSYNC_PLATFORM_URL_<ID> for each simulator: how the gateway and the worker learn where they run. */
+export const platformUrlEnv = (urls: Record<string, string>) =>
+  Object.fromEntries(Object.entries(urls).map(([platformId, url]) => [platformVariable('PLATFORM_URL', platformId), url]));
+
+const portOf = (platform: PlatformEntry) => SIMULATOR_PORTS[platform.id] ?? 0;
 
 /** Where startSimulators puts the SMTP simulator (known before it starts, for settings read early). */
 export const smtpSimulatorUrl = (host = '127.0.0.1') => `smtp://${host}:${portOf(platformCatalog['agentur-iris-mueller'])}`;
@@ -97,6 +115,7 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sims = await startSimulators({ host: process.env.SIMULATOR_HOST ?? '127.0.0.1' });
   console.log(sims.summary.join('\n'));
+  console.log(`\nfor npm run api / npm run worker:\n${Object.entries(platformUrlEnv(sims.urls)).map(([name, url]) => `export ${name}=${url}`).join('\n')}`);
   const stop = () => void sims.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

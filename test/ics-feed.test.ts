@@ -97,4 +97,32 @@ describe('ICS feed', () => {
     expect(aliceFeed.map((e) => e.uid)).toEqual([`${mine.id}@castsync`]);
     expect(bobFeed.map((e) => e.uid)).toEqual([`${theirs.id}@castsync`]);
   });
+
+  it('writes the first and last day castsync takes so that a parser reads them back (DTEND the day after)', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const edge = async (day: string) => (await api(user, 'POST', '/api/availability', { startDate: day, endDate: day, status: 'unavailable', type: 'block' })).json();
+    const first = await edge('1900-01-01');
+    const last = await edge('9999-12-30');
+    const feed = events((await fetchFeed((await newFeed(user)).url)).body);
+    expect(feed.map(({ uid, start, end, allDay }) => ({ uid, start, end, allDay }))).toEqual([
+      { uid: `${first.id}@castsync`, start: '1900-01-01', end: '1900-01-02', allDay: true },
+      { uid: `${last.id}@castsync`, start: '9999-12-30', end: '9999-12-31', allDay: true },
+    ]);
+  });
+
+  it('escapes text and drops the control characters RFC 5545 forbids (text pulled from a platform may carry them)', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const note = 'Drehort: Berlin; Studio 3, Halle \\B\nAnreise\tam Vortag';
+    const created = await api(user, 'POST', '/api/availability', { startDate: '2027-06-01', endDate: '2027-06-01', status: 'tentative', type: 'booking', optionHolder: 'UFA, Fiction; Serie', note });
+    expect(created.statusCode, created.body).toBe(201);
+    await stack.db.availability.create({
+      data: { userId: user.id, startDate: new Date('2027-06-05'), endDate: new Date('2027-06-05'), status: 'unavailable', type: 'block', source: 'etalenta', note: 'vom\u0007 Portal\u001b[0m\u007f' },
+    });
+    const body = (await fetchFeed((await newFeed(user)).url)).body;
+    expect(body.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u0008\u000A-\u001F\u007F]/);
+    const calendar = new ICAL.Component(ICAL.parse(body));
+    const descriptions = calendar.getAllSubcomponents('vevent').map((vevent) => new ICAL.Event(vevent).description);
+    expect(descriptions).toEqual([note, 'vom Portal[0m']);
+    expect(events(body)[0]!.summary).toBe('Test Actor: 1. Option für UFA, Fiction; Serie');
+  });
 });

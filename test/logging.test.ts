@@ -78,7 +78,8 @@ describe('gateway logs', () => {
     expect((await send('POST', '/api/platforms/filmmakers/connect', { email: 'actor@example.test', password: secrets.password, partnerApiToken: secrets.partnerToken })).statusCode).toBeGreaterThanOrEqual(400);
     expect((await send('GET', `/api/platforms/jobwork/callback?code=${secrets.oauthCode}&state=${secrets.oauthState}`)).statusCode).toBe(400);
     expect((await send('GET', `/api/availability.ics?token=${secrets.icsToken}`)).statusCode).toBeGreaterThanOrEqual(400);
-    expect((await send('POST', `/codec/${operatorToken}/decode`, { payloads: [] })).statusCode).toBe(200);
+    // No such route any more, but a token in a codec path (an old UI setting) is still kept out of the log.
+    expect((await send('POST', `/codec/${operatorToken}/decode`, { payloads: [] })).statusCode).toBe(404);
     // Objects logged with an error are redacted by configuration too, whatever the call site forgets.
     app.log.error({ err: new Error('boom'), credentials: { apiKey: secrets.apiKey, accessToken: secrets.bearer }, body: { password: secrets.password } }, 'a careless log call');
     await app.close();

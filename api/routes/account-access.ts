@@ -6,7 +6,7 @@ import { AccountError, createToken, listTokens, MAX_TOKEN_DAYS, revokeToken, TOK
 import { byUser, recordAudit } from '../../lib/audit.js';
 import { listSessions, revokeSession } from '../../lib/dashboard-sessions.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, uuidParam } from '../schemas.js';
+import { errorSchema, HttpError, noContent, uuidParam } from '../schemas.js';
 
 export interface AccountAccessDeps {
   db: Db;
@@ -125,7 +125,7 @@ export async function accountAccessRoutes(app: FastifyInstance, { db }: AccountA
 
   app.delete<{ Params: { tokenId: string } }>(
     '/api/tokens/:tokenId',
-    { schema: { tags, security, summary: 'Revoke a token: it and the dashboard sessions opened with it stop working', params: uuidParam('tokenId'), response: { 204: { type: 'null' }, 400: errorSchema, ...errors, 404: errorSchema } } },
+    { schema: { tags, security, summary: 'Revoke a token: it and the dashboard sessions opened with it stop working', params: uuidParam('tokenId'), response: { 204: noContent('Revoked, with the sessions opened with it'), 400: errorSchema, ...errors, 404: errorSchema } } },
     async (request, reply) => {
       if (!(await revokeToken(db, request.userId, request.params.tokenId))) throw new HttpError(404, 'no such token');
       await recordAudit(db, { ...byUser(request), action: 'token.revoked', target: request.params.tokenId });
@@ -139,7 +139,7 @@ export async function accountAccessRoutes(app: FastifyInstance, { db }: AccountA
 
   app.delete<{ Params: { sessionId: string } }>(
     '/api/sessions/:sessionId',
-    { schema: { tags, security, summary: 'End a dashboard session (ending the current one signs this browser out)', params: uuidParam('sessionId'), response: { 204: { type: 'null' }, 400: errorSchema, ...errors, 404: errorSchema } } },
+    { schema: { tags, security, summary: 'End a dashboard session (ending the current one signs this browser out)', params: uuidParam('sessionId'), response: { 204: noContent('The session is ended'), 400: errorSchema, ...errors, 404: errorSchema } } },
     async (request, reply) => {
       if (!(await revokeSession(db, request.userId, request.params.sessionId))) throw new HttpError(404, 'no such session');
       await recordAudit(db, { ...byUser(request), action: 'session.revoked', target: request.params.sessionId });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../lib/db.js';
 import { bearerSecurity } from '../auth.js';
+import { pageQuery } from '../schemas.js';
 
 const auditEventSchema = {
   type: 'object',
@@ -29,8 +30,7 @@ export async function auditRoutes(app: FastifyInstance, { db }: { db: Db }) {
           additionalProperties: false,
           properties: {
             action: { type: 'string', maxLength: 64 },
-            page: { type: 'integer', minimum: 1, default: 1 },
-            pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            ...pageQuery,
           },
         },
         response: {

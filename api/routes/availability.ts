@@ -12,11 +12,19 @@ import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type Op
 import type { OutboxMessageInput } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { bearerSecurity } from '../auth.js';
-import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
+import { MULTILINE } from '../validation.js';
+import { MAX_OFFSET, availabilityStatuses, availabilityTypes, errorSchema, HttpError, noContent, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
+
+/**
+ * The days castsync takes. The last one leaves room for the day after it, which an all-day iCalendar event names
+ * as its end (DTEND, exclusive): RFC 5545 dates have four-digit years, so 9999-12-31 could not be written.
+ */
+export const FIRST_DAY = '1900-01-01';
+export const LAST_DAY = '9999-12-30';
 
 const fields = {
-  startDate: { type: 'string', format: 'date', description: 'First day, YYYY-MM-DD' },
-  endDate: { type: 'string', format: 'date', description: 'Last day (included), YYYY-MM-DD' },
+  startDate: { type: 'string', format: 'date', description: `First day, YYYY-MM-DD, from ${FIRST_DAY}` },
+  endDate: { type: 'string', format: 'date', description: `Last day (included), YYYY-MM-DD, until ${LAST_DAY}` },
   status: { type: 'string', enum: availabilityStatuses },
   type: { type: 'string', enum: availabilityTypes },
   optionRank: {
@@ -26,8 +34,8 @@ const fields = {
     description: '1 = first option; tentative only. Left out (or null) on an option: the next free rank on its days',
   },
   optionHolder: { type: ['string', 'null'], minLength: 1, maxLength: 200, description: 'The production holding the date' },
-  optionExpiresAt: { type: ['string', 'null'], format: 'date-time' },
-  note: { type: ['string', 'null'], maxLength: 1000 },
+  optionExpiresAt: { type: ['string', 'null'], format: 'date-time', description: 'When the option lapses; must lie in the future when set' },
+  note: { type: ['string', 'null'], maxLength: 1000, [MULTILINE]: true },
 } as const;
 
 const createBody = {
@@ -96,6 +104,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
     '/api/availability',
     { schema: { tags, summary: 'Add a date range', security: bearerSecurity, body: createBody, response: { 201: availabilitySchema, 400: errorSchema } } },
     async (request, reply) => {
+      refusePastExpiry(request.body);
       const data = checkedRange(request.body, config.maxRangeDays);
       const created = await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
@@ -123,7 +132,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
             from: { type: 'string', format: 'date', description: 'Ranges ending on or after this day' },
             to: { type: 'string', format: 'date', description: 'Ranges starting on or before this day' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
             includeDeleted: { type: 'boolean', default: false },
           },
         },
@@ -135,8 +144,8 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
       const where = {
         userId: request.userId,
         ...(includeDeleted ? {} : { deletedAt: null }),
-        ...(from ? { endDate: { gte: parseDay(from)! } } : {}),
-        ...(to ? { startDate: { lte: parseDay(to)! } } : {}),
+        ...(from ? { endDate: { gte: filterDay('from', from) } } : {}),
+        ...(to ? { startDate: { lte: filterDay('to', to) } } : {}),
       };
       const [rows, total] = await Promise.all([
         db.availability.findMany({ where, orderBy: [{ startDate: 'asc' }, { id: 'asc' }], take: limit, skip: offset, include: { platformStates: true } }),
@@ -170,6 +179,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
     },
     async (request) => {
       const { version, ...changes } = request.body;
+      refusePastExpiry(changes);
       const updated = await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
         const current = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
@@ -208,7 +218,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
 
   app.delete<{ Params: { id: string } }>(
     '/api/availability/:id',
-    { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Delete a date range (removed from every platform)', security: bearerSecurity, params: uuidParam('id'), response: { 204: noContent('Deleted'), 404: errorSchema } } },
     async (request, reply) => {
       await outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
@@ -222,6 +232,20 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
   );
 }
 
+/** A day in a filter; JSON schema's date format takes years (0000 to 0099) that JavaScript dates cannot hold. */
+function filterDay(name: string, value: string): Date {
+  const day = parseDay(value);
+  if (!day) throw new HttpError(400, `querystring/${name} ${value} is not a calendar day (YYYY-MM-DD)`);
+  return day;
+}
+
+/** An option's expiry is set in the request only when it is still ahead (a lapsed one would expire at once). */
+export function refusePastExpiry(input: Pick<AvailabilityInput, 'optionExpiresAt'>, now = new Date()) {
+  if (input.optionExpiresAt && new Date(input.optionExpiresAt) <= now) {
+    throw new HttpError(400, `optionExpiresAt ${input.optionExpiresAt} is not in the future; an option's expiry must lie ahead`);
+  }
+}
+
 /** Rules JSON schema cannot express: order of the days, the range limit, option fields only on options. */
 export function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
   const start = parseDay(input.startDate ?? '');
@@ -229,6 +253,8 @@ export function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
   if (!start) throw new HttpError(400, `startDate "${input.startDate}" is not a calendar day (YYYY-MM-DD)`);
   if (!end) throw new HttpError(400, `endDate "${input.endDate}" is not a calendar day (YYYY-MM-DD)`);
   if (end < start) throw new HttpError(400, `endDate ${input.endDate} is before startDate ${input.startDate}`);
+  if (input.startDate! < FIRST_DAY) throw new HttpError(400, `startDate ${input.startDate} is before ${FIRST_DAY}, the first day castsync takes`);
+  if (input.endDate! > LAST_DAY) throw new HttpError(400, `endDate ${input.endDate} is after ${LAST_DAY}, the last day castsync takes`);
   const days = daysInclusive(start, end);
   if (days > maxRangeDays) throw new HttpError(400, `the range covers ${days} days; at most ${maxRangeDays} are allowed`);
   const isOption = input.status === 'tentative';

@@ -18,7 +18,7 @@ import { toDay } from '../../lib/days.js';
 import { applyEntryChange, lockUserCalendar, nextFreeRank, noEffects, type OptionEffects, type Tx } from '../../lib/options.js';
 import { bearerSecurity } from '../auth.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
-import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
+import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, pageQuery, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
 import { changeMessages, checkedRange, type AvailabilityInput } from './availability.js';
 
 const actions = ['keep_ours', 'accept_theirs', 'edit'] as const;
@@ -117,8 +117,7 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, outbox 
           additionalProperties: false,
           properties: {
             status: { type: 'string', enum: ['open', 'resolved', 'dismissed'], default: 'open' },
-            page: { type: 'integer', minimum: 1, default: 1 },
-            pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            ...pageQuery,
           },
         },
         response: {

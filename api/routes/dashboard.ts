@@ -12,7 +12,7 @@ import { closeSession, openSession, SESSION_LIFETIME_MS, sessionOwner } from '..
 import { CSRF_HEADER, SESSION_COOKIE, sameSiteRequest } from '../auth.js';
 import { PASSWORD_MAX_LENGTH } from '../../lib/passwords.js';
 import { passwordSignIn } from '../../lib/signup.js';
-import { errorSchema, HttpError } from '../schemas.js';
+import { errorSchema, HttpError, noContent } from '../schemas.js';
 
 export interface DashboardDeps {
   db: Db;
@@ -101,9 +101,13 @@ export async function dashboardRoutes(app: FastifyInstance, { db, config }: Dash
     return user;
   });
 
-  app.delete('/app/session', { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard: ends the session' } }, async (request, reply) => {
-    const secret = request.cookies[SESSION_COOKIE];
-    if (secret) await closeSession(db, secret);
-    return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
-  });
+  app.delete(
+    '/app/session',
+    { onRequest: requireHeader, schema: { tags, summary: 'Sign out of the dashboard: ends the session', response: { 204: noContent('Signed out: the session is deleted, the cookie cleared'), 403: errorSchema } } },
+    async (request, reply) => {
+      const secret = request.cookies[SESSION_COOKIE];
+      if (secret) await closeSession(db, secret);
+      return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
+    },
+  );
 }

@@ -8,10 +8,10 @@ import { statusInWords } from '../../adapters/email/availability-words.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { toAvailabilityItem } from '../../lib/availability-item.js';
-import { addAvailabilityEvent, eventStatus } from '../../lib/ics.js';
+import { addAvailabilityEvent, eventStatus, icsText } from '../../lib/ics.js';
 import { hashApiToken, newFeedToken } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError } from '../schemas.js';
+import { errorSchema, fileAnswer, HttpError, noContent } from '../schemas.js';
 
 export interface IcsFeedDeps {
   db: Db;
@@ -34,7 +34,7 @@ export async function icsFeedRoute(app: FastifyInstance, { db }: IcsFeedDeps) {
           additionalProperties: false,
           properties: { token: { type: 'string', minLength: 1, maxLength: 200 } },
         },
-        response: { 404: errorSchema },
+        response: { 200: fileAnswer('The feed (RFC 5545)', ['text/calendar']), 404: errorSchema },
       },
     },
     async (request, reply) => {
@@ -70,7 +70,7 @@ export async function icsTokenRoutes(app: FastifyInstance, { db, config }: IcsFe
 
   app.delete(
     '/api/availability/ics-token',
-    { schema: { tags, summary: 'Revoke the ICS feed secret (the feed URL answers 404)', security: bearerSecurity } },
+    { schema: { tags, summary: 'Revoke the ICS feed secret (the feed URL answers 404)', security: bearerSecurity, response: { 204: noContent('Revoked') } } },
     async (request, reply) => {
       await db.user.update({ where: { id: request.userId }, data: { icsTokenHash: null } });
       return reply.code(204).send();
@@ -83,7 +83,7 @@ function availabilityFeed(actorName: string, entries: Availability[], now = new 
   const calendar = ical({
     prodId: { company: 'castsync', product: 'availability-feed', language: 'DE' },
     method: ICalCalendarMethod.PUBLISH,
-    name: `Verfügbarkeit ${actorName}`,
+    name: icsText(`Verfügbarkeit ${actorName}`),
   });
   for (const entry of entries) {
     const item = toAvailabilityItem(entry);

@@ -4,8 +4,7 @@
 import type { OutboxMessageInput } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import multipart from '@fastify/multipart';
-import type { MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { getPlatform, platformIds, type ImageRules, type PlatformEntry } from '../../adapters/catalog.js';
 import { Prisma, type Media, type PlatformMediaState } from '../../generated/prisma/client.js';
@@ -17,16 +16,25 @@ import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
 import { makeVariant, variantCacheDir, type Crop } from '../../lib/media-variants.js';
 import { lockUserCalendar } from '../../lib/options.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, uuidParam } from '../schemas.js';
+import { errorSchema, fileAnswer, HttpError, noContent, uuidParam } from '../schemas.js';
+import { MULTILINE } from '../validation.js';
+import {
+  checkedFields,
+  ensureRoomFor,
+  IMAGE_ROLES,
+  MEDIA_TYPES,
+  receiveUpload,
+  TEXT_LIMITS,
+  UPLOAD_FIELDS,
+  type MediaQuota,
+  type MediaTypeName,
+  type ReceivedUpload,
+} from './media-upload.js';
 
-export const IMAGE_ROLES = ['photo', 'headshot', 'setcard'] as const;
-const MEDIA_TYPES = [...IMAGE_ROLES, 'video', 'document'] as const;
-type MediaTypeName = (typeof MEDIA_TYPES)[number];
+const quotaOf = (config: Config): MediaQuota => ({ maxCount: config.mediaMaxPerUser, maxBytes: config.mediaMaxBytesPerUser });
 
-const TEXT_LIMITS = { caption: 1000, photographerCredit: 200 } as const;
 /** Thumbnails are variants like a platform's (same pipeline and cache), made to these rules. */
 const THUMBNAIL_RULES: ImageRules = { formats: ['jpeg'], maxEdge: 480, minEdge: 1, maxBytes: 512 * 1024 };
-const UPLOAD_FIELDS = ['type', 'caption', 'photographerCredit'] as const;
 
 
 const cropSchema = {
@@ -85,12 +93,34 @@ const patchBody = {
   additionalProperties: false,
   minProperties: 1,
   properties: {
-    caption: { type: ['string', 'null'], maxLength: TEXT_LIMITS.caption },
+    caption: { type: ['string', 'null'], maxLength: TEXT_LIMITS.caption, [MULTILINE]: true },
     photographerCredit: { type: ['string', 'null'], maxLength: TEXT_LIMITS.photographerCredit },
     isMain: { type: 'boolean', description: 'true makes this image the main photo (the previous one stops being it)' },
     sortOrder: { type: 'integer', minimum: 0, maximum: 100000 },
     crop: cropSchema,
     version: { type: 'integer', minimum: 1, description: 'Reject the change (409) unless this is the current version' },
+  },
+} as const;
+
+/**
+ * The upload's parts, for the document and for clients: the handler reads them as a stream (receiveUpload) and
+ * checks each itself, so this schema is not applied to the request (api/validation.ts).
+ */
+const uploadBody = {
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        additionalProperties: false,
+        properties: {
+          file: { type: 'string', format: 'binary', description: 'The photo (JPEG, PNG, WebP, GIF, TIFF, HEIF), showreel (video) or CV (PDF); its content decides its kind' },
+          type: { type: 'string', enum: MEDIA_TYPES, description: "An image's role (photo, headshot, setcard); for a video or PDF it must match the content" },
+          caption: { type: 'string', maxLength: TEXT_LIMITS.caption },
+          photographerCredit: { type: 'string', maxLength: TEXT_LIMITS.photographerCredit },
+        },
+      },
+    },
   },
 } as const;
 
@@ -123,16 +153,17 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
   app.post(
     '/api/media',
     {
+      config: { bodyTimeoutMs: config.uploadTimeoutMs },
       schema: {
         tags,
         summary: 'Upload a photo, showreel or CV (multipart/form-data: one file, fields type, caption, photographerCredit)',
         security: bearerSecurity,
-        consumes: ['multipart/form-data'],
-        response: { 201: mediaSchema, 400: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+        body: uploadBody,
+        response: { 201: mediaSchema, 400: errorSchema, 408: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
       },
     },
     async (request, reply) => {
-      await ensureRoomFor(db, request.userId, config.mediaMaxPerUser);
+      await ensureRoomFor(db, request.userId, quotaOf(config));
       const upload = await receiveUpload(request, storage, config.mediaMaxBytes);
       try {
         const fields = checkedFields(upload.fields);
@@ -164,7 +195,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
 
   app.get<{ Params: { id: string } }>(
     '/api/media/:id/file',
-    { schema: { tags, summary: 'The uploaded file as stored', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'The uploaded file as stored', security: bearerSecurity, params: uuidParam('id'), response: { 200: fileAnswer('The file, in the media type its content was found to be', ['image/*', 'video/*', 'application/pdf']), 404: errorSchema } } },
     async (request, reply) => {
       const row = await ownMedia(db, request.userId, request.params.id);
       return reply
@@ -184,7 +215,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
         summary: `An image as a JPEG of at most ${THUMBNAIL_RULES.maxEdge} px (rotated, with the user's crop, no metadata), for lists`,
         security: bearerSecurity,
         params: uuidParam('id'),
-        response: { 404: errorSchema, 409: errorSchema },
+        response: { 200: fileAnswer('The thumbnail', ['image/jpeg']), 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {
@@ -220,7 +251,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
 
   app.delete<{ Params: { id: string } }>(
     '/api/media/:id',
-    { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Delete a medium (the stored file goes when nothing else uses it)', security: bearerSecurity, params: uuidParam('id'), response: { 204: noContent('Deleted'), 404: errorSchema } } },
     async (request, reply) => {
       await deps.outbox.transaction(db, request.userId, async (tx, send) => {
         await lockUserCalendar(tx, request.userId);
@@ -236,63 +267,6 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaRouteDeps) {
       return reply.code(204).send();
     },
   );
-}
-
-interface ReceivedUpload {
-  staged: StagedFile;
-  fileName: string;
-  fields: Record<string, string>;
-}
-
-/** Reads the multipart parts: the one file is staged (streamed to disk), the text fields collected. */
-async function receiveUpload(request: FastifyRequest, storage: MediaStorage, maxBytes: number): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) throw new HttpError(415, 'send the upload as multipart/form-data with one part named "file"');
-  const fields: Record<string, string> = {};
-  let file: { staged: StagedFile; fileName: string } | null = null;
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') file = { staged: await stageFile(part, storage, request), fileName: part.filename || 'upload' };
-      else if (part.valueTruncated) throw new HttpError(413, `the field "${part.fieldname}" is too long`);
-      else fields[part.fieldname] = String(part.value);
-    }
-  } catch (error) {
-    if (file) await storage.discard(file.staged);
-    throw multipartProblem(error, maxBytes);
-  }
-  if (!file) throw new HttpError(400, 'the upload has no file: send one part named "file"');
-  return { ...file, fields };
-}
-
-async function stageFile(part: MultipartFile, storage: MediaStorage, request: FastifyRequest): Promise<StagedFile> {
-  if (part.fieldname !== 'file') {
-    part.file.resume(); // drain it, so the request can end
-    throw new HttpError(400, `the file must be sent in a part named "file", not "${part.fieldname}"`);
-  }
-  request.log.debug({ fileName: part.filename }, 'staging upload');
-  return storage.stage(part.file);
-}
-
-/** @fastify/multipart's limit errors, said in terms of this API. */
-function multipartProblem(error: unknown, maxBytes: number): unknown {
-  const code = (error as { code?: string }).code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return new HttpError(413, `the file is too large: at most ${maxBytes} bytes may be uploaded`);
-  if (code === 'FST_FILES_LIMIT') return new HttpError(413, 'only one file may be uploaded per request');
-  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return new HttpError(413, `too many fields: only ${UPLOAD_FIELDS.join(', ')} and one file are taken`);
-  return error;
-}
-
-function checkedFields(fields: Record<string, string>): { type?: MediaTypeName; caption: string | null; photographerCredit: string | null } {
-  for (const name of Object.keys(fields)) {
-    if (!(UPLOAD_FIELDS as readonly string[]).includes(name)) throw new HttpError(400, `unknown field "${name}"; the upload takes ${UPLOAD_FIELDS.join(', ')} and one file`);
-  }
-  const type = fields.type;
-  if (type !== undefined && !(MEDIA_TYPES as readonly string[]).includes(type)) throw new HttpError(400, `type "${type}" is not one of ${MEDIA_TYPES.join(', ')}`);
-  const text = (name: keyof typeof TEXT_LIMITS) => {
-    const value = fields[name];
-    if (value !== undefined && value.length > TEXT_LIMITS[name]) throw new HttpError(400, `${name} is longer than ${TEXT_LIMITS[name]} characters`);
-    return value || null;
-  };
-  return { type: type as MediaTypeName | undefined, caption: text('caption'), photographerCredit: text('photographerCredit') };
 }
 
 async function inspect(staged: StagedFile, config: Config): Promise<MediaFacts> {
@@ -317,11 +291,6 @@ function typeFor(facts: MediaFacts, requested: MediaTypeName | undefined): Media
   return facts.kind;
 }
 
-async function ensureRoomFor(db: Db | Tx, userId: string, maxPerUser: number) {
-  const count = await db.media.count({ where: { userId, deletedAt: null } });
-  if (count >= maxPerUser) throw new HttpError(409, `you already have ${count} media; at most ${maxPerUser} are allowed (delete some first)`);
-}
-
 interface NewMedia {
   userId: string;
   upload: ReceivedUpload;
@@ -335,7 +304,7 @@ async function insertMedia(db: Db, config: Config, outbox: SyncOutbox, { userId,
   return outbox.transaction(db, userId, async (tx, send) => {
     await lockUserCalendar(tx, userId);
     await send(MEDIA_SYNC);
-    await ensureRoomFor(tx, userId, config.mediaMaxPerUser);
+    await ensureRoomFor(tx, userId, quotaOf(config), upload.staged.bytes);
     const last = await tx.media.aggregate({ where: { userId, deletedAt: null }, _max: { sortOrder: true } });
     const hasMain = facts.kind === 'image' && (await tx.media.count({ where: { userId, deletedAt: null, isMain: true } })) > 0;
     return tx.media.create({

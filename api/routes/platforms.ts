@@ -2,7 +2,7 @@
 // or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
 // checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { adapterFor, memoryCredentialStore } from '../../adapters/adapter-context.js';
+import { adapterFor, memoryCredentialStore, platformBaseUrl, PlatformNotConfiguredError } from '../../adapters/adapter-context.js';
 import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
 import { PlatformError } from '../../adapters/errors.js';
 import { hasAdapter } from '../../adapters/registry.js';
@@ -19,7 +19,7 @@ import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import type { Tx } from '../../lib/options.js';
 import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, platformParam } from '../schemas.js';
+import { errorSchema, HttpError, noContent, platformParam } from '../schemas.js';
 import type { OAuthFlow } from '../oauth.js';
 
 export interface PlatformRouteDeps {
@@ -89,9 +89,23 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     return getPlatform(platformId);
   }
 
-  app.get('/api/platforms', { schema: { tags, summary: 'The platform catalog with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) => {
+  /** Connecting needs a platform this server offers (CASTSYNC_PLATFORMS) and knows the address of. */
+  function connectablePlatform(platformId: string): PlatformEntry {
+    const platform = platformOr404(platformId);
+    if (!config.enabledPlatforms.includes(platform.id)) throw new HttpError(404, `${platform.name} is not offered on this server`);
+    try {
+      platformBaseUrl(config, platform.id);
+    } catch (error) {
+      if (error instanceof PlatformNotConfiguredError) throw new HttpError(503, error.message);
+      throw error;
+    }
+    return platform;
+  }
+
+  app.get('/api/platforms', { schema: { tags, summary: 'The platforms this server offers, with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) => {
     const connections = await db.platformConnection.findMany({ where: { userId: request.userId } });
-    return Object.values(platformCatalog as Record<string, PlatformEntry>).map((platform) => ({
+    const offered = Object.values(platformCatalog as Record<string, PlatformEntry>).filter((p) => config.enabledPlatforms.includes(p.id));
+    return offered.map((platform) => ({
       id: platform.id,
       name: platform.name,
       kind: platform.kind,
@@ -128,11 +142,12 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
           400: errorSchema,
           404: errorSchema,
           502: errorSchema,
+          503: errorSchema,
         },
       },
     },
     async (request, reply) => {
-      const platform = platformOr404(request.params.platformId);
+      const platform = connectablePlatform(request.params.platformId);
       if (!hasAdapter(platform.kind)) throw new HttpError(409, `${platform.name} cannot be connected yet`);
       const body = request.body ?? {};
       checkCredentialFields(platform, body);
@@ -203,7 +218,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
 
   app.delete<{ Params: { platformId: string } }>(
     '/api/platforms/:platformId',
-    { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 404: errorSchema } } },
+    { schema: { tags, summary: 'Disconnect: stored credentials are deleted', security: bearerSecurity, params: platformParam, response: { 204: noContent('Disconnected'), 404: errorSchema } } },
     async (request, reply) => {
       const platform = platformOr404(request.params.platformId);
       const disconnected = await disconnectPlatform({ db, config, oauth, outbox }, { userId: request.userId, requestId: request.id, log: request.log }, platform);

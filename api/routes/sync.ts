@@ -16,7 +16,7 @@ import { withinMs } from '../../lib/temporal-client.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
 import { availabilitySyncWorkflowId, syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, HttpError, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
+import { errorSchema, fileAnswer, HttpError, pageQuery, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
 
 export interface SyncRouteDeps {
   db: Db;
@@ -100,7 +100,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         summary: 'The screenshot or page HTML a failed browser attempt left',
         security: bearerSecurity,
         params: uuidParam('syncLogId'),
-        response: { 404: errorSchema },
+        response: { 200: fileAnswer('A PNG screenshot, or the page HTML as plain text', ['image/png', 'text/plain']), 404: errorSchema },
       },
     },
     async (request, reply) => {
@@ -236,8 +236,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
             platformId: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },
             status: { type: 'string', enum: syncStatuses },
             operation: { type: 'string', enum: syncOperations },
-            page: { type: 'integer', minimum: 1, default: 1 },
-            pageSize: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            ...pageQuery,
           },
         },
         response: {

@@ -98,6 +98,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     TEMPORAL_ADDRESS: infra.temporalAddress,
     CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`,
     LOG_LEVEL: 'warn',
+    CASTSYNC_RATE_LIMIT: 'off', // tests send many requests at once; test/rate-limits.test.ts turns the limits on
     ...(infra.payloadKeys ? { CASTSYNC_PAYLOAD_KEYS: infra.payloadKeys } : {}),
     ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
     ...Object.fromEntries(Object.entries(portals).map(([id, portal]) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, portal.url])),
