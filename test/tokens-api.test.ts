@@ -214,9 +214,11 @@ describe('dashboard sessions', () => {
 describe('OpenAPI', () => {
   it('documents the account routes with their statuses', async () => {
     const doc = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json();
-    expect(Object.keys(doc.paths['/api/tokens'].post.responses).sort()).toEqual(['201', '400', '401', '409']);
-    expect(Object.keys(doc.paths['/api/tokens/{tokenId}'].delete.responses).sort()).toEqual(['204', '400', '401', '404']);
-    expect(Object.keys(doc.paths['/api/sessions/{sessionId}'].delete.responses).sort()).toEqual(['204', '400', '401', '404']);
-    expect(doc.paths['/api/me'].get.responses['200']).toBeDefined();
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
+    expect(statuses('/api/tokens', 'post')).toEqual(expect.arrayContaining(['201', '400', '401', '409']));
+    expect(statuses('/api/tokens/{tokenId}', 'delete')).toEqual(expect.arrayContaining(['204', '400', '401', '404']));
+    expect(statuses('/api/sessions/{sessionId}', 'delete')).toEqual(expect.arrayContaining(['204', '400', '401', '404']));
+    expect(statuses('/api/me', 'get')).toEqual(expect.arrayContaining(['200', '401']));
+    expect(doc.paths['/api/tokens/{tokenId}'].delete.responses['200']).toBeUndefined();
   });
 });
