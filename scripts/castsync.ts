@@ -140,7 +140,9 @@ export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: argv.slice(2), options: { ...command.options, ...help }, allowPositionals: true, strict: true });
     if (values.help) return (console.log(`usage: ${command.usage}`), 0);
     if (positionals.length !== command.positionals) throw new UsageError(`expected ${command.positionals || 'no'} argument${command.positionals === 1 ? '' : 's'}, got ${positionals.length}`);
-    const db = createDb(loadConfig().databaseUrl);
+    // Only the database is needed: the service's production checks (keys, platforms, public URL) are for the
+    // processes that use those settings, not for an operator's shell.
+    const db = createDb(loadConfig({ DATABASE_URL: process.env.DATABASE_URL }).databaseUrl);
     try {
       await command.run(db, values, positionals);
     } finally {

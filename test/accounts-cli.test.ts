@@ -22,8 +22,12 @@ interface Run {
 }
 
 function castsync(...args: string[]): Promise<Run> {
+  return castsyncWith({}, ...args);
+}
+
+function castsyncWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl') }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: inject('databaseUrl'), ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -54,8 +58,8 @@ describe('castsync CLI', () => {
     expect(again.stderr).toContain('exists');
   });
 
-  it('lists users as a table', async () => {
-    const run = await castsync('user', 'list');
+  it('lists users as a table, in production mode too with only DATABASE_URL', async () => {
+    const run = await castsyncWith({ NODE_ENV: 'production' }, 'user', 'list');
     expect(run.code, run.stderr).toBe(0);
     const [header, ...rows] = run.stdout.trim().split('\n');
     expect(header).toMatch(/^id\s+email\s+name\s+created\s+verified\s+disabled\s+tokens$/);
