@@ -33,7 +33,7 @@ import { syncRequestRoutes } from './routes/sync-requests.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
-import { documentAuthResponses, documentStandardResponses } from './openapi-responses.js';
+import { documentAuthResponses, documentInputRules, documentStandardResponses } from './openapi-responses.js';
 import { answerMethodNotAllowed } from './method-not-allowed.js';
 
 export interface AppDeps {
@@ -70,6 +70,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       info: { title: 'castsync API', version: '0.1.0', description: 'One calendar, every casting platform in step.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
+    transform: documentInputRules,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   documentStandardResponses(app); // before any documented route: it adds the answers every route can give

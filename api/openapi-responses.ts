@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { bearerSecurity } from './auth.js';
 import { errorSchema } from './schemas.js';
+import { documentTextRule } from './validation.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -74,4 +75,12 @@ export function operationIdOf(method: string, url: string): string {
     .flatMap((segment) => (segment.startsWith(':') ? ['by', segment.slice(1)] : segment.split(/[^a-zA-Z0-9]+/)))
     .filter(Boolean);
   return [method.toLowerCase(), ...words.map((word) => word[0]!.toUpperCase() + word.slice(1))].join('');
+}
+
+/** @fastify/swagger's transform: the document states the text rule the validator applies to every input string. */
+export function documentInputRules({ schema, url }: { schema: FastifySchema; url: string }) {
+  if (!schema) return { schema, url };
+  const documented: Record<string, unknown> = { ...schema };
+  for (const part of ['params', 'querystring', 'body', 'headers'] as const) if (part in documented) documented[part] = documentTextRule(documented[part]);
+  return { schema: documented as FastifySchema, url };
 }

@@ -49,19 +49,36 @@ const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs'];
 const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
 const SUBSCHEMAS = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'];
 
-/** A copy of the schema with the text check on every string schema in it (the route's own schema, and so the OpenAPI document, stay as written). */
-export function withTextChecks(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withTextChecks);
+/** A copy of the schema with `change` applied to every string schema in it (the original stays as written). */
+function mapStringSchemas(schema: unknown, change: (stringSchema: Schema) => Schema): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => mapStringSchemas(item, change));
   if (!isSchema(schema)) return schema;
-  const copy: Schema = { ...schema };
+  let copy: Schema = { ...schema };
   for (const key of SCHEMA_MAPS) {
-    if (isSchema(copy[key])) copy[key] = Object.fromEntries(Object.entries(copy[key]).map(([name, sub]) => [name, withTextChecks(sub)]));
+    if (isSchema(copy[key])) copy[key] = Object.fromEntries(Object.entries(copy[key]).map(([name, sub]) => [name, mapStringSchemas(sub, change)]));
   }
-  for (const key of [...SCHEMA_LISTS, ...SUBSCHEMAS]) if (key in copy) copy[key] = withTextChecks(copy[key]);
+  for (const key of [...SCHEMA_LISTS, ...SUBSCHEMAS]) if (key in copy) copy[key] = mapStringSchemas(copy[key], change);
   const types = Array.isArray(copy.type) ? copy.type : [copy.type];
-  if (types.includes('string')) copy[TEXT_CHECK] = copy[MULTILINE] === true ? 'multiline' : 'line';
+  if (types.includes('string')) copy = change(copy);
   return copy;
 }
+
+/** The text check on every string schema (the route's own schema, and so the OpenAPI document, stay as written). */
+export const withTextChecks = (schema: unknown): unknown =>
+  mapStringSchemas(schema, (text) => ({ ...text, [TEXT_CHECK]: text[MULTILINE] === true ? 'multiline' : 'line' }));
+
+// The same rule as a regular expression, for the OpenAPI document: clients and fuzzers read patterns, not our keyword.
+const LINE_PATTERN = '^[^\\x00-\\x08\\x0A-\\x1F\\x7F]*$';
+const MULTILINE_PATTERN = '^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$';
+
+/**
+ * The text rule written into a route's documented schema as a `pattern`, where the string has no pattern, format
+ * or fixed values of its own (those already leave no room for control characters).
+ */
+export const documentTextRule = (schema: unknown): unknown =>
+  mapStringSchemas(schema, (text) =>
+    text.pattern || text.format || text.enum || text.const !== undefined ? text : { ...text, pattern: text[MULTILINE] === true ? MULTILINE_PATTERN : LINE_PATTERN },
+  );
 
 const strict = makeAjv({ coerceTypes: false });
 const coercing = makeAjv({ coerceTypes: 'array' });

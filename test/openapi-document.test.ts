@@ -102,6 +102,28 @@ describe('the document', () => {
     expect(Object.keys(operation('GET /health').responses)).toContain('503');
   });
 
+  it('states the control-character rule as a pattern on every free-text input (what the validator enforces)', () => {
+    type Json = { type?: string | string[]; pattern?: string; format?: string; enum?: unknown[]; const?: unknown; [key: string]: unknown };
+    const loose: string[] = [];
+    const visit = (schema: unknown, where: string) => {
+      if (Array.isArray(schema)) return schema.forEach((item, i) => visit(item, `${where}[${i}]`));
+      if (typeof schema !== 'object' || schema === null) return;
+      const s = schema as Json;
+      const types = Array.isArray(s.type) ? s.type : [s.type];
+      if (types.includes('string') && !s.pattern && !s.format && !s.enum && s.const === undefined) loose.push(where);
+      for (const [key, value] of Object.entries(s)) if (typeof value === 'object') visit(value, `${where}.${key}`);
+    };
+    for (const [key, op] of operations()) {
+      const withInputs = op as Operation & { parameters?: { name: string; schema: unknown }[] };
+      for (const parameter of withInputs.parameters ?? []) visit(parameter.schema, `${key} ${parameter.name}`);
+      for (const [mediaType, body] of Object.entries(op.requestBody?.content ?? {})) if (mediaType === 'application/json') visit(body.schema, `${key} body`);
+    }
+    expect(loose).toEqual([]);
+    const note = operation('POST /api/availability').requestBody!.content['application/json']!.schema.properties!.note as { pattern?: string };
+    expect(new RegExp(note.pattern!).test('two\nlines')).toBe(true);
+    expect(new RegExp(note.pattern!).test('nul\u0000')).toBe(false);
+  });
+
   it('documents the upload as multipart/form-data with the file and the fields the handler reads', () => {
     const body = operation('POST /api/media').requestBody;
     expect(Object.keys(body?.content ?? {})).toEqual(['multipart/form-data']);

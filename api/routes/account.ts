@@ -11,7 +11,7 @@ import type { MediaStorage } from '../../lib/media-storage.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { bearerSecurity } from '../auth.js';
 import type { OAuthFlow } from '../oauth.js';
-import { errorSchema, HttpError } from '../schemas.js';
+import { errorSchema, fileAnswer, HttpError } from '../schemas.js';
 
 export interface AccountRouteDeps {
   db: Db;
@@ -53,7 +53,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         tags,
         summary: 'Everything castsync holds about you, as one zip archive (no secrets; README.txt inside says what each file is)',
         security: bearerSecurity,
-        response: { 200: { description: 'application/zip, streamed', type: 'string', format: 'binary' }, 401: errorSchema },
+        response: { 200: fileAnswer('The archive (application/zip), streamed', ['application/zip']), 401: errorSchema },
       },
     },
     async (request, reply) => {
