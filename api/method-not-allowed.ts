@@ -18,13 +18,16 @@ export function answerMethodNotAllowed(app: FastifyInstance) {
   });
   // onRequest, before Fastify reads a body it would then refuse for other reasons.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return;
+    // A wildcard route (the dashboard's files under /app/*) also catches a named path's other methods:
+    // GET /app/signup names the sign-up, which takes POST, not a file.
+    if (!request.is404 && !request.routeOptions.url?.includes('*')) return;
     const path = request.url.split('?')[0]!;
     const matches = [...paths.values()].filter((known) => known.pattern.test(path));
     if (matches.length === 0) return;
     // "/api/availability/ics-token" also matches "/api/availability/:id", but names the ICS secret, not an entry.
     const fewest = Math.min(...matches.map((known) => known.variables));
     const allowed = new Set(matches.filter((known) => known.variables === fewest).flatMap((known) => [...known.methods]));
+    if (allowed.has(request.method)) return;
     const allow = [...allowed].sort().join(', ');
     return reply
       .code(405)

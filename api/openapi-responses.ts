@@ -19,6 +19,7 @@ const RESPONSES = {
   404: answer('Not Found: no such item among yours'),
   408: answer('Request Timeout: the body did not arrive within the time limit (the connection is closed)'),
   413: answer('Payload Too Large: the body is over the limit'),
+  414: answer('URI Too Long: a path parameter is longer than any the route takes (Fastify answers before the route runs)', { properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } }),
   415: answer('Unsupported Media Type: the body is not in a content type this operation takes'),
   431: answer('Request Header Fields Too Large: the URL and headers together are over the limit (Node.js answers before any route runs)'),
   429: answer('Too Many Requests: rate limit reached; retry after Retry-After seconds', {
@@ -34,7 +35,7 @@ export function documentStandardResponses(app: FastifyInstance) {
     withSchema(route, (schema, method) => {
       const responses: Record<string, object> = { 429: RESPONSES[429], 431: RESPONSES[431] };
       if (schema.params || schema.querystring || schema.body || BODY_METHODS.has(method)) responses[400] = RESPONSES[400];
-      if (schema.params) responses[404] = RESPONSES[404];
+      if (schema.params) Object.assign(responses, { 404: RESPONSES[404], 414: RESPONSES[414] });
       if (BODY_METHODS.has(method)) Object.assign(responses, { 408: RESPONSES[408], 413: RESPONSES[413], 415: RESPONSES[415] });
       return {
         ...schema,

@@ -8,21 +8,13 @@
 import Ajv, { type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+import { controlCharacterProblem, MULTILINE_PATTERN, ONE_LINE_PATTERN } from '../lib/text-rules.js';
 
-/** C0 controls and DEL, except tab, line feed and carriage return. */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const LINE_BREAK = /[\n\r]/;
+export { controlCharacterProblem };
 
 /** Marks a string schema whose text may span lines (tabs and line breaks allowed). */
 export const MULTILINE = 'x-multiline';
 const TEXT_CHECK = 'controlCharacters';
-
-/** The reason `text` is not acceptable input, or null when it is. */
-export function controlCharacterProblem(text: string, multiline: boolean): string | null {
-  if (CONTROL.test(text)) return 'must not contain control characters';
-  if (!multiline && LINE_BREAK.test(text)) return 'must not contain line breaks or control characters';
-  return null;
-}
 
 function makeAjv(options: Options) {
   const ajv = new Ajv.default({ removeAdditional: false, useDefaults: true, allErrors: false, ...options });
@@ -67,17 +59,13 @@ function mapStringSchemas(schema: unknown, change: (stringSchema: Schema) => Sch
 export const withTextChecks = (schema: unknown): unknown =>
   mapStringSchemas(schema, (text) => ({ ...text, [TEXT_CHECK]: text[MULTILINE] === true ? 'multiline' : 'line' }));
 
-// The same rule as a regular expression, for the OpenAPI document: clients and fuzzers read patterns, not our keyword.
-const LINE_PATTERN = '^[^\\x00-\\x08\\x0A-\\x1F\\x7F]*$';
-const MULTILINE_PATTERN = '^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$';
-
 /**
  * The text rule written into a route's documented schema as a `pattern`, where the string has no pattern, format
  * or fixed values of its own (those already leave no room for control characters).
  */
 export const documentTextRule = (schema: unknown): unknown =>
   mapStringSchemas(schema, (text) =>
-    text.pattern || text.format || text.enum || text.const !== undefined ? text : { ...text, pattern: text[MULTILINE] === true ? MULTILINE_PATTERN : LINE_PATTERN },
+    text.pattern || text.format || text.enum || text.const !== undefined ? text : { ...text, pattern: text[MULTILINE] === true ? MULTILINE_PATTERN : ONE_LINE_PATTERN },
   );
 
 const strict = makeAjv({ coerceTypes: false });

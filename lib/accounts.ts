@@ -2,6 +2,7 @@
 // (tokens are 256 random bits, so a plain hash is enough to look them up without keeping them).
 import type { Db } from './db.js';
 import { hashApiToken, newApiToken } from './secrets.js';
+import { controlCharacterProblem } from './text-rules.js';
 
 export interface NewUser {
   email: string;
@@ -110,13 +111,13 @@ export async function setUserDisabled(db: Db, userId: string, disabled: boolean)
 export const MAX_TOKENS_PER_USER = 50;
 export const TOKEN_NAME_MAX_LENGTH = 100;
 export const MAX_TOKEN_DAYS = 3650;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** A name a person typed (token or user): 1..max characters of text, no line breaks or control characters. */
 export function checkName(what: string, value: string, max = TOKEN_NAME_MAX_LENGTH): string {
   const name = value.trim();
   if (!name || name.length > max) throw new AccountError(400, `${what} must be 1 to ${max} characters`);
-  if (CONTROL_CHARACTER.test(name)) throw new AccountError(400, `${what} contains a line break or another control character`);
+  const problem = controlCharacterProblem(name, false);
+  if (problem) throw new AccountError(400, `${what} ${problem}`);
   return name;
 }
 

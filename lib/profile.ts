@@ -3,6 +3,7 @@
 // are mapped from them (adapters/profile-mapping.ts, with the data in the catalog). The JSON schemas below validate
 // the API's bodies (api/routes/profile.ts); what a schema cannot say (from <= to, repeats, ISO codes, blank text)
 // is checked by profileProblem(). Pure: no I/O, so the mapping and workflows' helpers may import it.
+import { controlCharacterProblem } from './text-rules.js';
 
 export const EYE_COLOURS = ['blue', 'blue-grey', 'blue-green', 'grey', 'green', 'hazel', 'amber', 'brown', 'dark-brown', 'black'] as const;
 export const HAIR_COLOURS = [
@@ -248,7 +249,8 @@ function repeatProblem(fields: ProfileFields): string | null {
 function textProblem(value: unknown, path: string): string | null {
   if (typeof value === 'string') {
     if (!value.trim()) return `${path} is blank`;
-    if (CONTROL_CHARACTER.test(value)) return `${path} contains a line break or another control character`;
+    const problem = controlCharacterProblem(value, false);
+    if (problem) return `${path} ${problem}`;
     return null;
   }
   if (Array.isArray(value)) {
@@ -264,8 +266,6 @@ function textProblem(value: unknown, path: string): string | null {
   }
   return null;
 }
-
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** ISO 3166-1 alpha-2 (the 249 assigned codes), plus XK for Kosovo, which passports and casting forms use. */
 const COUNTRY_CODES: ReadonlySet<string> = new Set(

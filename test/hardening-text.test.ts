@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlCharacterProblem, withTextChecks } from '../api/validation.js';
+import { MULTILINE_PATTERN, ONE_LINE_PATTERN } from '../lib/text-rules.js';
 import { image, multipart } from './support/media-files.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
@@ -46,6 +47,18 @@ describe('the check itself', () => {
     expect(controlCharacterProblem('a\nb', false)).toMatch(/line breaks/);
     for (const code of [0, 1, 8, 11, 12, 14, 27, 31, 127]) expect(controlCharacterProblem(`a${String.fromCharCode(code)}b`, true), `code ${code}`).toMatch(/control characters/);
     expect(controlCharacterProblem('Grüße, 東京 – “ok” \u00a0', false)).toBeNull();
+    // The C1 controls too (NEL among them), and Unicode's line and paragraph separators in one-line text.
+    for (const code of [0x80, 0x85, 0x9f]) expect(controlCharacterProblem(`a${String.fromCharCode(code)}b`, true), `code ${code}`).toMatch(/control characters/);
+    expect(controlCharacterProblem('a\u2028b', false)).toMatch(/line breaks/);
+    expect(controlCharacterProblem('a\u2028b', true)).toBeNull();
+  });
+
+  it('is the same rule as the pattern the OpenAPI document states', () => {
+    const samples = ['plain', 'a\tb', 'a\nb', 'a\r\nb', 'a\u0000b', 'a\u001bb', 'a\u007fb', 'a\u0085b', 'a\u2028b', 'Grüße 東京'];
+    for (const text of samples) {
+      expect(new RegExp(ONE_LINE_PATTERN).test(text), JSON.stringify(text)).toBe(controlCharacterProblem(text, false) === null);
+      expect(new RegExp(MULTILINE_PATTERN).test(text), JSON.stringify(text)).toBe(controlCharacterProblem(text, true) === null);
+    }
   });
 
   it('reaches every string schema: nested, in arrays, nullable, in anyOf, and leaves the route schema as written', () => {

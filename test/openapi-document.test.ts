@@ -210,6 +210,12 @@ describe('the stack answers only what the document lists', () => {
     expect(ics.statusCode).toBe(405);
     expect(ics.headers.allow).toBe('DELETE, POST'); // its own methods, not those of /api/availability/{id}
     expect((await stack.app.inject({ method: 'TRACE', url: '/api/nothing-here' })).statusCode).toBe(404);
+    // The dashboard's files are served under /app/*, but /app/signup names the sign-up: GET there is the wrong method.
+    const signup = await stack.app.inject({ method: 'GET', url: '/app/signup' });
+    expect(signup.statusCode).toBe(405);
+    expect(signup.headers.allow).toBe('POST');
+    expect((await stack.app.inject({ method: 'GET', url: '/app/app.js' })).statusCode).toBe(200);
+    expect((await stack.app.inject({ method: 'GET', url: '/app/no-such-file.js' })).statusCode).toBe(404);
   });
 });
 

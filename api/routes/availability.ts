@@ -21,6 +21,8 @@ import { MAX_OFFSET, availabilityStatuses, availabilityTypes, errorSchema, HttpE
  */
 export const FIRST_DAY = '1900-01-01';
 export const LAST_DAY = '9999-12-30';
+/** A filter day: a date of year 1900 or later (JavaScript dates cannot hold years 0-99, so those are refused). */
+const filterDaySchema = { type: 'string', format: 'date', pattern: '^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$' } as const;
 
 const fields = {
   startDate: { type: 'string', format: 'date', description: `First day, YYYY-MM-DD, from ${FIRST_DAY}` },
@@ -129,8 +131,8 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'string', format: 'date', description: 'Ranges ending on or after this day' },
-            to: { type: 'string', format: 'date', description: 'Ranges starting on or before this day' },
+            from: { ...filterDaySchema, description: `Ranges ending on or after this day (${FIRST_DAY} or later)` },
+            to: { ...filterDaySchema, description: `Ranges starting on or before this day (${FIRST_DAY} or later)` },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
             offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
             includeDeleted: { type: 'boolean', default: false },
