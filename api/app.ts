@@ -114,6 +114,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       temporalNamespace: config.temporalNamespace,
       temporalRequestTimeoutMs: config.temporalRequestTimeoutMs,
       outbox,
+      enabledPlatforms: config.enabledPlatforms,
     });
     await api.register(accountRoutes, { ...platformDeps, temporal, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });

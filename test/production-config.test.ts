@@ -163,6 +163,11 @@ describe('platforms enabled by configuration', () => {
     const { listSyncTargets } = createSyncTargetActivities(stack.db, stack.config.enabledPlatforms);
     const targets = await listSyncTargets({ userId: user.id, manualPlatformIds: ['wanted'], includeAutoSync: true, data: 'availability' });
     expect(targets.map((t) => t.platformId)).toEqual(['etalenta']);
+    // A manual sync to it is refused as such, rather than accepted and then pushed nowhere.
+    const manual = await stack.app.inject({ method: 'POST', url: '/api/sync/availability/wanted', headers: user.auth });
+    expect(manual.statusCode).toBe(404);
+    expect(manual.json<{ message: string }>().message).toBe('Wanted is not offered on this server any more');
+    expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync' } })).toBe(0);
   });
 
   it('runs no activity worker for a disabled platform', () => {

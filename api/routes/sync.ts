@@ -29,6 +29,8 @@ export interface SyncRouteDeps {
   temporalRequestTimeoutMs: number;
   /** Manual syncs and retries are queued like changes: they wait in the outbox while Temporal is away. */
   outbox: SyncOutbox;
+  /** Platforms this server offers (CASTSYNC_PLATFORMS): a connection to another one is never pushed to. */
+  enabledPlatforms: string[];
 }
 
 /** What each kind of data needs of a platform, and which sync-log operations a retry of it pushes again. */
@@ -75,6 +77,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     if (!isPlatformId(platformId)) throw new HttpError(404, `unknown platform "${platformId}"`);
     const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
     if (!connection?.connected) throw new HttpError(404, `${getPlatform(platformId).name} is not connected`);
+    if (!deps.enabledPlatforms.includes(platformId)) throw new HttpError(404, `${getPlatform(platformId).name} is not offered on this server any more`);
     if (!getPlatform(platformId).capabilities[dataKinds[data].capability]) {
       throw new HttpError(409, `${getPlatform(platformId).name} does not take ${dataKinds[data].takes}`);
     }
