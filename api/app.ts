@@ -47,6 +47,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   const app = Fastify({
     logger: logger ?? gatewayLoggerOptions(config.logLevel), // redacts secrets (lib/logging.ts)
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy, // the client's address for rate limits and logs, behind a proxy (CASTSYNC_TRUST_PROXY)
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -62,6 +62,11 @@ export interface Config {
   /** Requests per minute (api/rate-limits.ts); null: no rate limits (CASTSYNC_RATE_LIMIT=off, e.g. for benchmarks). */
   rateLimits: RateLimits | null;
   /**
+   * Which proxies in front of the gateway to believe about the client's address (X-Forwarded-For), as Fastify's
+   * trustProxy takes it: false (the socket's address), true, addresses and CIDRs, or the number of hops to trust.
+   */
+  trustProxy: boolean | string | ((address: string, hop: number) => boolean);
+  /**
    * A media push's time limit grows with its work (activities/media-push-plan.ts): base (null: the connection
    * kind's own startToCloseTimeout) + per item + the bytes at the slowest upload rate we accept.
    */
@@ -168,6 +173,21 @@ function activeKeyId(keys: Map<string, Buffer>, chosen: string | undefined, vari
   return id;
 }
 
+/** CASTSYNC_TRUST_PROXY: unset or "false", "true", a hop count, or "10.0.0.0/8,192.168.1.7". */
+function trustProxy(raw: string | undefined): Config['trustProxy'] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  if (!/^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/.test(value.replace(/\s/g, ''))) {
+    throw new ConfigError(`CASTSYNC_TRUST_PROXY must be true, false, a hop count or addresses/CIDRs separated by commas, got "${raw}"`);
+  }
+  return value.replace(/\s/g, '');
+}
+
 function rateLimits(env: NodeJS.ProcessEnv): RateLimits | null {
   if (env.CASTSYNC_RATE_LIMIT === 'off') return null;
   return {
@@ -222,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyTimeoutMs: int(env, 'CASTSYNC_BODY_TIMEOUT_MS', 30_000),
     uploadTimeoutMs: int(env, 'CASTSYNC_UPLOAD_TIMEOUT_MS', 15 * 60_000),
     rateLimits: rateLimits(env),
+    trustProxy: trustProxy(env.CASTSYNC_TRUST_PROXY),
     mediaPushBaseMs: env.CASTSYNC_MEDIA_PUSH_BASE_MS ? int(env, 'CASTSYNC_MEDIA_PUSH_BASE_MS', 0) : null,
     mediaPushItemMs: int(env, 'CASTSYNC_MEDIA_PUSH_ITEM_MS', 30_000),
     mediaPushBytesPerSecond: Math.max(1, int(env, 'CASTSYNC_MEDIA_PUSH_BYTES_PER_SECOND', 256 * 1024)),

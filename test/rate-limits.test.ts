@@ -3,6 +3,7 @@
 // the rest of the minute, sign-ins and uploads have smaller budgets of their own; past a limit 429 with
 // Retry-After. Health probes are not limited; CASTSYNC_RATE_LIMIT=off turns the limits off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -96,6 +97,25 @@ describe('rate limits', () => {
     expect(await statuses(LIMITS.uploads, upload)).toEqual(Array(LIMITS.uploads).fill(415));
     expectLimited(await upload(), new RegExp(`^too many requests: at most ${LIMITS.uploads} a minute`));
     expect((await get('/api/media', from, user.auth)).statusCode).toBe(200);
+  });
+
+  it('counts per client behind a trusted proxy (CASTSYNC_TRUST_PROXY), and ignores X-Forwarded-For from anyone else', async () => {
+    const proxied = await buildApp({ config: { ...stack.config, trustProxy: '10.9.9.9' }, db: stack.db, temporal: stack.temporal, logger: false });
+    try {
+      const via = (proxy: string, client: string) => proxied.inject({ method: 'GET', url: '/app/config', remoteAddress: proxy, headers: { 'x-forwarded-for': client } });
+      expect(await statuses(LIMITS.perAddress, () => via('10.9.9.9', '203.0.113.1'))).toEqual(Array(LIMITS.perAddress).fill(200));
+      expectLimited(await via('10.9.9.9', '203.0.113.1'), /too many requests/);
+      expect((await via('10.9.9.9', '203.0.113.2')).statusCode).toBe(200); // another client behind the same proxy
+      // An untrusted peer cannot pick a fresh address per request by sending the header.
+      const stranger = newAddress();
+      for (let i = 0; i < LIMITS.perAddress; i++) expect((await via(stranger, `198.51.100.${i}`)).statusCode).toBe(200);
+      expectLimited(await via(stranger, '198.51.100.99'), /too many requests/);
+    } finally {
+      await proxied.close();
+    }
+    const twoHops = loadConfig({ CASTSYNC_TRUST_PROXY: '2' }).trustProxy as (address: string, hop: number) => boolean;
+    expect([0, 1, 2].map((hop) => twoHops('10.0.0.1', hop))).toEqual([true, true, false]);
+    expect(() => loadConfig({ CASTSYNC_TRUST_PROXY: 'everyone' })).toThrow(/CASTSYNC_TRUST_PROXY/);
   });
 
   it('does not limit health probes', async () => {
