@@ -78,7 +78,7 @@ const newTokenBody = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: TOKEN_NAME_MAX_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description: 'what the token is for, e.g. "laptop"' },
+    name: { type: 'string', minLength: 1, maxLength: TOKEN_NAME_MAX_LENGTH, description: 'what the token is for, e.g. "laptop"' },
     expiresInDays: { type: 'integer', minimum: 1, maximum: MAX_TOKEN_DAYS, description: 'the token stops working after this many days; omitted: never' },
   },
 } as const;

@@ -30,8 +30,8 @@ export const signupBody = {
   required: ['email', 'name', 'password'],
   properties: {
     email: { type: 'string', minLength: 3, maxLength: 254 },
-    name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
-    password: { type: 'string', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, pattern: '^[^\\u0000]*$' },
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    password: { type: 'string', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH },
   },
 } as const;
 
