@@ -3,6 +3,7 @@
 import type { Db } from './db.js';
 import { hashApiToken, newApiToken } from './secrets.js';
 import { controlCharacterProblem } from './text-rules.js';
+import { recordAudit } from './audit.js';
 
 export interface NewUser {
   email: string;
@@ -101,10 +102,11 @@ export async function findUser(db: Db, emailOrId: string) {
 
 /** A disabled user authenticates nothing; their dashboard sessions end at once. */
 export async function setUserDisabled(db: Db, userId: string, disabled: boolean): Promise<void> {
-  await db.$transaction([
-    db.user.update({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } }),
-    ...(disabled ? [db.dashboardSession.deleteMany({ where: { userId } })] : []),
-  ]);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } });
+    if (disabled) await tx.dashboardSession.deleteMany({ where: { userId } });
+    await recordAudit(tx, { userId, actor: 'system', action: disabled ? 'account.disabled' : 'account.enabled' });
+  });
 }
 
 /** Most tokens one user may hold: enough for every device and script, few enough that a leak is reviewable. */

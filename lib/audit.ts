@@ -16,6 +16,8 @@ export type AuditAction =
   | 'token.created'
   | 'token.revoked'
   | 'session.revoked'
+  | 'account.disabled'
+  | 'account.enabled'
   | 'account.exported'
   | 'account.deletion_started';
 

@@ -104,6 +104,8 @@ describe('castsync CLI', () => {
     const enabled = await castsync('user', 'enable', userId);
     expect(enabled.code, enabled.stderr).toBe(0);
     expect((await me(firstToken)).statusCode).toBe(200);
+    const audit = await stack.db.auditEvent.findMany({ where: { userId, action: { in: ['account.disabled', 'account.enabled'] } }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((event) => [event.action, event.actor])).toEqual([['account.disabled', 'system'], ['account.enabled', 'system']]);
   });
 
   it('exits 1 with a message for an unknown user', async () => {
