@@ -203,7 +203,9 @@ export class OutboxRelay implements SyncOutbox {
   /** The connection's schedules (pull, reconcile) as the connection is now (removed when it is gone). */
   private async keepConnectionSchedules(userId: string, platformId: string) {
     const connection = await this.db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
-    const settings = connection ?? { userId, platformId, connected: false, autoSync: false, syncAvailability: false, pullIntervalMinutes: null };
+    const gone = { userId, platformId, connected: false, autoSync: false, syncAvailability: false, pullIntervalMinutes: null };
+    // A platform this server no longer offers keeps no schedules: no worker polls its task queue.
+    const settings = connection && this.config.enabledPlatforms.includes(platformId) ? connection : gone;
     await syncPullSchedule(this.temporal, settings);
     await syncReconcileSchedule(this.temporal, settings);
   }

@@ -9,6 +9,8 @@ import { platformBaseUrl } from '../adapters/adapter-context.js';
 import { platformIds } from '../adapters/catalog.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { projectRoot } from '../lib/paths.js';
+import { addToOutbox } from '../lib/outbox.js';
+import { reconcileScheduleId, syncReconcileSchedule } from '../lib/reconcile-schedules.js';
 import { newMasterKey } from '../lib/secrets.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
@@ -168,6 +170,18 @@ describe('platforms enabled by configuration', () => {
     expect(manual.statusCode).toBe(404);
     expect(manual.json<{ message: string }>().message).toBe('Wanted is not offered on this server any more');
     expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync' } })).toBe(0);
+  });
+
+  it('removes the schedules of a connection to a platform no longer offered (npm run schedules:sync queues this)', async () => {
+    const other = await stack.createUser({ platforms: [] });
+    await stack.connect(other.id, 'wanted', { accessToken: 'kept-from-before' });
+    const connected = { userId: other.id, platformId: 'wanted', connected: true, autoSync: true };
+    expect(await syncReconcileSchedule(stack.temporal, connected)).toBe('scheduled'); // made while wanted was offered
+    const schedule = stack.temporal.schedule.getHandle(reconcileScheduleId(other.id, 'wanted'));
+    expect((await schedule.describe()).scheduleId).toBe(reconcileScheduleId(other.id, 'wanted'));
+    await stack.db.$transaction((tx) => addToOutbox(tx, other.id, [{ topic: 'pull_schedule', platformId: 'wanted' }]));
+    await stack.outboxDelivered(other.id);
+    await expect(schedule.describe()).rejects.toThrow(/not found/i);
   });
 
   it('runs no activity worker for a disabled platform', () => {
