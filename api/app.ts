@@ -92,7 +92,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(dashboardRoutes, { db, config });
   await app.register(signupRoutes, { db, config }); // 404 unless CASTSYNC_SIGNUP=on
   await app.register(healthRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
-  await app.register(codecRoutes, { config }); // operators only (CASTSYNC_OPERATOR_TOKEN)
+  await app.register(codecRoutes, { config, db }); // operators only (CASTSYNC_OPERATOR_TOKEN)
   await app.register(metricsRoute, { db });
   await app.register(oauthCallbackRoute, platformDeps);
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token

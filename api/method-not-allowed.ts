@@ -19,8 +19,10 @@ export function answerMethodNotAllowed(app: FastifyInstance) {
   // onRequest, before Fastify reads a body it would then refuse for other reasons.
   app.addHook('onRequest', async (request, reply) => {
     // A wildcard route (the dashboard's files under /app/*) also catches a named path's other methods:
-    // GET /app/signup names the sign-up, which takes POST, not a file.
-    if (!request.is404 && !request.routeOptions.url?.includes('*')) return;
+    // GET /app/signup names the sign-up, which takes POST, not a file. CORS preflights (OPTIONS under /codec/*)
+    // are for the named paths by design.
+    const wildcard = !request.is404 && request.routeOptions.url?.includes('*') && request.method !== 'OPTIONS';
+    if (!request.is404 && !wildcard) return;
     const path = request.url.split('?')[0]!;
     const matches = [...paths.values()].filter((known) => known.pattern.test(path));
     if (matches.length === 0) return;

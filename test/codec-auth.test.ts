@@ -5,7 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODEC_SESSION_COOKIE, publishedCodecEndpoint } from '../api/routes/codec.js';
+import { buildApp } from '../api/app.js';
 import { AesGcmPayloadCodec } from '../lib/payload-codec.js';
+import { hashApiToken } from '../lib/secrets.js';
 import { freePort, startDevServer } from '../lib/temporal-server.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -125,6 +127,25 @@ describe('the operator', () => {
     expect(decodedText(answer)).toBe('"hello operator"');
     expect(answer.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
     expect(answer.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('keeps the session in the database: another gateway (behind a load balancer, or after a restart) accepts it', async () => {
+    const session = await signIn();
+    expect(JSON.stringify(await stack.db.operatorSession.findMany())).not.toContain(session); // only its hash
+    const other = await buildApp({ config: stack.config, db: stack.db, temporal: stack.temporal, logger: false });
+    try {
+      const answer = await other.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: `${CODEC_SESSION_COOKIE}=${session}` }, payload: body });
+      expect(answer.statusCode).toBe(200);
+      expect(decodedText(answer)).toBe('"hello operator"');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses an expired session', async () => {
+    const session = await signIn();
+    await stack.db.operatorSession.updateMany({ where: { idHash: hashApiToken(session) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await decode({ cookie: `${CODEC_SESSION_COOKIE}=${session}` })).statusCode).toBe(401);
   });
 
   it('ends the session by signing out', async () => {

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../lib/config.js';
+import type { Db } from '../../lib/db.js';
 import { OPERATOR_SESSION_TTL_MS, OperatorSessions } from '../../lib/operator-sessions.js';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec.js';
 import { CSRF_HEADER, sameSiteRequest } from '../auth.js';
@@ -46,12 +47,12 @@ const bodySchema = {
 const CODEC_BODY_LIMIT = 8 * 1024 * 1024;
 const unauthorized = { statusCode: 401, error: 'Unauthorized', message: 'the codec server needs the operator token or an operator session (sign in at /codec)' };
 
-export async function codecRoutes(app: FastifyInstance, { config }: { config: Config }) {
+export async function codecRoutes(app: FastifyInstance, { config, db }: { config: Config; db: Db }) {
   const operatorToken = config.operatorToken;
   if (!operatorToken) return;
   const codec = new AesGcmPayloadCodec(config.payloadKeys, config.payloadActiveKeyId);
   const allowedOrigins = uiOrigins(config.temporalUiUrl);
-  const sessions = new OperatorSessions();
+  const sessions = new OperatorSessions(db);
   // Path /codec: the cookie goes to the codec only. Secure where the gateway is reached over https.
   const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/codec', secure: config.publicUrl.startsWith('https:') } as const;
 
@@ -61,7 +62,7 @@ export async function codecRoutes(app: FastifyInstance, { config }: { config: Co
   /** Runs before the body is read: a stranger's request ends here, and its connection with it. */
   const requireOperator = async (request: FastifyRequest, reply: FastifyReply) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (bearer ? sameSecret(bearer, operatorToken) : sessions.isValid(request.cookies?.[CODEC_SESSION_COOKIE])) return;
+    if (bearer ? sameSecret(bearer, operatorToken) : await sessions.isValid(request.cookies?.[CODEC_SESSION_COOKIE])) return;
     return reply.code(401).header('connection', 'close').send(unauthorized);
   };
 
@@ -113,13 +114,13 @@ export async function codecRoutes(app: FastifyInstance, { config }: { config: Co
     },
     async (request, reply) => {
       if (!sameSecret(request.body.token.trim(), operatorToken)) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'that is not the operator token' });
-      const id = sessions.create();
+      const id = await sessions.create();
       return reply.setCookie(CODEC_SESSION_COOKIE, id, { ...cookieOptions, maxAge: OPERATOR_SESSION_TTL_MS / 1000 }).code(204).send();
     },
   );
 
   app.delete('/codec/session', { schema: { tags: ['operations'], summary: 'Operator sign-out: ends the codec session', response: { 204: { type: 'null' } } } }, async (request, reply) => {
-    sessions.end(request.cookies?.[CODEC_SESSION_COOKIE]);
+    await sessions.end(request.cookies?.[CODEC_SESSION_COOKIE]);
     return reply.clearCookie(CODEC_SESSION_COOKIE, cookieOptions).code(204).send();
   });
 }
