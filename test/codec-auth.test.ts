@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODEC_SESSION_COOKIE, publishedCodecEndpoint } from '../api/routes/codec.js';
 import { buildApp } from '../api/app.js';
 import { AesGcmPayloadCodec } from '../lib/payload-codec.js';
-import { hashApiToken } from '../lib/secrets.js';
 import { freePort, startDevServer } from '../lib/temporal-server.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -142,9 +141,17 @@ describe('the operator', () => {
     }
   });
 
-  it('refuses an expired session', async () => {
+  it('refuses an expired session, and every session once the operator token is changed', async () => {
     const session = await signIn();
-    await stack.db.operatorSession.updateMany({ where: { idHash: hashApiToken(session) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const rotated = await buildApp({ config: { ...stack.config, operatorToken: 'a-new-operator-token-after-a-leak' }, db: stack.db, temporal: stack.temporal, logger: false });
+    try {
+      const answer = await rotated.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: `${CODEC_SESSION_COOKIE}=${session}` }, payload: body });
+      expect(answer.statusCode).toBe(401);
+    } finally {
+      await rotated.close();
+    }
+    expect((await decode({ cookie: `${CODEC_SESSION_COOKIE}=${session}` })).statusCode).toBe(200);
+    await stack.db.operatorSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await decode({ cookie: `${CODEC_SESSION_COOKIE}=${session}` })).statusCode).toBe(401);
   });
 

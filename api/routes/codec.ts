@@ -52,7 +52,7 @@ export async function codecRoutes(app: FastifyInstance, { config, db }: { config
   if (!operatorToken) return;
   const codec = new AesGcmPayloadCodec(config.payloadKeys, config.payloadActiveKeyId);
   const allowedOrigins = uiOrigins(config.temporalUiUrl);
-  const sessions = new OperatorSessions(db);
+  const sessions = new OperatorSessions(db, operatorToken);
   // Path /codec: the cookie goes to the codec only. Secure where the gateway is reached over https.
   const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/codec', secure: config.publicUrl.startsWith('https:') } as const;
 
