@@ -19,6 +19,7 @@ export type AuditAction =
   | 'account.disabled'
   | 'account.enabled'
   | 'account.exported'
+  | 'account.password_changed'
   | 'account.deletion_started';
 
 export interface AuditEntry {

@@ -6,6 +6,7 @@ import nodemailer from 'nodemailer';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { checkName, normaliseEmail } from './accounts.js';
+import { recordAudit } from './audit.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { hashApiToken } from './secrets.js';
 import { smtpTransportOptions } from './smtp.js';
@@ -95,6 +96,28 @@ export async function passwordSignIn(db: Db, email: string, password: string): P
   const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
   if (!user?.passwordHash || !matches || !user.emailVerifiedAt || user.disabledAt) return null;
   return user.id;
+}
+
+export interface PasswordChange {
+  /** Needed when the account has a password already. */
+  currentPassword?: string;
+  newPassword: string;
+}
+
+/**
+ * Sets or changes the account's password. The current one must be given when there is one (a stolen session alone
+ * cannot lock the owner out); every other dashboard session ends, so whoever knew the old password is signed out.
+ */
+export async function changePassword(db: Db, userId: string, { currentPassword, newPassword }: PasswordChange, keepSessionId: string | null): Promise<'changed' | 'wrong'> {
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
+  if (user.passwordHash && !(currentPassword !== undefined && (await verifyPassword(currentPassword, user.passwordHash)))) return 'wrong';
+  const passwordHash = await hashPassword(newPassword);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+    await tx.dashboardSession.deleteMany({ where: { userId, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
+    await recordAudit(tx, { userId, actor: 'user', action: 'account.password_changed' });
+  });
+  return 'changed';
 }
 
 function verificationMail(to: string, link: string): OutgoingMail {

@@ -13,6 +13,7 @@ import { startStack, waitFor, type Stack } from './support/stack.js';
 
 const shots = path.join(projectRoot, 'artifacts', 'dashboard');
 const address = `access-${Date.now()}@example.test`;
+const NEW_PASSWORD = 'an even longer passphrase';
 const PASSWORD = 'a long enough password';
 
 let smtp: SmtpSimulator;
@@ -95,8 +96,22 @@ describe('account pages in Chromium', () => {
     expect((await stack.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
   });
 
+  it('changes the password with the current one; the old one signs in no more', async () => {
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('not the password');
+    await form.getByLabel('New password').fill(NEW_PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('body/currentPassword is not the current password; nothing was changed').waitFor();
+    await form.getByLabel('Current password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await notice().getByText('Password changed. Other browsers are signed out.').waitFor();
+    const signIn = (password: string) => stack.app.inject({ method: 'POST', url: '/app/session', headers: { 'x-castsync-csrf': '1' }, payload: { email: address, password } });
+    expect((await signIn(PASSWORD)).statusCode).toBe(401);
+    expect((await signIn(NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('lists the sessions with this browser marked, ends another one, and signs out by ending its own', async () => {
-    const other = await stack.app.inject({ method: 'POST', url: '/app/session', headers: { 'x-castsync-csrf': '1', 'user-agent': 'Other Device/1.0' }, payload: { email: address, password: PASSWORD } });
+    const other = await stack.app.inject({ method: 'POST', url: '/app/session', headers: { 'x-castsync-csrf': '1', 'user-agent': 'Other Device/1.0' }, payload: { email: address, password: NEW_PASSWORD } });
     expect(other.statusCode).toBe(200);
     await page.reload();
     await page.getByRole('heading', { name: 'Access', level: 2 }).waitFor();

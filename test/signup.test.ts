@@ -139,6 +139,41 @@ describe('sign-up on', () => {
     expect((await signIn(on, { email: address, password: PASSWORD })).statusCode).toBe(200);
   });
 
+  it('changes the password only with the current one, and ends every other session', async () => {
+    const address = newAddress();
+    await follow(on, await signedUp(address));
+    const sessionOf = async (password: string) => {
+      const res = await signIn(on, { email: address, password });
+      expect(res.statusCode, res.body).toBe(200);
+      return { cookie: `castsync_session=${/castsync_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]}`, ...csrf };
+    };
+    const here = await sessionOf(PASSWORD);
+    const elsewhere = await sessionOf(PASSWORD);
+    const change = (payload: object) => on.app.inject({ method: 'PUT', url: '/api/account/password', headers: here, payload });
+    const NEW_PASSWORD = 'a much better passphrase';
+
+    const wrong = await change({ currentPassword: 'not the password', newPassword: NEW_PASSWORD });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toBe('body/currentPassword is not the current password; nothing was changed');
+    expect((await change({ newPassword: NEW_PASSWORD })).statusCode).toBe(400); // the current one is needed
+    expect((await change({ currentPassword: PASSWORD, newPassword: 'short' })).statusCode).toBe(400);
+    expect((await on.app.inject({ method: 'GET', url: '/app/session', headers: elsewhere })).statusCode).toBe(200); // nothing changed yet
+
+    expect((await change({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).statusCode).toBe(204);
+    expect((await on.app.inject({ method: 'GET', url: '/app/session', headers: here })).statusCode).toBe(200);
+    expect((await on.app.inject({ method: 'GET', url: '/app/session', headers: elsewhere })).statusCode).toBe(401);
+    expect((await signIn(on, { email: address, password: PASSWORD })).statusCode).toBe(401);
+    expect((await signIn(on, { email: address, password: NEW_PASSWORD })).statusCode).toBe(200);
+    const user = await on.db.user.findUniqueOrThrow({ where: { email: address } });
+    expect(await on.db.auditEvent.count({ where: { userId: user.id, action: 'account.password_changed' } })).toBe(1);
+
+    // An operator-made account (a token, no password yet) sets its first password without a current one.
+    const cli = await on.createUser({ platforms: [] });
+    const first = await on.app.inject({ method: 'PUT', url: '/api/account/password', headers: cli.auth, payload: { newPassword: NEW_PASSWORD } });
+    expect(first.statusCode, first.body).toBe(204);
+    expect(await verifyPassword(NEW_PASSWORD, (await on.db.user.findUniqueOrThrow({ where: { id: cli.id } })).passwordHash!)).toBe(true);
+  });
+
   it('answers a sign-up for an address with an account exactly as for a new one, and changes nothing', async () => {
     const address = newAddress();
     await follow(on, await signedUp(address));

@@ -1,7 +1,8 @@
-// Access: the personal API tokens (made with a name and an optional expiry, the new token shown once; revoked)
-// and the open dashboard sessions (the current one marked; ending it signs this browser out).
+// Access: the personal API tokens (made with a name and an optional expiry, the new token shown once; revoked),
+// the open dashboard sessions (the current one marked; ending it signs this browser out) and the password.
 import { del, get, post } from './api.js';
 import { dateTime, field, fill, h } from './dom.js';
+import { passwordSection } from './password.js';
 
 export function accessView(section, ctx) {
   const fresh = h('div', { class: 'card new-token', role: 'status', hidden: true });
@@ -16,6 +17,7 @@ export function accessView(section, ctx) {
     h('p', { class: 'muted' }, 'Browsers signed in to this dashboard. Revoking a token also ends the sessions opened with it.'),
     sessions,
   );
+  passwordSection(ctx).then((password) => password && section.append(password), ctx.fail);
 
   async function refresh() {
     const [tokenList, sessionList] = await Promise.all([get('/api/tokens'), get('/api/sessions')]);

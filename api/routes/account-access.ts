@@ -1,10 +1,12 @@
 // The signed-in user's own access: who am I (GET /api/me), personal API tokens (shown once when made, only their
-// hash kept) and dashboard sessions. Every query is scoped to request.userId; another user's id answers 404.
+// hash kept), dashboard sessions and the password. Every query is scoped to request.userId; another user's id answers 404.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../lib/db.js';
 import { AccountError, createToken, listTokens, MAX_TOKEN_DAYS, revokeToken, TOKEN_NAME_MAX_LENGTH } from '../../lib/accounts.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import { listSessions, revokeSession } from '../../lib/dashboard-sessions.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../lib/passwords.js';
+import { changePassword, type PasswordChange } from '../../lib/signup.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, noContent, uuidParam } from '../schemas.js';
 
@@ -83,6 +85,16 @@ const newTokenBody = {
   },
 } as const;
 
+const passwordBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['newPassword'],
+  properties: {
+    currentPassword: { type: 'string', minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'needed when the account has a password' },
+    newPassword: { type: 'string', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH },
+  },
+} as const;
+
 /** An AccountError from lib/accounts.ts is the client's mistake or a limit; it answers with its own status. */
 async function accountCall<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -129,6 +141,24 @@ export async function accountAccessRoutes(app: FastifyInstance, { db }: AccountA
     async (request, reply) => {
       if (!(await revokeToken(db, request.userId, request.params.tokenId))) throw new HttpError(404, 'no such token');
       await recordAudit(db, { ...byUser(request), action: 'token.revoked', target: request.params.tokenId });
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Body: PasswordChange }>(
+    '/api/account/password',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Set or change the password for e-mail and password sign-in; every other dashboard session ends',
+        body: passwordBody,
+        response: { 204: noContent('Changed; the other sessions are ended'), 400: errorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await changePassword(db, request.userId, request.body, request.sessionId);
+      if (outcome === 'wrong') throw new HttpError(400, 'body/currentPassword is not the current password; nothing was changed');
       return reply.code(204).send();
     },
   );
