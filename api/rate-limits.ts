@@ -28,7 +28,7 @@ function presentedSecret(request: FastifyRequest): string | undefined {
 }
 
 /** Routes that check a password or send mail to an address the caller names: the sign-in budget. */
-const SIGN_IN_ROUTES = new Set(['POST /app/session', 'POST /app/signup']);
+const SIGN_IN_ROUTES = new Set(['POST /app/session', 'POST /app/signup', 'POST /app/password-reset', 'POST /app/password-reset/confirm']);
 
 function bucketKey(request: FastifyRequest): string {
   const route = `${request.method} ${request.routeOptions.url ?? ''}`;

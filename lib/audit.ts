@@ -20,6 +20,7 @@ export type AuditAction =
   | 'account.enabled'
   | 'account.exported'
   | 'account.password_changed'
+  | 'account.password_reset'
   | 'account.deletion_started';
 
 export interface AuditEntry {

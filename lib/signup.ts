@@ -11,8 +11,9 @@ import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { hashApiToken } from './secrets.js';
 import { smtpTransportOptions } from './smtp.js';
 
-/** A verification link works this long after it was sent. */
+/** A verification link works this long after it was sent; a password reset link much shorter. */
 export const VERIFICATION_LIFETIME_MS = 24 * 3600_000;
+export const RESET_LIFETIME_MS = 3600_000;
 const SMTP_TIMEOUT_MS = 20_000;
 
 export interface OutgoingMail {
@@ -66,8 +67,8 @@ export async function signUp(db: Db, publicUrl: string, { email, name, password 
       update: { name: displayName, passwordHash },
       select: { id: true },
     });
-    await tx.emailVerification.deleteMany({ where: { userId: user.id } });
-    await tx.emailVerification.create({ data: { userId: user.id, tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + VERIFICATION_LIFETIME_MS) } });
+    await tx.emailVerification.deleteMany({ where: { userId: user.id, purpose: 'confirm' } });
+    await tx.emailVerification.create({ data: { userId: user.id, purpose: 'confirm', tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + VERIFICATION_LIFETIME_MS) } });
   });
   return verificationMail(address, `${publicUrl}/app/verify?token=${encodeURIComponent(secret)}`);
 }
@@ -76,15 +77,15 @@ export type VerifyOutcome = 'verified' | 'invalid' | 'expired';
 
 /** Follows a verification link: the address is confirmed and every link of the account stops working. */
 export async function verifyEmail(db: Db, secret: string): Promise<VerifyOutcome> {
-  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true } });
-  if (!row) return 'invalid';
+  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true, purpose: true } });
+  if (row?.purpose !== 'confirm') return 'invalid';
   if (row.expiresAt <= new Date()) {
     await db.emailVerification.deleteMany({ where: { id: row.id } });
     return 'expired';
   }
   await db.$transaction([
     db.user.update({ where: { id: row.userId }, data: { emailVerifiedAt: new Date() } }),
-    db.emailVerification.deleteMany({ where: { userId: row.userId } }),
+    db.emailVerification.deleteMany({ where: { userId: row.userId, purpose: 'confirm' } }),
   ]);
   return 'verified';
 }
@@ -118,6 +119,53 @@ export async function changePassword(db: Db, userId: string, { currentPassword, 
     await recordAudit(tx, { userId, actor: 'user', action: 'account.password_changed' });
   });
   return 'changed';
+}
+
+/**
+ * The mail with a link to set a new password, for a confirmed, enabled account with this address; null otherwise
+ * (the caller answers alike). A new request replaces the older links.
+ */
+export async function requestPasswordReset(db: Db, publicUrl: string, email: string): Promise<OutgoingMail | null> {
+  const user = await db.user.findUnique({ where: { email: normaliseEmail(email) }, select: { id: true, email: true, emailVerifiedAt: true, disabledAt: true } });
+  if (!user?.emailVerifiedAt || user.disabledAt) return null;
+  const secret = randomBytes(32).toString('base64url');
+  await db.$transaction([
+    db.emailVerification.deleteMany({ where: { userId: user.id, purpose: 'reset' } }),
+    db.emailVerification.create({ data: { userId: user.id, purpose: 'reset', tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + RESET_LIFETIME_MS) } }),
+  ]);
+  return resetMail(user.email, `${publicUrl}/app/?reset=${encodeURIComponent(secret)}`);
+}
+
+/** Follows a reset link: the new password is set, every session ends and every reset link of the account stops working. */
+export async function resetPassword(db: Db, secret: string, newPassword: string): Promise<'reset' | Exclude<VerifyOutcome, 'verified'>> {
+  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true, purpose: true } });
+  if (row?.purpose !== 'reset') return 'invalid';
+  if (row.expiresAt <= new Date()) {
+    await db.emailVerification.deleteMany({ where: { id: row.id } });
+    return 'expired';
+  }
+  const passwordHash = await hashPassword(newPassword);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: row.userId }, data: { passwordHash } });
+    await tx.dashboardSession.deleteMany({ where: { userId: row.userId } });
+    await tx.emailVerification.deleteMany({ where: { userId: row.userId, purpose: 'reset' } });
+    await recordAudit(tx, { userId: row.userId, actor: 'user', action: 'account.password_reset' });
+  });
+  return 'reset';
+}
+
+function resetMail(to: string, link: string): OutgoingMail {
+  return {
+    to,
+    subject: 'Set a new castsync password',
+    text: [
+      'Someone, hopefully you, asked to set a new password for the castsync account with this e-mail address.',
+      '',
+      `Set it within an hour by opening this link:\n\n  ${link}`,
+      '',
+      'If it was not you, ignore this message: your password stays as it is.',
+    ].join('\n'),
+  };
 }
 
 function verificationMail(to: string, link: string): OutgoingMail {

@@ -14,6 +14,7 @@ import { startStack, waitFor, type Stack } from './support/stack.js';
 const shots = path.join(projectRoot, 'artifacts', 'dashboard');
 const address = `access-${Date.now()}@example.test`;
 const NEW_PASSWORD = 'an even longer passphrase';
+const RESET_PASSWORD = 'the passphrase after a reset';
 const PASSWORD = 'a long enough password';
 
 let smtp: SmtpSimulator;
@@ -130,5 +131,26 @@ describe('account pages in Chromium', () => {
     await ours.getByRole('button', { name: 'Sign out here' }).click();
     await page.locator('#sign-in').getByRole('button', { name: 'Sign in' }).waitFor();
     expect((await page.request.get(`${base}/api/me`)).status()).toBe(401);
+  });
+
+  it('sets a new password from the link a forgotten password asks for', async () => {
+    const help = page.getByRole('form', { name: 'Forgot password' });
+    await help.getByLabel('E-mail address').fill(address);
+    await help.getByRole('button', { name: 'Send me a link' }).click();
+    await help.getByText('Check your e-mail').waitFor();
+    const message = await waitFor(() => smtp.messagesTo(address).find((m) => m.raw.toString().includes('Set a new castsync password')), { what: 'the reset mail' });
+    const link = /(http:\/\/\S+\/app\/\?reset=\S+)/.exec((await simpleParser(message.raw)).text ?? '')![1]!;
+    await page.goto(link.replace(stack.config.publicUrl, base));
+    const reset = page.getByRole('form', { name: 'New password' });
+    await reset.getByLabel('New password').fill(RESET_PASSWORD);
+    await reset.getByRole('button', { name: 'Set password' }).click();
+    await notice().getByText('Your new password is set: sign in with it.').waitFor();
+    expect(page.url()).toBe(`${base}/app/`); // the secret does not stay in the address bar or history
+
+    await page.getByLabel('E-mail and password').check();
+    await page.locator('#sign-in').getByLabel('E-mail address').fill(address);
+    await page.locator('#sign-in').getByLabel('Password', { exact: true }).fill(RESET_PASSWORD);
+    await page.keyboard.press('Enter');
+    await notice().getByText('Signed in as Browser Actor.').waitFor();
   });
 });

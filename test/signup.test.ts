@@ -174,6 +174,49 @@ describe('sign-up on', () => {
     expect(await verifyPassword(NEW_PASSWORD, (await on.db.user.findUniqueOrThrow({ where: { id: cli.id } })).passwordHash!)).toBe(true);
   });
 
+  it('sets a new password with a mailed link, once, within the hour; every session ends; unknown addresses get the same answer', async () => {
+    const address = newAddress();
+    await follow(on, await signedUp(address));
+    const before = await signIn(on, { email: address, password: PASSWORD });
+    const session = { cookie: `castsync_session=${/castsync_session=([^;]+)/.exec(String(before.headers['set-cookie']))![1]}` };
+    const ask = (email: string) => on.app.inject({ method: 'POST', url: '/app/password-reset', headers: csrf, payload: { email } });
+    const confirm = (token: string, newPassword: string) => on.app.inject({ method: 'POST', url: '/app/password-reset/confirm', headers: csrf, payload: { token, newPassword } });
+
+    const stranger = newAddress();
+    const unknown = await ask(stranger);
+    const known = await ask(address.toUpperCase());
+    expect([unknown.statusCode, known.statusCode]).toEqual([202, 202]);
+    expect(unknown.json()).toEqual(known.json());
+    const mail = await mailTo(address, 2); // the confirmation mail came first
+    expect(mail.subject).toBe('Set a new castsync password');
+    const link = new URL(/https?:\/\/\S+/.exec(mail.text)![0]);
+    expect(link.pathname).toBe('/app/');
+    const secret = link.searchParams.get('reset')!;
+    expect(JSON.stringify(await on.db.emailVerification.findMany())).not.toContain(secret); // only its hash is kept
+
+    expect((await confirm('not-a-link', 'a brand new passphrase')).json().message).toBe('this password link is unknown or was already used');
+    expect((await confirm(secret, 'short')).statusCode).toBe(400);
+    expect((await confirm(secret, 'a brand new passphrase')).statusCode).toBe(204);
+    expect((await confirm(secret, 'yet another passphrase')).statusCode).toBe(400); // used up
+    expect((await on.app.inject({ method: 'GET', url: '/app/session', headers: session })).statusCode).toBe(401);
+    expect((await signIn(on, { email: address, password: PASSWORD })).statusCode).toBe(401);
+    expect((await signIn(on, { email: address, password: 'a brand new passphrase' })).statusCode).toBe(200);
+
+    // An expired link sets nothing; a confirmation link is no reset link.
+    await ask(address);
+    const late = new URL(/https?:\/\/\S+/.exec((await mailTo(address, 3)).text)![0]).searchParams.get('reset')!;
+    await on.db.emailVerification.updateMany({ where: { purpose: 'reset' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await confirm(late, 'too late passphrase')).json().message).toBe('this password link has expired; ask for a new one');
+    expect((await signIn(on, { email: address, password: 'a brand new passphrase' })).statusCode).toBe(200);
+    const unconfirmed = newAddress();
+    const confirmLink = await signedUp(unconfirmed);
+    expect((await confirm(confirmLink.searchParams.get('token')!, 'hijack attempt here')).statusCode).toBe(400);
+    expect((await off.app.inject({ method: 'POST', url: '/app/password-reset', headers: csrf, payload: { email: address } })).statusCode).toBe(404);
+    expect(smtp.messagesTo(stranger)).toEqual([]);
+    const user = await on.db.user.findUniqueOrThrow({ where: { email: address } });
+    expect(await on.db.auditEvent.count({ where: { userId: user.id, action: 'account.password_reset' } })).toBe(1);
+  });
+
   it('answers a sign-up for an address with an account exactly as for a new one, and changes nothing', async () => {
     const address = newAddress();
     await follow(on, await signedUp(address));

@@ -11,6 +11,7 @@ import { platformsView } from './platforms.js';
 import { profileView } from './profile.js';
 import { accessView } from './access.js';
 import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
+import { setUpPasswordHelp } from './password-help.js';
 
 const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
 const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
@@ -28,6 +29,7 @@ const $ = (selector) => document.querySelector(selector);
 const main = $('#view');
 const signInForm = $('#sign-in');
 const signUpForm = $('#sign-up');
+const passwordHelp = $('#password-help');
 let current = null;
 let pollUntil = 0;
 let pollTimer = null;
@@ -59,9 +61,10 @@ function showSignIn() {
   current = null;
   $('nav').hidden = true;
   $('.who').hidden = true;
-  fill(main, signInForm, signUpForm);
+  fill(main, signInForm, signUpForm, passwordHelp);
   signInForm.hidden = false;
   signUpForm.hidden = !signUpOffered();
+  passwordHelp.hidden = !signUpOffered();
   signInForm.querySelector('input:not([disabled]):not([type=radio])').focus();
 }
 
@@ -71,6 +74,7 @@ async function showSignedIn(user) {
   $('#who').textContent = user.name;
   signInForm.hidden = true;
   signUpForm.hidden = true;
+  passwordHelp.hidden = true;
   void watchOutbox();
   await route();
 }
@@ -164,4 +168,5 @@ function oauthOutcome() {
 }
 
 oauthOutcome();
+setUpPasswordHelp(passwordHelp, notify);
 setUpSignIn(signInForm, signUpForm).finally(() => get('/app/session').then(showSignedIn, showSignIn));

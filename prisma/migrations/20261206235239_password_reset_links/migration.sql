@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "EmailVerification" ADD COLUMN     "purpose" TEXT NOT NULL DEFAULT 'confirm';
