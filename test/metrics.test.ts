@@ -80,7 +80,9 @@ describe('the worker process', () => {
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      await waitFor(() => output.includes('worker: polling') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
+      // The worker says it polls, then where its metrics are: wait for the second line, not only the first.
+      await waitFor(() => output.includes('worker: metrics at') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
+      expect(output).toContain('worker: polling');
       expect(output).toContain(`worker: metrics at http://127.0.0.1:${workerPort}/metrics`);
       expect(await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text()).toContain('# TYPE castsync_syncs_started_total counter');
       const sdk = await waitFor(async () => {
