@@ -1,6 +1,6 @@
 // Builds an adapter for one connection from configuration: the one place that decides a platform's base URL,
 // OAuth client, artifacts folder and so on, for activities and for the connect route alike.
-import { ConfigError, DEV_OAUTH_CLIENT, type Config } from '../lib/config.js';
+import { ConfigError, type Config } from '../lib/config.js';
 import { platformVariable } from '../lib/production-settings.js';
 import { getPlatform } from './catalog.js';
 import { createAdapter } from './registry.js';
@@ -25,9 +25,11 @@ export function platformBaseUrl(config: Config, platformId: string): string {
   throw new PlatformNotConfiguredError(`${getPlatform(platformId).name} has no base URL on this server: set ${variable}`);
 }
 
-/** The development client of the simulators only outside production (production start requires a real one). */
+/** Our client registration at an OAuth platform: only from configuration, like the base URL. */
 export function oauthClientFor(config: Config, platformId: string) {
-  return config.oauthClients[platformId] ?? DEV_OAUTH_CLIENT;
+  const client = config.oauthClients[platformId];
+  if (client) return client;
+  throw new PlatformNotConfiguredError(`${getPlatform(platformId).name} has no OAuth client on this server: set ${platformVariable('OAUTH_CLIENT', platformId)}`);
 }
 
 export function adapterFor(config: Config, connection: AdapterFor): PlatformAdapter {
@@ -40,7 +42,7 @@ export function adapterFor(config: Config, connection: AdapterFor): PlatformAdap
     userName: connection.userName,
     artifactsDir: config.artifactsDir,
     chromiumPath: config.chromiumPath,
-    oauthClient: oauthClientFor(config, connection.platformId),
+    ...(getPlatform(connection.platformId).kind === 'oauth' ? { oauthClient: oauthClientFor(config, connection.platformId) } : {}),
     onProgress: connection.onProgress,
   });
 }

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { platformCatalog } from '../adapters/catalog.js';
 import { createAuthorizationRequest, exchangeAuthorizationCode } from '../adapters/oauth/oauth-flow.js';
-import { DEV_OAUTH_CLIENT } from '../lib/config.js';
+import { SIMULATOR_OAUTH_CLIENT } from '../simulators/oauth/server.js';
 import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databases.js';
 import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
@@ -40,9 +40,9 @@ class Bench {
     const account = this.jobwork.addAccount();
     this.jobwork.autoApprove = account.accountId;
     const redirectUri = 'http://localhost:3000/api/platforms/jobwork/callback';
-    const started = await createAuthorizationRequest({ platform: platformCatalog.jobwork, baseUrl: this.jobwork.url, client: DEV_OAUTH_CLIENT, redirectUri });
+    const started = await createAuthorizationRequest({ platform: platformCatalog.jobwork, baseUrl: this.jobwork.url, client: SIMULATOR_OAUTH_CLIENT, redirectUri });
     const code = new URL((await fetch(started.url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
-    const tokens = await exchangeAuthorizationCode({ platform: platformCatalog.jobwork, baseUrl: this.jobwork.url, client: DEV_OAUTH_CLIENT, code, codeVerifier: started.codeVerifier, redirectUri });
+    const tokens = await exchangeAuthorizationCode({ platform: platformCatalog.jobwork, baseUrl: this.jobwork.url, client: SIMULATOR_OAUTH_CLIENT, code, codeVerifier: started.codeVerifier, redirectUri });
     await this.stack.connect(user.id, 'jobwork', tokens);
     const agencyAddress = `booking+${user.id}@agency.example`;
     await this.stack.connect(user.id, AGENCY, {}, { accountRef: agencyAddress });

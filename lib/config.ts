@@ -2,9 +2,9 @@
 import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
-import { assertProductionReady, ConfigError, DEV_OAUTH_CLIENT, enabledPlatforms, isProduction } from './production-settings.js';
+import { assertProductionReady, ConfigError, enabledPlatforms, isProduction } from './production-settings.js';
 
-export { ConfigError, DEV_OAUTH_CLIENT };
+export { ConfigError };
 
 export interface Config {
   /** NODE_ENV or CASTSYNC_ENV is "production": no development defaults (lib/production-settings.ts). */
@@ -132,7 +132,7 @@ function perPlatform(env: NodeJS.ProcessEnv, prefix: string): Record<string, str
   return values;
 }
 
-/** CASTSYNC_OAUTH_CLIENT_<ID>="client-id:client-secret"; the simulators accept castsync:castsync-dev-secret. */
+/** CASTSYNC_OAUTH_CLIENT_<ID>="client-id:client-secret" (npm start and the tests pass the simulators' client). */
 function oauthClients(env: NodeJS.ProcessEnv) {
   const clients: Record<string, { clientId: string; clientSecret: string }> = {};
   for (const [platformId, value] of Object.entries(perPlatform(env, 'OAUTH_CLIENT'))) {

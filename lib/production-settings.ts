@@ -1,13 +1,17 @@
 // Production mode (NODE_ENV=production or CASTSYNC_ENV=production): every setting whose only default is meant for
 // development must be given, and nothing may fall back to a simulator. All problems are collected and reported
 // in one ConfigError, so an operator fixes the environment in one pass instead of one restart per variable.
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { getPlatform, isPlatformId, platformIds } from '../adapters/catalog.js';
 
 export class ConfigError extends Error {}
 
-/** The development OAuth client the simulators accept; never valid in production. */
-export const DEV_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' };
+/**
+ * SHA-256 of the client secret the OAuth simulators accept (simulators/oauth/server.ts, published in the README):
+ * refused in production. Only its hash is here, so production code holds no development secret.
+ */
+export const SIMULATOR_CLIENT_SECRET_SHA256 = '2b9147c4982fa1c97a66cb3659ac96ee05020f4fde62b90bbda470acfdc5e351';
 
 export function isProduction(env: NodeJS.ProcessEnv): boolean {
   return env.NODE_ENV === 'production' || env.CASTSYNC_ENV === 'production';
@@ -88,7 +92,7 @@ function oauthClientProblems(platformId: string, client: { clientId: string; cli
   const variable = platformVariable('OAUTH_CLIENT', platformId);
   const name = getPlatform(platformId).name;
   if (!client) return [`${variable} is missing (our client-id:client-secret registered at ${name})`];
-  if (client.clientSecret === DEV_OAUTH_CLIENT.clientSecret) return [`${variable} is the development client of the simulators, not a registration at ${name}`];
+  if (createHash('sha256').update(client.clientSecret).digest('hex') === SIMULATOR_CLIENT_SECRET_SHA256) return [`${variable} is the development client of the simulators, not a registration at ${name}`];
   return [];
 }
 

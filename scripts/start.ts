@@ -14,7 +14,7 @@ import { installSdkLogging } from '../lib/temporal-logging.js';
 import { newApiToken, newMasterKey } from '../lib/secrets.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { seedDemoUser } from '../prisma/seed.js';
-import { DEMO_ETALENTA_API_KEY, platformUrlEnv, smtpSimulatorUrl, startSimulators } from '../simulators/main.js';
+import { DEMO_ETALENTA_API_KEY, platformUrlEnv, simulatorOAuthClientEnv, smtpSimulatorUrl, startSimulators } from '../simulators/main.js';
 import { createWorkers } from '../worker.js';
 import { applyMigrations } from './db-migrate.js';
 import { printSignupLinks } from './dev-mail.js';
@@ -65,7 +65,7 @@ async function main() {
   const sims = await startSimulators();
   stops.push({ name: 'simulators', stop: () => sims.stop() });
   // The catalog has no addresses: the simulators' come from here (a variable already set wins).
-  for (const [name, url] of Object.entries(platformUrlEnv(sims.urls))) process.env[name] ??= url;
+  for (const [name, value] of Object.entries({ ...platformUrlEnv(sims.urls), ...simulatorOAuthClientEnv() })) process.env[name] ??= value;
   step(`platform simulators:\n    ${sims.summary.join('\n    ')}`);
 
   const config = loadConfig();

@@ -4,7 +4,7 @@ import { platformCatalog, type PlatformEntry } from '../adapters/catalog.js';
 import { platformVariable } from '../lib/production-settings.js';
 import { apiMediaRulesOf } from './api-media.js';
 import { RestPlatformSimulator } from './etalenta/server.js';
-import { OAuthPlatformSimulator } from './oauth/server.js';
+import { OAuthPlatformSimulator, SIMULATOR_OAUTH_CLIENT } from './oauth/server.js';
 import { portalOptionsFromCatalog } from './portal/catalog-options.js';
 import { PortalSimulator, type PortalSimulatorOptions } from './portal/server.js';
 import { SmtpSimulator } from './smtp/server.js';
@@ -55,6 +55,14 @@ export const SIMULATOR_PORTS: Record<string, number> = {
 /** CASTSYNC_PLATFORM_URL_<ID> for each simulator: how the gateway and the worker learn where they run. */
 export const platformUrlEnv = (urls: Record<string, string>) =>
   Object.fromEntries(Object.entries(urls).map(([platformId, url]) => [platformVariable('PLATFORM_URL', platformId), url]));
+
+/** CASTSYNC_OAUTH_CLIENT_<ID> for every OAuth platform of the catalog: the client the simulators accept. */
+export const simulatorOAuthClientEnv = () =>
+  Object.fromEntries(
+    Object.values(platformCatalog as Record<string, PlatformEntry>)
+      .filter((platform) => platform.kind === 'oauth')
+      .map((platform) => [platformVariable('OAUTH_CLIENT', platform.id), `${SIMULATOR_OAUTH_CLIENT.clientId}:${SIMULATOR_OAUTH_CLIENT.clientSecret}`]),
+  );
 
 const portOf = (platform: PlatformEntry) => SIMULATOR_PORTS[platform.id] ?? 0;
 
@@ -115,7 +123,7 @@ export async function startSimulators({ host = '127.0.0.1' } = {}): Promise<Runn
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sims = await startSimulators({ host: process.env.SIMULATOR_HOST ?? '127.0.0.1' });
   console.log(sims.summary.join('\n'));
-  console.log(`\nfor npm run api / npm run worker:\n${Object.entries(platformUrlEnv(sims.urls)).map(([name, url]) => `export ${name}=${url}`).join('\n')}`);
+  console.log(`\nfor npm run api / npm run worker:\n${Object.entries({ ...platformUrlEnv(sims.urls), ...simulatorOAuthClientEnv() }).map(([name, url]) => `export ${name}=${url}`).join('\n')}`);
   const stop = () => void sims.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -17,7 +17,7 @@ import { createAuthorizationRequest, exchangeAuthorizationCode } from '../adapte
 import { OAuthAdapter } from '../adapters/oauth/oauth-adapter.js';
 import { RestAdapter } from '../adapters/rest/rest-adapter.js';
 import type { AuthData, MediaRef, MediaUpload, PlatformMediaOps, PlatformMediaType } from '../adapters/types.js';
-import { DEV_OAUTH_CLIENT } from '../lib/config.js';
+import { SIMULATOR_OAUTH_CLIENT } from '../simulators/oauth/server.js';
 import { apiMediaRulesOf } from '../simulators/api-media.js';
 import { RestPlatformSimulator } from '../simulators/etalenta/server.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
@@ -282,19 +282,19 @@ describe('Wanted media (OAuth)', () => {
   /** The authorization-code flow with the account saying yes; `scope` overrides the catalog's. */
   async function authorize(accountId: string, scope = wanted.oauth!.scope): Promise<AuthData> {
     const platform = { ...wanted, oauth: { ...wanted.oauth!, scope } };
-    const started = await createAuthorizationRequest({ platform, baseUrl: oauth.url, client: DEV_OAUTH_CLIENT, redirectUri });
+    const started = await createAuthorizationRequest({ platform, baseUrl: oauth.url, client: SIMULATOR_OAUTH_CLIENT, redirectUri });
     oauth.autoApprove = accountId;
     const answer = await request(started.url);
     await answer.body.dump();
     const location = new URL(String(answer.headers.location));
-    return exchangeAuthorizationCode({ platform, baseUrl: oauth.url, client: DEV_OAUTH_CLIENT, code: location.searchParams.get('code')!, codeVerifier: started.codeVerifier, redirectUri });
+    return exchangeAuthorizationCode({ platform, baseUrl: oauth.url, client: SIMULATOR_OAUTH_CLIENT, code: location.searchParams.get('code')!, codeVerifier: started.codeVerifier, redirectUri });
   }
 
   async function wantedAccount(scope?: string) {
     const account = oauth.addAccount();
     const tokens = await authorize(account.accountId, scope);
     const store = memoryCredentialStore(tokens);
-    const adapter = new OAuthAdapter({ platform: wanted, baseUrl: oauth.url, credentials: tokens, credentialStore: store, oauthClient: DEV_OAUTH_CLIENT });
+    const adapter = new OAuthAdapter({ platform: wanted, baseUrl: oauth.url, credentials: tokens, credentialStore: store, oauthClient: SIMULATOR_OAUTH_CLIENT });
     return { accountId: account.accountId, tokens, store, media: adapter.media! };
   }
 
@@ -356,7 +356,7 @@ describe('Wanted media (OAuth)', () => {
   it('refreshes an access token that has run out before it sends the upload', async () => {
     const { accountId, store, media } = await wantedAccount();
     const expired = { ...store.current(), accessTokenExpiresAt: Date.now() - 1000 };
-    const adapter = new OAuthAdapter({ platform: wanted, baseUrl: oauth.url, credentials: expired, credentialStore: memoryCredentialStore(expired), oauthClient: DEV_OAUTH_CLIENT });
+    const adapter = new OAuthAdapter({ platform: wanted, baseUrl: oauth.url, credentials: expired, credentialStore: memoryCredentialStore(expired), oauthClient: SIMULATOR_OAUTH_CLIENT });
     const { externalId } = await adapter.media!.uploadMedia(await jpeg(1200, 1500));
 
     expect(oauth.refreshCount(accountId)).toBe(1);
@@ -389,7 +389,7 @@ describe('Wanted media (OAuth)', () => {
   });
 
   it('offers media only on platforms that take it: JobWork has none', () => {
-    const jobwork = new OAuthAdapter({ platform: getPlatform('jobwork'), baseUrl: oauth.url, credentials: {}, credentialStore: memoryCredentialStore({}), oauthClient: DEV_OAUTH_CLIENT });
+    const jobwork = new OAuthAdapter({ platform: getPlatform('jobwork'), baseUrl: oauth.url, credentials: {}, credentialStore: memoryCredentialStore({}), oauthClient: SIMULATOR_OAUTH_CLIENT });
     expect(jobwork.media).toBeUndefined();
   });
 });

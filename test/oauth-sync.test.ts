@@ -10,12 +10,12 @@ import { getPlatform } from '../adapters/catalog.js';
 import { OAuthAdapter } from '../adapters/oauth/oauth-adapter.js';
 import { createAuthorizationRequest, exchangeAuthorizationCode, revokeAuthorization } from '../adapters/oauth/oauth-flow.js';
 import type { AuthData, AvailabilityItem } from '../adapters/types.js';
-import { DEV_OAUTH_CLIENT } from '../lib/config.js';
+import { SIMULATOR_OAUTH_CLIENT } from '../simulators/oauth/server.js';
 import { OAuthPlatformSimulator, type SimOAuthAccount } from '../simulators/oauth/server.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const platform = getPlatform('jobwork');
-const client = DEV_OAUTH_CLIENT;
+const client = SIMULATOR_OAUTH_CLIENT;
 const redirectUri = 'http://localhost:3000/api/platforms/jobwork/callback';
 const SHORT_TTL_SECONDS = 2;
 const LONG_TTL_SECONDS = 3600;

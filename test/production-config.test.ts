@@ -2,16 +2,19 @@
 // missing, naming all of them at once; platforms are enabled by configuration and reached only at configured,
 // non-loopback addresses; development keeps working without any of it.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncTargetActivities } from '../activities/sync-targets.js';
-import { platformBaseUrl } from '../adapters/adapter-context.js';
+import { oauthClientFor, platformBaseUrl } from '../adapters/adapter-context.js';
 import { platformIds } from '../adapters/catalog.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { projectRoot } from '../lib/paths.js';
 import { addToOutbox } from '../lib/outbox.js';
 import { reconcileScheduleId, syncReconcileSchedule } from '../lib/reconcile-schedules.js';
+import { SIMULATOR_CLIENT_SECRET_SHA256 } from '../lib/production-settings.js';
 import { newMasterKey } from '../lib/secrets.js';
+import { SIMULATOR_OAUTH_CLIENT } from '../simulators/oauth/server.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
 /** A complete production environment: real-looking, non-loopback addresses for three kinds of platform. */
@@ -121,6 +124,13 @@ describe('development mode', () => {
     expect(config.production).toBe(false);
     expect(config.enabledPlatforms).toEqual(platformIds);
     expect(config.publicUrl).toBe('http://localhost:3000');
+  });
+
+  it("knows the simulators' OAuth client only by its hash, and gives no OAuth client that is not configured", () => {
+    expect(createHash('sha256').update(SIMULATOR_OAUTH_CLIENT.clientSecret).digest('hex')).toBe(SIMULATOR_CLIENT_SECRET_SHA256);
+    const config = loadConfig({ CASTSYNC_OAUTH_CLIENT_JOBWORK: 'ours:registered-secret' });
+    expect(oauthClientFor(config, 'jobwork')).toEqual({ clientId: 'ours', clientSecret: 'registered-secret' });
+    expect(() => oauthClientFor(config, 'wanted')).toThrow('Wanted has no OAuth client on this server: set CASTSYNC_OAUTH_CLIENT_WANTED');
   });
 
   it('has no platform address but a configured one: the catalog holds no simulator default', () => {

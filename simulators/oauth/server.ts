@@ -14,6 +14,12 @@ import { authorizeRoutes } from './authorize-routes.js';
 import { calendarApi, storeEntry, validateEntryFields, type CalendarEntry, type EntryFields } from './calendar-api.js';
 import { tokenRoutes } from './token-routes.js';
 
+/**
+ * The client registration every OAuth simulator accepts. Development and tests only: `npm start` and the test stack
+ * hand it to castsync as CASTSYNC_OAUTH_CLIENT_<ID> (simulatorOAuthClientEnv in simulators/main.ts).
+ */
+export const SIMULATOR_OAUTH_CLIENT = { clientId: 'castsync', clientSecret: 'castsync-dev-secret' } as const;
+
 export type { CalendarEntry, EntryFields } from './calendar-api.js';
 
 export interface OAuthClientRegistration {
@@ -322,8 +328,7 @@ export class OAuthPlatformSimulator {
 
 function defaultClient(platformId: string): OAuthClientRegistration {
   return {
-    clientId: 'castsync',
-    clientSecret: 'castsync-dev-secret',
+    ...SIMULATOR_OAUTH_CLIENT,
     name: 'castsync',
     redirectUris: [
       `http://localhost:3000/api/platforms/${platformId}/callback`,

@@ -17,6 +17,7 @@ import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
 import { portalOptionsFromCatalog } from '../../simulators/portal/catalog-options.js';
 import { PortalSimulator } from '../../simulators/portal/server.js';
+import { simulatorOAuthClientEnv } from '../../simulators/main.js';
 import { createWorkers, type WorkerSet } from '../../worker.js';
 
 let runtimeInstalled = false;
@@ -102,6 +103,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     ...(infra.payloadKeys ? { CASTSYNC_PAYLOAD_KEYS: infra.payloadKeys } : {}),
     ...Object.fromEntries(restPlatforms.map((id) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, simulators[id]!.url])),
     ...Object.fromEntries(Object.entries(portals).map(([id, portal]) => [`CASTSYNC_PLATFORM_URL_${id.toUpperCase().replace(/-/g, '_')}`, portal.url])),
+    ...simulatorOAuthClientEnv(),
     ...options.env,
   };
   const config = loadConfig(env);
