@@ -59,16 +59,14 @@ export async function signUp(db: Db, publicUrl: string, { email, name, password 
   if (existing?.disabledAt) return null;
   if (existing?.emailVerifiedAt) return alreadyRegisteredMail(address, publicUrl);
 
-  const secret = randomBytes(32).toString('base64url');
-  await db.$transaction(async (tx) => {
+  const secret = await db.$transaction(async (tx) => {
     const user = await tx.user.upsert({
       where: { email: address },
       create: { email: address, name: displayName, passwordHash },
       update: { name: displayName, passwordHash },
       select: { id: true },
     });
-    await tx.emailVerification.deleteMany({ where: { userId: user.id, purpose: 'confirm' } });
-    await tx.emailVerification.create({ data: { userId: user.id, purpose: 'confirm', tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + VERIFICATION_LIFETIME_MS) } });
+    return issueLink(tx, user.id, 'confirm', VERIFICATION_LIFETIME_MS);
   });
   return verificationMail(address, `${publicUrl}/app/verify?token=${encodeURIComponent(secret)}`);
 }
@@ -77,12 +75,8 @@ export type VerifyOutcome = 'verified' | 'invalid' | 'expired';
 
 /** Follows a verification link: the address is confirmed and every link of the account stops working. */
 export async function verifyEmail(db: Db, secret: string): Promise<VerifyOutcome> {
-  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true, purpose: true } });
-  if (row?.purpose !== 'confirm') return 'invalid';
-  if (row.expiresAt <= new Date()) {
-    await db.emailVerification.deleteMany({ where: { id: row.id } });
-    return 'expired';
-  }
+  const row = await followLink(db, secret, 'confirm');
+  if (typeof row === 'string') return row;
   await db.$transaction([
     db.user.update({ where: { id: row.userId }, data: { emailVerifiedAt: new Date() } }),
     db.emailVerification.deleteMany({ where: { userId: row.userId, purpose: 'confirm' } }),
@@ -128,22 +122,14 @@ export async function changePassword(db: Db, userId: string, { currentPassword, 
 export async function requestPasswordReset(db: Db, publicUrl: string, email: string): Promise<OutgoingMail | null> {
   const user = await db.user.findUnique({ where: { email: normaliseEmail(email) }, select: { id: true, email: true, emailVerifiedAt: true, disabledAt: true } });
   if (!user?.emailVerifiedAt || user.disabledAt) return null;
-  const secret = randomBytes(32).toString('base64url');
-  await db.$transaction([
-    db.emailVerification.deleteMany({ where: { userId: user.id, purpose: 'reset' } }),
-    db.emailVerification.create({ data: { userId: user.id, purpose: 'reset', tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + RESET_LIFETIME_MS) } }),
-  ]);
+  const secret = await db.$transaction((tx) => issueLink(tx, user.id, 'reset', RESET_LIFETIME_MS));
   return resetMail(user.email, `${publicUrl}/app/?reset=${encodeURIComponent(secret)}`);
 }
 
 /** Follows a reset link: the new password is set, every session ends and every reset link of the account stops working. */
 export async function resetPassword(db: Db, secret: string, newPassword: string): Promise<'reset' | Exclude<VerifyOutcome, 'verified'>> {
-  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true, purpose: true } });
-  if (row?.purpose !== 'reset') return 'invalid';
-  if (row.expiresAt <= new Date()) {
-    await db.emailVerification.deleteMany({ where: { id: row.id } });
-    return 'expired';
-  }
+  const row = await followLink(db, secret, 'reset');
+  if (typeof row === 'string') return row;
   const passwordHash = await hashPassword(newPassword);
   await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: row.userId }, data: { passwordHash } });
@@ -152,6 +138,27 @@ export async function resetPassword(db: Db, secret: string, newPassword: string)
     await recordAudit(tx, { userId: row.userId, actor: 'user', action: 'account.password_reset' });
   });
   return 'reset';
+}
+
+type LinkPurpose = 'confirm' | 'reset';
+
+/** A new mailed link of this purpose for the user (its secret); older links of the same purpose stop working. */
+async function issueLink(tx: Pick<Db, 'emailVerification'>, userId: string, purpose: LinkPurpose, lifetimeMs: number): Promise<string> {
+  const secret = randomBytes(32).toString('base64url');
+  await tx.emailVerification.deleteMany({ where: { userId, purpose } });
+  await tx.emailVerification.create({ data: { userId, purpose, tokenHash: hashApiToken(secret), expiresAt: new Date(Date.now() + lifetimeMs) } });
+  return secret;
+}
+
+/** The live link of this purpose with that secret, or why there is none (an expired link is deleted on the way). */
+async function followLink(db: Db, secret: string, purpose: LinkPurpose): Promise<{ userId: string } | 'invalid' | 'expired'> {
+  const row = await db.emailVerification.findUnique({ where: { tokenHash: hashApiToken(secret) }, select: { id: true, userId: true, expiresAt: true, purpose: true } });
+  if (row?.purpose !== purpose) return 'invalid';
+  if (row.expiresAt <= new Date()) {
+    await db.emailVerification.deleteMany({ where: { id: row.id } });
+    return 'expired';
+  }
+  return { userId: row.userId };
 }
 
 function resetMail(to: string, link: string): OutgoingMail {
