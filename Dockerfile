@@ -1,5 +1,5 @@
 # One image for the API, the Temporal worker and the migration runner; docker-compose.yml picks the command.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 # Prisma detects the platform's OpenSSL when it installs its engines; the slim image has none.
 # Debian's Chromium drives the browser-automation platforms (CHROMIUM_PATH defaults to /usr/bin/chromium).
