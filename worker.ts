@@ -7,6 +7,7 @@ import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformE
 import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { removeLeftoverUploads } from './adapters/browser/upload-file.js';
 import { hasAdapter } from './adapters/registry.js';
+import { platformsWorkableHere } from './lib/chromium.js';
 import { loadConfigOrExit, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
 import { releaseUnneededOriginals } from './lib/media-originals.js';
@@ -49,8 +50,11 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
   const temporal = new Client({ connection: clientConnection, namespace, dataConverter, plugins });
   const deps = { db, config, temporal };
   const platformActivities = createPlatformActivities(deps);
-  const platforms = Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
-    (p) => hasAdapter(p.kind) && config.enabledPlatforms.includes(p.id) && (!platformIds || platformIds.includes(p.id)),
+  const platforms = platformsWorkableHere(
+    config,
+    Object.values(platformCatalog as Record<string, PlatformEntry>).filter(
+      (p) => hasAdapter(p.kind) && config.enabledPlatforms.includes(p.id) && (!platformIds || platformIds.includes(p.id)),
+    ),
   );
 
   const workers = [

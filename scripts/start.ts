@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startApi } from '../api/main.js';
 import { publishedCodecEndpoint } from '../api/routes/codec.js';
+import { browserPlatforms, chromiumStatus, chromiumWarning } from '../lib/chromium.js';
 import { loadConfig } from '../lib/config.js';
 import { createDatabase, databaseExists } from '../lib/databases.js';
 import { createDb } from '../lib/db.js';
@@ -93,6 +94,7 @@ async function main() {
   stops.push({ name: 'API', stop: () => api.stop() });
 
   const apiUrl = api.url.replace('127.0.0.1', 'localhost');
+  const chromium = chromiumStatus(config);
   console.log(`
 castsync is running. Ctrl-C stops everything.
 
@@ -102,6 +104,7 @@ castsync is running. Ctrl-C stops everything.
   Temporal UI    ${config.temporalUiUrl}   (to decode payloads: sign in at ${apiUrl}/codec with the operator token)
   operator token ${operatorToken}
   demo token     ${demo.token}
+  Chromium       ${chromium.available ? chromium.path : `MISSING: ${chromiumWarning(chromium, browserPlatforms(config))}`}
 
   curl -s -X POST ${apiUrl}/api/availability -H "Authorization: Bearer ${demo.token}" \\
        -H 'content-type: application/json' \\

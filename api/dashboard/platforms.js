@@ -17,7 +17,7 @@ export function platformsView(section, ctx) {
     const statuses = await Promise.all(platforms.map((p) => (p.connection?.connected && p.capabilities.pushAvailability ? get(`/api/sync/status/${p.id}`).catch(() => null) : null)));
     busy = false;
     platforms.forEach((platform, i) => {
-      const shape = `${platform.connection?.connected}/${platform.connection?.status}`;
+      const shape = `${platform.available}/${platform.connection?.connected}/${platform.connection?.status}`;
       let entry = cards.get(platform.id);
       if (!entry || entry.shape !== shape) {
         const next = card(platform);
@@ -47,8 +47,10 @@ export function platformsView(section, ctx) {
       last,
       message,
     );
-    if (!platform.available) body.append(h('p', {}, 'castsync cannot connect this platform yet.'));
-    else if (connection?.connected) body.append(connectedControls(platform));
+    // An unavailable platform (no adapter yet, or no Chromium on the server) gets its reason and no connect form;
+    // a connection made before keeps its settings and disconnect.
+    if (!platform.available) body.append(h('p', { class: 'unavailable' }, platform.unavailableReason ?? 'castsync cannot connect this platform yet.'));
+    if (connection?.connected) body.append(connectedControls(platform));
     if (platform.available && (!connection?.connected || connection.status === 'needs_reauth')) body.append(connectForm(platform));
     return { card: body, state, last, message };
   }
@@ -165,6 +167,8 @@ function changedSettings(form, saved) {
 /** One label for what the user most needs to know about a platform right now. */
 function connectionState(platform, status) {
   const c = platform.connection;
+  // Its reason is on the card; a connection's pushes wait until the server can work the platform again.
+  if (!platform.available) return { key: 'unavailable', label: 'unavailable' };
   if (!c?.connected) return { key: 'disconnected', label: 'not connected' };
   if (c.status === 'needs_reauth') return { key: 'needs-reauth', label: 'needs re-authorization', message: c.statusMessage };
   const sync = status?.sync;

@@ -11,6 +11,7 @@ import { sealCredentials } from '../../activities/credential-store.js';
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
+import { CHROMIUM_MISSING_REASON, chromiumStatus, needsChromium } from '../../lib/chromium.js';
 import type { Db } from '../../lib/db.js';
 import { fullComparisonMessages } from '../../lib/full-comparison.js';
 import { disconnectPlatform } from '../../lib/platform-disconnect.js';
@@ -62,6 +63,7 @@ const platformSchema = {
     name: { type: 'string' },
     kind: { type: 'string', enum: ['rest', 'oauth', 'browser', 'email'] },
     available: { type: 'boolean', description: 'castsync can connect this platform' },
+    unavailableReason: { type: ['string', 'null'], description: 'Why available is false (for example, this server has no Chromium for the browser platforms); null when available' },
     capabilities: {
       type: 'object',
       properties: { pushAvailability: { type: 'boolean' }, pullAvailability: { type: 'boolean' }, media: { type: 'boolean' }, profile: { type: 'boolean' } },
@@ -102,6 +104,17 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     return platform;
   }
 
+  /**
+   * Why this server cannot connect a platform now, or null. Connecting a browser platform logs in through
+   * Chromium here in the API, so its absence is checked here, on every request (a stat: Chromium installed while
+   * the API runs counts at once).
+   */
+  function unavailableReason(platform: PlatformEntry): string | null {
+    if (!hasAdapter(platform.kind)) return `castsync cannot connect ${platform.name} yet`;
+    if (needsChromium(platform) && !chromiumStatus(config).available) return CHROMIUM_MISSING_REASON;
+    return null;
+  }
+
   app.get('/api/platforms', { schema: { tags, summary: 'The platforms this server offers, with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) => {
     const connections = await db.platformConnection.findMany({ where: { userId: request.userId } });
     const offered = Object.values(platformCatalog as Record<string, PlatformEntry>).filter((p) => config.enabledPlatforms.includes(p.id));
@@ -109,7 +122,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       id: platform.id,
       name: platform.name,
       kind: platform.kind,
-      available: hasAdapter(platform.kind),
+      ...availability(unavailableReason(platform)),
       capabilities: platform.capabilities,
       connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
       partnerApi: Boolean(platform.browser?.partnerApiPath),
@@ -149,6 +162,8 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     async (request, reply) => {
       const platform = connectablePlatform(request.params.platformId);
       if (!hasAdapter(platform.kind)) throw new HttpError(409, `${platform.name} cannot be connected yet`);
+      // Refused before anything is checked or stored; an existing connection keeps its data and settings.
+      if (needsChromium(platform) && !chromiumStatus(config).available) throw new HttpError(503, `${platform.name} cannot be connected now. ${CHROMIUM_MISSING_REASON}`);
       const body = request.body ?? {};
       checkCredentialFields(platform, body);
 
@@ -356,6 +371,10 @@ async function saveConnection(db: Tx, config: Config, c: { userId: string; platf
     create: { userId: c.userId, platformId: c.platformId, ...data },
     update: data,
   });
+}
+
+function availability(reason: string | null) {
+  return { available: reason === null, unavailableReason: reason };
 }
 
 function presentConnection(connection: PlatformConnection | undefined) {
