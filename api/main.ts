@@ -1,4 +1,5 @@
 // Runs the gateway on its own (npm run api); `npm start` runs it together with everything else.
+import { browserPlatforms, chromiumStatus, chromiumWarning } from '../lib/chromium.js';
 import { loadConfig, loadConfigOrExit } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { lazyTemporalClient } from '../lib/temporal-client.js';
@@ -25,7 +26,11 @@ export async function startApi(config = loadConfig()) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const api = await startApi(loadConfigOrExit());
+  const config = loadConfigOrExit();
+  // Connecting a browser platform logs in through Chromium in the gateway: say at start if it cannot.
+  const warning = chromiumWarning(chromiumStatus(config), browserPlatforms(config));
+  if (warning) console.warn(`api: ${warning}`);
+  const api = await startApi(config);
   const stop = () => void api.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
