@@ -13,6 +13,7 @@ import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databas
 import { startMetricsServer } from '../lib/metrics.js';
 import { projectRoot } from '../lib/paths.js';
 import { newMasterKey } from '../lib/secrets.js';
+import { workflowCode } from '../worker.js';
 import { searchAttributeDefinitions } from '../workflows/search-attributes.js';
 import { ensureTemporalCli, freePort, stopChild } from '../lib/temporal-server.js';
 import { waitFor } from './support/stack-core.js';
@@ -188,6 +189,21 @@ describe('the compiled build with production dependencies only', () => {
     expect(worker.output()).toContain('worker: stopped');
     expect((await run(process.execPath, ['dist/scripts/healthcheck.js', health], { cwd: image, env })).code).toBe(1);
     await stopChild(api.child);
+  });
+
+  it('bundles the compiled workflows at start, saying so, when the build lacks its bundle', async () => {
+    await rm(path.join(image, 'dist', 'workflow-bundle.js'));
+    const worker = startNode(['dist/worker.js']);
+    await waitFor(() => worker.output().includes('worker: polling') || worker.child.exitCode !== null, { timeoutMs: 120_000, what: 'the worker to poll' });
+    expect(worker.output()).toMatch(/worker: no prebuilt workflow bundle at .*workflow-bundle\.js \(run npm run build\); bundling .*index\.js at start/);
+    expect(worker.output()).toContain('worker: polling');
+    await stopChild(worker.child);
+  });
+});
+
+describe('the worker from the TypeScript sources', () => {
+  it('always bundles workflows/index.ts, never a build that may be older than the sources', () => {
+    expect(workflowCode()).toEqual({ workflowsPath: path.join(projectRoot, 'workflows', 'index.ts') });
   });
 });
 
