@@ -108,8 +108,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((child) => stopChild(child)));
-  if (databaseUrl) await dropDatabase(databaseUrl);
-  if (image) await rm(image, { recursive: true, force: true });
+  try {
+    if (databaseUrl) await dropDatabase(databaseUrl);
+  } finally {
+    if (image) await rm(image, { recursive: true, force: true }); // the folder holds a whole node_modules
+  }
 });
 
 function startNode(args: string[], extraEnv: Record<string, string> = {}): Running {
