@@ -1,5 +1,8 @@
 // Starts the Temporal workers: one for workflows (with the database-only local activities) and one activity
 // worker per platform task queue, rate-limited by the platform catalog. SIGINT/SIGTERM drain them gracefully.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createCoreActivities, createPlatformActivities } from './activities/index.js';
@@ -33,6 +36,8 @@ export interface WorkerSet {
   clientConnection: Connection;
   /** The worker's /metrics, when CASTSYNC_WORKER_METRICS_PORT is set. */
   metricsUrl: string | null;
+  /** The worker's /health (200 while every worker polls, 503 otherwise), when CASTSYNC_WORKER_METRICS_PORT is set. */
+  healthUrl: string | null;
   /** Resolves when every worker has stopped. */
   run(): Promise<void>;
   shutdown(): Promise<void>;
@@ -64,7 +69,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       taskQueue: WORKFLOW_TASK_QUEUE,
       dataConverter,
       plugins,
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: new URL('./workflows/index.ts', import.meta.url).pathname }),
+      ...(workflowBundle ? { workflowBundle } : workflowCode()),
       activities: createCoreActivities(deps),
     }),
     ...(await Promise.all(
@@ -83,13 +88,15 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
     )),
   ];
 
-  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort, config.apiHost);
+  const healthy = () => workers.every((worker) => worker.getState() === 'RUNNING');
+  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort, config.apiHost, healthy);
   let running: Promise<void> | undefined;
   return {
     workers,
     connection,
     clientConnection,
     metricsUrl: metrics?.url ?? null,
+    healthUrl: metrics?.healthUrl ?? null,
     run() {
       running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
       return running;
@@ -104,6 +111,25 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       await connection.close();
     },
   };
+}
+
+/**
+ * Where the workflow code comes from when no bundle is passed. From the build (dist/worker.js), the bundle that
+ * `npm run build` wrote next to it: no webpack run at start. From the TypeScript sources (tsx), always a fresh bundle
+ * of workflows/index.ts, so a developer never runs a stale build's workflows.
+ */
+export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const here = fileURLToPath(import.meta.url);
+  const fromSources = here.endsWith('.ts');
+  const bundle = path.join(path.dirname(here), 'workflow-bundle.js');
+  if (!fromSources && existsSync(bundle)) {
+    console.log(`worker: workflow code from the prebuilt bundle ${path.relative(process.cwd(), bundle) || bundle}`);
+    return { workflowBundle: { codePath: bundle } };
+  }
+  const workflowsPath = path.join(path.dirname(here), 'workflows', fromSources ? 'index.ts' : 'index.js');
+  if (fromSources) console.log('worker: bundling the workflow code from workflows/index.ts at start (development)');
+  else console.warn(`worker: no prebuilt workflow bundle at ${bundle} (run npm run build); bundling ${workflowsPath} at start`);
+  return { workflowsPath };
 }
 
 /**
@@ -126,10 +152,11 @@ async function main() {
   installSdkLogging(sdkLogLevel(config.logLevel), { metricsAddress: config.temporalMetricsAddress });
   const db = createDb(config.databaseUrl);
   const set = await createWorkers({ config, db });
-  console.log(`worker: polling ${set.workers.length} task queues on ${config.temporalAddress}`);
   // The SDK's runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
-  if (set.metricsUrl) console.log(`worker: metrics at ${set.metricsUrl}`);
-  await set.run();
+  const running = set.run(); // every worker polls from here on
+  console.log(`worker: polling ${set.workers.length} task queues on ${config.temporalAddress}`);
+  if (set.metricsUrl) console.log(`worker: metrics at ${set.metricsUrl}, health at ${set.healthUrl}`);
+  await running;
   await set.shutdown(); // the workers have drained; this closes /metrics, the browser and the connections
   await db.$disconnect();
   console.log('worker: stopped');

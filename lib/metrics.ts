@@ -107,9 +107,17 @@ export async function metricsText(registries: Registry[]): Promise<string> {
 
 export const METRICS_CONTENT_TYPE = syncRegistry.contentType;
 
-/** The worker's /metrics: a bare HTTP server, since the worker has no web framework. */
-export async function startMetricsServer(port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The worker's /metrics and /health: a bare HTTP server, since the worker has no web framework. /health answers 200
+ * while `healthy()` holds (every Temporal worker polls) and 503 otherwise, for a container's healthcheck.
+ */
+export async function startMetricsServer(
+  port: number,
+  host: string,
+  healthy: () => boolean = () => true,
+): Promise<{ url: string; healthUrl: string; close(): Promise<void> }> {
   const server = http.createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/health') return void answerHealth(response, healthy());
     if (request.method !== 'GET' || request.url !== '/metrics') return void response.writeHead(404).end();
     metricsText([syncRegistry]).then(
       (text) => response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text),
@@ -118,5 +126,11 @@ export async function startMetricsServer(port: number, host: string): Promise<{ 
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as { port: number };
-  return { url: `http://${host}:${bound}/metrics`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const base = `http://${host}:${bound}`;
+  return { url: `${base}/metrics`, healthUrl: `${base}/health`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function answerHealth(response: http.ServerResponse, healthy: boolean) {
+  const status = healthy ? 'ok' : 'unavailable';
+  response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
 }
