@@ -1,6 +1,6 @@
 // The Compose files stay true without a Docker engine: Docker Compose itself (Debian's docker-compose) validates,
 // merges and interpolates them; every castsync service runs a script the build compiles; the gateway and the
-// worker get every setting production requires, and the production file lets no simulator default through.
+// worker get every setting production requires, and production lets no simulator default through.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,10 @@ import { newMasterKey } from '../lib/secrets.js';
 import { SIMULATOR_OAUTH_CLIENT } from '../simulators/oauth/server.js';
 import { buildOutputs, composeConfig, nodeScript, processEnv, type ComposeModel } from './support/compose.js';
 
-const DEV = ['docker-compose.yml'];
+/** What `docker compose up` reads by itself: docker-compose.yml, then docker-compose.override.yml (the simulators). */
+const DEV: string[] = [];
 const PROD = ['docker-compose.yml', 'docker-compose.prod.yml'];
+const INFRASTRUCTURE = ['postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui'];
 /** The services that run castsync's image; the others run Postgres' and Temporal's. */
 const CASTSYNC_SERVICES = ['migrate', 'api', 'worker', 'simulators'];
 /** The services that load castsync's configuration against the real platforms. */
@@ -79,17 +81,16 @@ beforeAll(async () => {
   prod = await valid(PROD, operator());
 });
 
-describe('docker-compose.yml as Docker Compose reads it', () => {
+describe('the Compose files as Docker Compose reads them', () => {
   let scratch: string;
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'castsync-compose-broken-'));
   });
   afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-  it('is a valid Compose file with the whole topology', () => {
-    expect(Object.keys(dev.services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'simulators', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
-    );
+  it('are valid: development with the simulators, production without them', () => {
+    expect(Object.keys(dev.services).sort()).toEqual([...INFRASTRUCTURE, ...CASTSYNC_SERVICES].sort());
+    expect(Object.keys(prod.services).sort()).toEqual([...INFRASTRUCTURE, ...CONFIGURED_SERVICES].sort());
   });
 
   // Proves the validation can fail: the same file with one key misspelled, or one value of the wrong type.
@@ -99,7 +100,7 @@ describe('docker-compose.yml as Docker Compose reads it', () => {
   ])('refuses a copy with %s', async (_what, line, broken, reported) => {
     const source = await readFile(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
     expect(source).toContain(line);
-    const copy = path.join(scratch, 'docker-compose.yml');
+    const copy = path.join(scratch, 'docker-compose.yml'); // alone: the override in the project folder stays out
     await writeFile(copy, source.replace(line, broken));
     expect(await refusal([copy], developer())).toMatch(reported);
   });
@@ -117,7 +118,8 @@ describe('docker-compose.yml as Docker Compose reads it', () => {
 describe("the castsync services' commands", () => {
   const scriptsOf = (model: ComposeModel) =>
     CASTSYNC_SERVICES.flatMap((name) => {
-      const service = model.services[name]!;
+      const service = model.services[name];
+      if (!service) return [];
       return [nodeScript(service.command), nodeScript(service.healthcheck?.test)].filter((s): s is string => s !== null);
     });
 
@@ -188,7 +190,7 @@ describe('the settings the gateway and the worker get', () => {
   });
 });
 
-describe('docker-compose.prod.yml on top', () => {
+describe('docker-compose.prod.yml on top of docker-compose.yml', () => {
   it('lets no simulator address, development client or default password through', () => {
     for (const name of CONFIGURED_SERVICES) {
       for (const [variable, value] of Object.entries(processEnv(prod.services[name]!))) {
@@ -197,7 +199,6 @@ describe('docker-compose.prod.yml on top', () => {
         expect(value, variable).not.toContain(':castsync@');
       }
     }
-    expect(prod.services.simulators!.profiles).toEqual(['simulators']);
   });
 
   it.each(['CASTSYNC_MASTER_KEYS', 'POSTGRES_PASSWORD', 'CASTSYNC_OPERATOR_TOKEN', 'CASTSYNC_PUBLIC_URL', 'CASTSYNC_PLATFORMS'])(

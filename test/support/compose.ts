@@ -12,7 +12,6 @@ export interface ComposeService {
   command?: string[] | string;
   environment?: Record<string, string | null>;
   healthcheck?: { test?: string[] | string };
-  profiles?: string[];
   ports?: unknown[];
   container_name?: string;
 }
@@ -27,9 +26,9 @@ const MISSING_TOOL =
   'docker-compose is not installed: `apt-get install --no-install-recommends docker-compose` (Debian\'s 1.29 ' +
   'validates Compose files without a Docker engine; .ci/run installs it)';
 
-function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string }) {
+function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string }) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = execFile(file, args, { env: options.env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { env: options.env, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(file === 'docker-compose' ? MISSING_TOOL : `${file} is not installed`));
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
@@ -46,8 +45,9 @@ async function yamlToJson(text: string): Promise<unknown> {
 }
 
 /**
- * `docker-compose -f <files...> config` with exactly `variables` in its environment (nothing from the test's own,
- * NODE_ENV=test among it) and an empty --env-file, so a developer's .env cannot change the outcome.
+ * `docker-compose -f <files...> config` in the project's folder, with exactly `variables` in its environment
+ * (nothing from the test's own, NODE_ENV=test among it) and an empty --env-file, so a developer's .env cannot
+ * change the outcome. No files: the ones `docker compose up` reads by itself there.
  */
 export async function composeConfig(files: string[], variables: Record<string, string>): Promise<ComposeResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'castsync-compose-'));
@@ -55,7 +55,7 @@ export async function composeConfig(files: string[], variables: Record<string, s
     const envFile = path.join(dir, 'empty.env');
     await writeFile(envFile, '');
     const args = ['--env-file', envFile, ...files.flatMap((file) => ['-f', path.resolve(projectRoot, file)]), 'config'];
-    const { code, stdout, stderr } = await run('docker-compose', args, { env: { PATH: process.env.PATH, ...variables } });
+    const { code, stdout, stderr } = await run('docker-compose', args, { env: { PATH: process.env.PATH, ...variables }, cwd: projectRoot });
     if (code !== 0) return { ok: false, error: stderr.trim() };
     return { ok: true, model: (await yamlToJson(stdout)) as ComposeModel };
   } finally {
