@@ -43,7 +43,8 @@ export interface ProductionInput {
   oauthClients: Record<string, { clientId: string; clientSecret: string }>;
 }
 
-const REQUIRED = [
+/** Settings production cannot start without (docker-compose's production file is checked against it too). */
+export const REQUIRED_SETTINGS = [
   ['DATABASE_URL', 'the PostgreSQL database'],
   ['TEMPORAL_ADDRESS', 'the Temporal frontend host:port'],
   ['CASTSYNC_MASTER_KEYS', 'the keys that seal credentials at rest'],
@@ -53,7 +54,7 @@ const REQUIRED = [
 
 /** Every reason the environment is not fit for production; empty when it is. */
 export function productionProblems({ env, platforms, platformUrls, oauthClients }: ProductionInput): string[] {
-  const problems: string[] = REQUIRED.filter(([name]) => !env[name]?.trim()).map(([name, what]) => `${name} is missing (${what})`);
+  const problems: string[] = REQUIRED_SETTINGS.filter(([name]) => !env[name]?.trim()).map(([name, what]) => `${name} is missing (${what})`);
   problems.push(...publicUrlProblems(env.CASTSYNC_PUBLIC_URL));
   for (const platformId of platforms) {
     problems.push(...platformUrlProblems(platformId, platformUrls[platformId]));
