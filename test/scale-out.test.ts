@@ -23,7 +23,7 @@ const REST = ['etalenta', 'agentur-connection'] as const;
 const OAUTH = ['jobwork', 'wanted'] as const;
 const PLATFORMS = [...REST, ...OAUTH];
 const USERS = 20;
-const FULL_SYNC_WAVES = 12;
+const FULL_SYNC_SECONDS = 6;
 const PRESSED = 'jobwork';
 /** The Temporal server's default number of read partitions per task queue (matching.numTaskqueueReadPartitions). */
 const TASK_QUEUE_PARTITIONS = 4;
@@ -151,12 +151,14 @@ function platformRequests(users: ScaleUser[], since: number): PlatformRequest[] 
 
 /**
  * Waves of "sync now" from every user for one platform, through both gateways, each wave as soon as the last one
- * was taken: every user keeps a push queued there (the sync loop runs one per user and platform and remembers one
- * more), more than the platform's dispatch limit lets start, so for a while the limit alone paces the starts.
+ * was taken, for `seconds`: every user keeps a push queued there all along (the sync loop runs one per user and
+ * platform and remembers one more), more than the platform's dispatch limit lets start, so the limit alone paces
+ * the starts.
  */
-async function askForFullSyncs(users: ScaleUser[], platformId: string, waves: number): Promise<number[]> {
+async function askForFullSyncs(users: ScaleUser[], platformId: string, seconds: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let wave = 0; wave < waves; wave += 1) {
+  const until = Date.now() + seconds * 1000;
+  for (let wave = 0; Date.now() < until; wave += 1) {
     statuses.push(...(await Promise.all(users.map((user, i) => requestFullSync(gateways[(i + wave) % gateways.length]!.url, user, platformId)))));
   }
   return statuses;
@@ -222,8 +224,9 @@ it('two gateways and two workers, one killed mid-push: every platform ends with 
   // Then everyone asks again and again for a full comparison with the platform of the lowest limit: the platform
   // was right, so nothing changes, but pushes queue up beyond its limit. (The changes above cannot show that on a
   // small machine: four platforms' pushes share two cores, and demand stays near the limits.)
-  const fullSyncStatuses = await askForFullSyncs(users, PRESSED, FULL_SYNC_WAVES);
-  expect(fullSyncStatuses.filter((s) => s === 202)).toHaveLength(USERS * FULL_SYNC_WAVES);
+  const fullSyncStatuses = await askForFullSyncs(users, PRESSED, FULL_SYNC_SECONDS);
+  expect(fullSyncStatuses.length).toBeGreaterThan(0);
+  expect(fullSyncStatuses.filter((s) => s !== 202)).toEqual([]);
   await settle(users, 'the full comparisons to end');
 
   const rows: AttemptRow[] = await stack.db.syncLog.findMany({ where: { userId: { in: users.map((u) => u.id) } } });
@@ -270,7 +273,7 @@ it('two gateways and two workers, one killed mid-push: every platform ends with 
     [
       `scale-out: ${USERS} users, ${statuses.length} changes over ${gateways.length} gateways in ${((changesDone - changesBegan) / 1000).toFixed(1)} s, ` +
         `settled ${((settled - changesDone) / 1000).toFixed(1)} s later; ${killed.length} attempts cut off by the SIGKILL; ` +
-        `then ${fullSyncStatuses.length} full syncs of ${PRESSED} in ${FULL_SYNC_WAVES} waves, done ${((Date.now() - settled) / 1000).toFixed(1)} s later; ${rows.length} push attempts in all`,
+        `then ${fullSyncStatuses.length} full syncs of ${PRESSED} asked for in ${FULL_SYNC_SECONDS} s, done ${((Date.now() - settled) / 1000).toFixed(1)} s later; ${rows.length} push attempts in all`,
       ...report.map((line) => `  ${line}`),
     ].join('\n'),
   );
