@@ -51,16 +51,13 @@ beforeAll(async () => {
   // Each gateway relays its outbox rows itself. No pause after a burst of changes (the workflows get it from the
   // relay): every change then costs its own push where it can, so more pushes run and there is more to get wrong.
   const gatewayEnv = { ...stack.env, CASTSYNC_RELAY: 'in-process', CASTSYNC_SYNC_COALESCE_MS: '0' };
-  const started = await Promise.all([
-    startGatewayProcess(gatewayEnv),
-    startGatewayProcess(gatewayEnv),
+  // Each child is remembered as soon as it runs, so afterAll stops it even when another one failed to start.
+  const remembered = <T extends WorkerProcess>(started: T) => (children.push(started.child), started);
+  [gateways, workers] = await Promise.all([
+    Promise.all([startGatewayProcess(gatewayEnv).then(remembered), startGatewayProcess(gatewayEnv).then(remembered)]),
     // info: the workers log each attempt they start and end ("sync attempt started", with its sync-log row).
-    startWorkerProcess({ ...stack.env, LOG_LEVEL: 'info' }),
-    startWorkerProcess({ ...stack.env, LOG_LEVEL: 'info' }),
+    Promise.all([startWorkerProcess({ ...stack.env, LOG_LEVEL: 'info' }).then(remembered), startWorkerProcess({ ...stack.env, LOG_LEVEL: 'info' }).then(remembered)]),
   ]);
-  gateways = started.slice(0, 2) as GatewayProcess[];
-  workers = started.slice(2);
-  children.push(...started.map((p) => p.child));
 }, 120_000);
 
 afterAll(async () => {
