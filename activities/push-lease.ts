@@ -1,7 +1,7 @@
 // One push attempt at a time per (user, platform, data). Temporal retries an attempt it timed out without knowing
 // whether the old one still runs (a slow platform, a worker that lost its heartbeat but not its process), and two
-// attempts that both "look, then upload" upload the same files twice. A PostgreSQL advisory lock, held on a
-// pooled connection for the attempt's whole run, makes the second attempt wait until the first has stopped.
+// attempts that both "look, then upload" upload the same files twice. A PostgreSQL advisory lock, held for the
+// attempt's whole run on the process's lease session, makes the second attempt wait until the first has stopped.
 // A killed worker's connection dies with it, and PostgreSQL drops its locks: no lease outlives its holder.
 import pg from 'pg';
 import type { SyncedData } from '../workflows/ids.js';
@@ -29,45 +29,64 @@ export interface LeaseWait {
 const LOCK_KEY_SQL = `hashtextextended('castsync-push:' || $1, 0)`;
 
 /**
- * Lease connections, one pool per database: taking the lock is then one query, not a new connection per attempt.
- * A connection holds the locks of the attempts that took them on it; it goes back to the pool only after an
- * explicit unlock, and is destroyed instead when the unlock fails.
+ * One lease session per database and process, holding the locks of every attempt this process runs. A connection
+ * per attempt (as before) made each worker hold up to 50 connections for leases alone, so two or three workers
+ * under load used up PostgreSQL's default 100 (max_connections), and the gateways' queries began to fail with
+ * "too many clients" (test/scale-out.test.ts found it). A session's advisory locks are re-entrant, so two
+ * attempts of this process for the same key are kept apart here (`heldHere`), not by PostgreSQL.
  */
-const pools = new Map<string, pg.Pool>();
+const sessions = new Map<string, Promise<pg.Client>>();
+const heldHere = new Set<string>();
 
-function poolFor(databaseUrl: string): pg.Pool {
-  let pool = pools.get(databaseUrl);
-  if (!pool) {
-    pool = new pg.Pool({ connectionString: databaseUrl, application_name: 'castsync-push-lease', max: 50, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
-    // A connection lost mid-attempt (database restart) must not crash the worker; the lock went with it.
-    pool.on('error', () => undefined);
-    pools.set(databaseUrl, pool);
-  }
-  return pool;
+function sessionFor(databaseUrl: string): Promise<pg.Client> {
+  let session = sessions.get(databaseUrl);
+  if (session) return session;
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'castsync-push-lease' });
+  // A lost session (database restart) must not crash the worker; its locks went with it, and the next attempt
+  // opens a new one.
+  const forget = () => {
+    if (sessions.get(databaseUrl) === session) sessions.delete(databaseUrl);
+  };
+  client.on('error', forget);
+  client.on('end', forget);
+  session = client.connect().then(
+    () => {
+      // The session never keeps the process alive by itself (pg's Client.unref; not in its type definitions).
+      (client as pg.Client & { unref(): void }).unref();
+      return client;
+    },
+    (error: unknown) => {
+      forget();
+      throw error;
+    },
+  );
+  sessions.set(databaseUrl, session);
+  return session;
 }
 
 export async function acquirePushLease(databaseUrl: string, key: PushLeaseKey, wait: LeaseWait): Promise<PushLease> {
   const name = `${key.userId}:${key.platformId}:${key.data}`;
-  const pool = poolFor(databaseUrl);
+  const here = `${databaseUrl} ${name}`;
   for (let waited = 0; ; waited += 1) {
     wait.signal.throwIfAborted();
-    const client = await pool.connect();
-    let locked = false;
-    try {
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS locked`, [name]);
-      locked = rows[0]?.locked === true;
-    } catch (error) {
-      client.release(true);
-      throw error;
+    if (!heldHere.has(here)) {
+      heldHere.add(here);
+      let locked = false;
+      try {
+        const client = await sessionFor(databaseUrl);
+        const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS locked`, [name]);
+        locked = rows[0]?.locked === true;
+        if (locked) return leaseOn(client, name, here);
+      } finally {
+        if (!locked) heldHere.delete(here);
+      }
     }
-    if (locked) return leaseOn(client, name);
-    client.release();
     wait.onWait(`waiting for the previous ${key.data} push to ${key.platformId} to stop (${waited})`);
     await abortableSleep(wait.pollMs ?? 250, wait.signal);
   }
 }
 
-function leaseOn(client: pg.PoolClient, name: string): PushLease {
+function leaseOn(client: pg.Client, name: string, here: string): PushLease {
   let released = false;
   return {
     async release() {
@@ -75,10 +94,12 @@ function leaseOn(client: pg.PoolClient, name: string): PushLease {
       released = true;
       try {
         await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [name]);
-        client.release();
-      } catch (error) {
-        // Unsure whether the lock is gone: closing the session certainly releases it.
-        client.release(error instanceof Error ? error : true);
+      } catch {
+        // Unsure whether the lock is gone: closing the session certainly releases it (and the other leases it
+        // holds: their attempts are no longer kept apart from a retry elsewhere, as when the database restarts).
+        await client.end().catch(() => undefined);
+      } finally {
+        heldHere.delete(here);
       }
     },
   };

@@ -9,13 +9,20 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+/** One of the project's entry points (worker.ts, api/main.ts, relay.ts) run through tsx, its output collected. */
+export function spawnEntryPoint(file: string, env: Record<string, string>): WorkerProcess {
   const root = path.resolve(import.meta.dirname, '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  await waitFor(() => output.includes('worker: polling') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
-  if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
   return { child, output: () => output };
+}
+
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const worker = spawnEntryPoint('worker.ts', env);
+  const { child, output } = worker;
+  await waitFor(() => output().includes('worker: polling') || child.exitCode !== null, { timeoutMs: 60_000, what: 'the worker to start' });
+  if (child.exitCode !== null) throw new Error(`worker exited: ${output()}`);
+  return worker;
 }
