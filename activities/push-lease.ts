@@ -35,10 +35,25 @@ const LOCK_KEY_SQL = `hashtextextended('castsync-push:' || $1, 0)`;
  * "too many clients" (test/scale-out.test.ts found it). A session's advisory locks are re-entrant, so two
  * attempts of this process for the same key are kept apart here (`heldHere`), not by PostgreSQL.
  */
-const sessions = new Map<string, Promise<pg.Client>>();
+const sessions = new Map<string, Promise<LeaseSession>>();
 const heldHere = new Set<string>();
 
-function sessionFor(databaseUrl: string): Promise<pg.Client> {
+/**
+ * The session's queries, one after another: node-postgres queues concurrent queries on one client itself, but
+ * deprecates that (removed in pg 9), so the lease session keeps its own queue.
+ */
+class LeaseSession {
+  private last: Promise<unknown> = Promise.resolve();
+  constructor(readonly client: pg.Client) {}
+
+  query<Row extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    const run = this.last.then(() => this.client.query<Row>(sql, values));
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function sessionFor(databaseUrl: string): Promise<LeaseSession> {
   let session = sessions.get(databaseUrl);
   if (session) return session;
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'castsync-push-lease' });
@@ -53,7 +68,7 @@ function sessionFor(databaseUrl: string): Promise<pg.Client> {
     () => {
       // The session never keeps the process alive by itself (pg's Client.unref; not in its type definitions).
       (client as pg.Client & { unref(): void }).unref();
-      return client;
+      return new LeaseSession(client);
     },
     (error: unknown) => {
       forget();
@@ -73,10 +88,10 @@ export async function acquirePushLease(databaseUrl: string, key: PushLeaseKey, w
       heldHere.add(here);
       let locked = false;
       try {
-        const client = await sessionFor(databaseUrl);
-        const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS locked`, [name]);
+        const session = await sessionFor(databaseUrl);
+        const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY_SQL}) AS locked`, [name]);
         locked = rows[0]?.locked === true;
-        if (locked) return leaseOn(client, name, here);
+        if (locked) return leaseOn(session, name, here);
       } finally {
         if (!locked) heldHere.delete(here);
       }
@@ -86,18 +101,18 @@ export async function acquirePushLease(databaseUrl: string, key: PushLeaseKey, w
   }
 }
 
-function leaseOn(client: pg.Client, name: string, here: string): PushLease {
+function leaseOn(session: LeaseSession, name: string, here: string): PushLease {
   let released = false;
   return {
     async release() {
       if (released) return;
       released = true;
       try {
-        await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [name]);
+        await session.query(`SELECT pg_advisory_unlock(${LOCK_KEY_SQL})`, [name]);
       } catch {
         // Unsure whether the lock is gone: closing the session certainly releases it (and the other leases it
         // holds: their attempts are no longer kept apart from a retry elsewhere, as when the database restarts).
-        await client.end().catch(() => undefined);
+        await session.client.end().catch(() => undefined);
       } finally {
         heldHere.delete(here);
       }

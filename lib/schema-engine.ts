@@ -43,22 +43,39 @@ export async function openSchemaEngine(connectionString: string, shadowUrl?: str
   const log = (message: string) => {
     if (process.env.CASTSYNC_DEBUG_SCHEMA_ENGINE) console.error(message);
   };
-  return Engine.new(
+  const pools: pg.Pool[] = [];
+  const engine = await Engine.new(
     { datamodels: [[schemaPath, schema]] },
     log,
-    bindMigrationAwareSqlAdapterFactory(adapterFactory(connectionString, shadowUrl)),
+    bindMigrationAwareSqlAdapterFactory(adapterFactory(connectionString, shadowUrl, pools)),
   );
+  enginePools.set(engine, pools);
+  return engine;
 }
 
-function adapterFactory(connectionString: string, shadowUrl: string | undefined) {
-  const main = new PrismaPg(new CharAsTextPool({ connectionString }));
+/** The database pools each engine opened: freeing the engine leaves them open, and they keep a process alive. */
+const enginePools = new WeakMap<SchemaEngine, pg.Pool[]>();
+
+/** Frees the engine and closes its connections, so a one-shot migration run exits as soon as it is done. */
+export async function closeSchemaEngine(engine: SchemaEngine): Promise<void> {
+  engine.free();
+  await Promise.all((enginePools.get(engine) ?? []).map((pool) => pool.end().catch(() => undefined)));
+}
+
+function adapterFactory(connectionString: string, shadowUrl: string | undefined, pools: pg.Pool[]) {
+  const newPool = (url: string) => {
+    const pool = new CharAsTextPool({ connectionString: url });
+    pools.push(pool);
+    return pool;
+  };
+  const main = new PrismaPg(newPool(connectionString));
   return {
     provider: main.provider as 'postgres',
     adapterName: main.adapterName,
     connect: () => main.connect(),
     connectToShadowDb: () => {
       if (!shadowUrl) throw new Error('this schema-engine call needs a shadow database');
-      return new PrismaPg(new CharAsTextPool({ connectionString: shadowUrl }), { disposeExternalPool: true }).connect();
+      return new PrismaPg(newPool(shadowUrl), { disposeExternalPool: true }).connect();
     },
   };
 }
@@ -148,7 +165,7 @@ export async function pendingSchemaChanges(databaseUrl: string): Promise<string>
       const sql = await diffAgainstSchema(engine, from);
       return sql === '-- This is an empty migration.' ? '' : sql;
     } finally {
-      engine.free();
+      await closeSchemaEngine(engine);
     }
   });
 }

@@ -32,15 +32,15 @@ async function copyAssets(dist: string) {
  * From the TypeScript sources, as the worker bundles them under tsx: webpack resolves @temporalio/workflow from the
  * checkout's node_modules wherever the output goes (bundling dist/workflows/index.js would need node_modules above
  * the output folder), and takes about as long. The workflow code throws failures the workers' converter encodes,
- * so the bundle carries that converter.
+ * so the bundle carries that converter. The test suite's global setup bundles through this too.
  */
-async function bundleWorkflows(dist: string) {
+export async function writeWorkflowBundle(file: string) {
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(projectRoot, 'workflows', 'index.ts'),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietLogger,
   });
-  await writeFile(path.join(dist, 'workflow-bundle.js'), code);
+  await writeFile(file, code);
 }
 
 const quietLogger = {
@@ -62,7 +62,7 @@ export async function build(dist: string) {
   await timed(`removed ${dist}`, () => rm(dist, { recursive: true, force: true }));
   await timed('compiled with tsc (tsconfig.build.json)', () => compile(dist));
   await timed(`copied ${RUNTIME_ASSETS.join(', ')}`, () => copyAssets(dist));
-  await timed('bundled the workflow code into workflow-bundle.js', () => bundleWorkflows(dist));
+  await timed('bundled the workflow code into workflow-bundle.js', () => writeWorkflowBundle(path.join(dist, 'workflow-bundle.js')));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

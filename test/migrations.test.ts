@@ -2,7 +2,7 @@
 import { inject, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { readdir } from 'node:fs/promises';
-import { migrationsDir, noFilters, openSchemaEngine, pendingSchemaChanges, readMigrationList } from '../lib/schema-engine.js';
+import { migrationsDir, closeSchemaEngine, noFilters, openSchemaEngine, pendingSchemaChanges, readMigrationList } from '../lib/schema-engine.js';
 import { withTemporaryDatabase } from '../lib/databases.js';
 import { hashApiToken, newApiToken } from '../lib/secrets.js';
 
@@ -14,7 +14,7 @@ async function migrateUpTo(databaseUrl: string, last?: string) {
   try {
     await engine.applyMigrations({ migrationsList: { ...list, migrationDirectories: list.migrationDirectories.slice(0, upTo) }, filters: noFilters });
   } finally {
-    engine.free();
+    await closeSchemaEngine(engine);
   }
 }
 

@@ -1,14 +1,13 @@
 // Starts the real parts the suite needs, once: a Temporal dev server on free ports (the CLI provisioned by
 // lib/temporal-server.ts), a PostgreSQL database created for this run with every migration applied, and the
 // workflow bundle that each test's workers load.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { writeWorkflowBundle } from '../../scripts/build.js';
 import { applyMigrations } from '../../scripts/db-migrate.js';
 import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../../lib/databases.js';
-import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec.js';
 import { newMasterKey } from '../../lib/secrets.js';
 import { startDevServer } from '../../lib/temporal-server.js';
 
@@ -30,12 +29,7 @@ export default async function setup(project: TestProject) {
   const [server] = await Promise.all([
     startDevServer({ uiPort: null }),
     createDatabase(databaseUrl).then(() => applyMigrations(databaseUrl)),
-    bundleWorkflowCode({
-      workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'),
-      // The workers' data converter encodes failures; the workflow code throws them, so it needs the converter too.
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: quietLogger,
-    }).then(({ code }) => writeFile(path.join(tmp, 'workflow-bundle.js'), code)),
+    writeWorkflowBundle(path.join(tmp, 'workflow-bundle.js')),
   ]);
   project.provide('temporalAddress', server.address);
   project.provide('databaseUrl', databaseUrl);
@@ -51,12 +45,3 @@ export default async function setup(project: TestProject) {
     await rm(tmp, { recursive: true, force: true });
   };
 }
-
-const quietLogger = {
-  log: () => {},
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
