@@ -13,7 +13,9 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
       type: error.type,
       message: error.message,
       nonRetryable: !error.retryable,
-      nextRetryDelay: error.details.retryAfterMs,
+      // 0 (the platform's time is already past) is no wait of its own: the policy's growing backoff then paces the
+      // attempts, so a clock ahead of the platform's cannot make them a tight loop of 429s.
+      nextRetryDelay: error.details.retryAfterMs || undefined,
       details: [{ status: error.details.status ?? null }],
     });
   }

@@ -19,7 +19,11 @@ export const RESET_TIMESTAMP_THRESHOLD_SECONDS = 1e9;
 export type AnswerHeaders = Record<string, string | string[] | null | undefined>;
 
 export interface RetryDelay {
-  /** Milliseconds to wait before the next attempt: 0 ..= the platform's maximum. */
+  /**
+   * Milliseconds to wait before the next attempt: 0 ..= the platform's maximum. 0 (a time already past) leaves the
+   * retry policy's backoff in charge (activities/failures.ts): when our clock runs ahead of the platform's, each
+   * 429 names a reset that looks past to us, and retrying at once would spend every attempt in a tight loop.
+   */
   delayMs: number;
   /**
    * In words, for the sync log (after "<platform> rate limit reached (429): "): which header asked for what, and
@@ -50,7 +54,7 @@ export function retryDelayOf(platformName: string, headers: AnswerHeaders, now =
     wait.askedMs > maxMs
       ? `capped at ${formatDuration(maxMs)}: next attempt in ${formatDuration(maxMs)}`
       : delayMs === 0
-        ? 'that time has passed: next attempt now'
+        ? `${wait.askedMs < 0 ? 'that time has passed: ' : ''}next attempt after the retry policy's backoff`
         : `next attempt in ${formatDuration(delayMs)}`;
   return { delayMs, reason: `${wait.asked}; ${outcome}` };
 }

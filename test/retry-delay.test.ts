@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { platformCatalog } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { errorForStatus } from '../adapters/errors.js';
+import { toApplicationFailure } from '../activities/failures.js';
 import { DEFAULT_MAX_RETRY_WAIT_MS, formatDuration, maxRetryWaitMsOf, retryDelayOf } from '../adapters/retry-delay.js';
 
 /** 2020-08-10 08:30:48 UTC: 4 min 12 s before the reset in the Filmmakers documentation's example (1597048500). */
@@ -30,7 +31,7 @@ describe('retryDelayOf', () => {
     expect(retryDelayOf(PLATFORM, { 'retry-after': 'Mon Aug 10 08:31:18 2020' }, NOW)?.delayMs).toBe(30_000);
     expect(retryDelayOf(PLATFORM, { 'retry-after': 'Mon, 10 Aug 2020 08:00:00 GMT' }, NOW)).toEqual({
       delayMs: 0,
-      reason: 'asked to wait until 08:00:00 UTC (Retry-After: Mon, 10 Aug 2020 08:00:00 GMT); that time has passed: next attempt now',
+      reason: "asked to wait until 08:00:00 UTC (Retry-After: Mon, 10 Aug 2020 08:00:00 GMT); that time has passed: next attempt after the retry policy's backoff",
     });
   });
 
@@ -75,6 +76,10 @@ describe('retryDelayOf', () => {
     expect(retryDelayOf(PLATFORM, {}, NOW)).toBeUndefined();
     // A decimal is still seconds; a repeated header counts by its first value.
     expect(retryDelayOf(PLATFORM, { 'retry-after': '1.5' }, NOW)?.delayMs).toBe(1500);
+    expect(retryDelayOf(PLATFORM, { 'retry-after': '0' }, NOW)).toEqual({
+      delayMs: 0,
+      reason: "asked to wait 0 s (Retry-After: 0); next attempt after the retry policy's backoff",
+    });
     expect(retryDelayOf(PLATFORM, { 'retry-after': ['3', '600'] }, NOW)?.delayMs).toBe(3000);
   });
 
@@ -100,7 +105,15 @@ describe('errorForStatus for a 429', () => {
     expect(error.message).toBe('Filmmakers rate limit reached (429): asked to wait until 08:35:00 UTC (RateLimit-Reset: 1597048500); next attempt in 4 min 12 s');
   });
 
-  it("says the retry policy decides when the platform named no wait", () => {
+  it("becomes Temporal's next retry delay; a time already past leaves the policy's backoff in charge", () => {
+    const waiting = toApplicationFailure(errorForStatus('Filmmakers', 429, '', { 'ratelimit-reset': '1597048500' }, NOW));
+    expect(waiting).toMatchObject({ type: ErrorType.rateLimited, nonRetryable: false, nextRetryDelay: 252_000 });
+    const past = errorForStatus('Filmmakers', 429, '', { 'ratelimit-reset': '1597048500' }, NOW + 3_600_000);
+    expect(past.details.retryAfterMs).toBe(0);
+    expect(toApplicationFailure(past).nextRetryDelay).toBeUndefined();
+  });
+
+  it('says the retry policy decides when the platform named no wait', () => {
     const error = errorForStatus('e-TALENTA', 429, '', {}, NOW);
     expect(error.details.retryAfterMs).toBeUndefined();
     expect(error.message).toBe("e-TALENTA rate limit reached (429): no Retry-After or RateLimit-Reset: next attempt after the retry policy's backoff");
