@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
+import { loadConfig } from '../lib/config.js';
 import { filmmakersSignature } from '../simulators/portal/webhooks.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
@@ -157,6 +159,28 @@ describe('POST /api/webhooks/filmmakers/:connectionRef', () => {
       const res = await deliver(`/api/webhooks/filmmakers/${ref}`, body, signature);
       expect(res.statusCode).toBe(404);
       expect(res.json().message).toBe('no such webhook');
+    }
+  });
+});
+
+describe('behind the gateway\'s rate limit', () => {
+  it('refused signatures and unknown references count as failed authentications of the address: then 429', async () => {
+    const a = await actor();
+    const config = loadConfig({ ...stack.env, CASTSYNC_RATE_LIMIT: 'on', CASTSYNC_RATE_LIMIT_AUTH_FAILURES: '3', CASTSYNC_RELAY: 'off' });
+    const limited = await buildApp({ config, db: stack.db, temporal: stack.temporal, logger: false });
+    try {
+      const body = event('actor_profile.updated');
+      const send = (path: string, signature: string) =>
+        limited.inject({ method: 'POST', url: path, remoteAddress: '10.9.9.9', headers: { 'content-type': 'application/json', 'x-signature': signature }, payload: body });
+      const wrong = filmmakersSignature('guessed-key', nowSeconds(), body);
+      expect((await send(a.webhookPath, wrong)).statusCode).toBe(401);
+      expect((await send(a.webhookPath, wrong)).statusCode).toBe(401);
+      expect((await send(`/api/webhooks/filmmakers/${randomUUID()}`, wrong)).statusCode).toBe(404);
+      const after = await send(a.webhookPath, filmmakersSignature(a.apiKey, nowSeconds(), body));
+      expect(after.statusCode).toBe(429);
+      expect(await footprint(a)).toMatchObject({ deliveries: 0 });
+    } finally {
+      await limited.close();
     }
   });
 });
