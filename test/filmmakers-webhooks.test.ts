@@ -94,6 +94,15 @@ describe('POST /api/webhooks/filmmakers/:connectionRef', () => {
     await waitFor(async () => (await pullsOf(a.user.id)) > 0, { what: 'the pull the webhook started', timeoutMs: 60_000 });
   });
 
+  it('reads X-Signature as the doc shows it ("t=..., v1=...") and as its Ruby example splits it (no space)', async () => {
+    const a = await actor();
+    const first = event('actor_profile.updated', nowSeconds() - 2);
+    const second = event('actor_profile.updated', nowSeconds() - 1);
+    expect((await deliver(a.webhookPath, first, filmmakersSignature(a.apiKey, nowSeconds(), first))).statusCode).toBe(200);
+    expect((await deliver(a.webhookPath, second, filmmakersSignature(a.apiKey, nowSeconds(), second).replace(', ', ','))).statusCode).toBe(200);
+    expect(await footprint(a)).toMatchObject({ deliveries: 2 });
+  });
+
   it('a bad signature, a missing one or one with another key: 401, and nothing is done', async () => {
     const a = await actor();
     const body = event('actor_profile.deleted');
@@ -110,6 +119,8 @@ describe('POST /api/webhooks/filmmakers/:connectionRef', () => {
       const res = await deliver(a.webhookPath, body, signature);
       expect(res.statusCode, `${signature}: ${res.body}`).toBe(401);
     }
+    const twice = await stack.app.inject({ method: 'POST', url: a.webhookPath, headers: { 'content-type': 'application/json', 'x-signature': [good, good] }, payload: body });
+    expect(twice.statusCode).toBe(401);
     // The body is what was signed: the same signature over another body does not pass.
     expect((await deliver(a.webhookPath, event('actor_profile.deleted', t - 1), good)).statusCode).toBe(401);
     expect(await footprint(a)).toEqual({ deliveries: 0, outbox: 0, status: 'ok' });

@@ -57,7 +57,7 @@ interface Verified {
  * The header's parts. docs/webhooks.md shows "t=..., v1=..." (a space after the comma) but its Ruby example splits
  * on "," alone, which would keep the space in the key: both spellings are read, parts trimmed. Only scheme v1
  * exists ("Currently, the only signature scheme is v1"); other schemes are ignored, as the doc's scheme prefix
- * suggests. Null: no timestamp or no v1 signature.
+ * suggests. Null: no timestamp, more than one, or no v1 signature.
  */
 export function parseSignatureHeader(header: string | undefined): { t: number; v1: string[] } | null {
   if (!header || header.length > 1000) return null;
@@ -68,7 +68,11 @@ export function parseSignatureHeader(header: string | undefined): { t: number; v
     if (at < 0) continue;
     const key = part.slice(0, at).trim();
     const value = part.slice(at + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) t = Number(value);
+    if (key === 't') {
+      // Two timestamps (a header sent twice arrives joined with ", "): which one was signed is anyone's guess.
+      if (t !== null || !/^\d{1,12}$/.test(value)) return null;
+      t = Number(value);
+    }
     if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) v1.push(value.toLowerCase());
   }
   return t === null || v1.length === 0 ? null : { t, v1 };
@@ -99,7 +103,8 @@ export async function filmmakersWebhookRoutes(app: FastifyInstance, { db, config
   /** Before the body's schema: a delivery that is not Filmmakers' is refused (401) whatever its body looks like. */
   async function verify(request: FastifyRequest<{ Params: { connectionRef: string } }>) {
     const connection = await connectionOf(request.params.connectionRef);
-    const signature = parseSignatureHeader(request.headers['x-signature'] as string | undefined);
+    const header = request.headers['x-signature'];
+    const signature = parseSignatureHeader(typeof header === 'string' ? header : undefined);
     if (!signature) throw new HttpError(401, 'X-Signature is missing or malformed');
     const nowSeconds = Math.floor(Date.now() / 1000);
     // Either way: a timestamp from the future is as suspect as an old one (clocks differ by seconds, not minutes).
