@@ -44,8 +44,10 @@ export interface AuthData {
   password?: string;
   /** browser: Playwright storageState (cookies, local storage) of the last good session, reused until it expires */
   sessionState?: unknown;
-  /** browser: a read-only partner API token (Filmmakers); when the catalog names the API, pulls read through it */
+  /** browser: a read-only partner API token (Filmmakers); profile and media reads use it, the calendar never */
   partnerApiToken?: string;
+  /** browser: the actor's profile id in the partner API, needed when the token is an agency's and sees several */
+  partnerApiProfileId?: string;
   /** oauth */
   accessToken?: string;
   refreshToken?: string;
