@@ -106,6 +106,11 @@ export interface PlatformMediaItem {
 
 export interface PlatformMediaOps {
   listMedia(): Promise<PlatformMediaItem[]>;
+  /**
+   * A cheaper listing for drift checks where one exists (Filmmakers' partner API, no browser), or null when it
+   * does not here (no token). It knows ids, not our references (`ref` is null): the caller matches externalIds.
+   */
+  listMediaForDrift?(): Promise<PlatformMediaItem[] | null>;
   /** Uploads one file; onSent reports bytes sent so far (heartbeats). Refusals by the platform's rules are non-retryable validation errors. */
   uploadMedia(upload: MediaUpload, onSent?: (bytesSent: number) => void): Promise<{ externalId: string }>;
   /** Removes (or, where the platform cannot delete, hides) one item. An item already gone is success. */

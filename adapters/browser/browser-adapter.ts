@@ -136,6 +136,7 @@ export class BrowserAdapter implements PlatformAdapter {
   private mediaOps(): PlatformMediaOps {
     return {
       listMedia: () => this.withPortal((tab) => new MediaPage(tab).open()),
+      listMediaForDrift: async () => (await this.partnerApi()?.mediaForDrift()) ?? null,
       uploadMedia: (upload, onSent) => this.uploadMedia(upload, onSent),
       deleteMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).remove(externalId)),
       setMainMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).makeMain(externalId)),

@@ -9,7 +9,7 @@ import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
 import { httpJson } from '../http.js';
-import type { AdapterContext } from '../types.js';
+import type { AdapterContext, PlatformMediaItem } from '../types.js';
 
 /** docs/pagination.md: "the maximum allowed value for `per_page` is 1000"; above it the API answers 400. */
 export const PARTNER_API_MAX_PER_PAGE = 1000;
@@ -119,6 +119,20 @@ export class PartnerApiClient {
       showreels.push({ id: this.idOf(reel.id, 'a showreel'), name: String(reel.name ?? ''), type: String(reel.showreel_type ?? ''), mediumIds });
     }
     return showreels;
+  }
+
+  /**
+   * The actor's pictures and showreel videos as media items, for media drift with no browser. The API keeps no
+   * file name of ours, so `ref` is null and the names are labels; the ids are the ones the portal's media page
+   * shows (in the simulator they are the same items; on the real platform this is an assumption to check).
+   */
+  async mediaForDrift(): Promise<PlatformMediaItem[]> {
+    const profile = await this.actorProfile();
+    const videoIds = Array.isArray(profile.fields.showreel_medium_ids) ? profile.fields.showreel_medium_ids.map((id: unknown) => this.idOf(id, 'a showreel medium')) : [];
+    return [
+      ...profile.pictures.map((p) => ({ externalId: p.id, ref: null, type: 'photo' as const, fileName: `picture ${p.id}`, isMain: p.mainPicture })),
+      ...videoIds.map((id) => ({ externalId: id, ref: null, type: 'video' as const, fileName: `showreel video ${id}`, isMain: false })),
+    ];
   }
 
   private async get(url: string) {

@@ -1,0 +1,86 @@
+// Media drift on Filmmakers read through its partner API when the connection holds a token: the check lists the
+// actor's pictures and showreel videos with a few HTTP requests, no browser and no sign-in, and opens the same
+// media_drift conflicts the media page would (a file of ours gone, a file added on the platform); without a token
+// the media page is read as before. A revoked token fails the check as an auth error: the connection needs re-auth.
+import { randomBytes } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeBrowser } from '../adapters/browser/browser-adapter.js';
+import { ErrorType } from '../adapters/error-types.js';
+import type { AuthData } from '../adapters/types.js';
+import { createMediaDriftActivities } from '../activities/media-drift.js';
+import { PortalSimulator } from '../simulators/portal/server.js';
+import { image, mp4 } from './support/media-files.js';
+import { startStack, type Stack } from './support/stack.js';
+
+const TOKEN = 'partner-token-for-drift';
+const PASSWORD = 'correct horse battery staple';
+
+let stack: Stack;
+let portal: PortalSimulator;
+
+beforeAll(async () => {
+  portal = new PortalSimulator({ name: 'Filmmakers', partnerApi: { tokens: [TOKEN] } });
+  await portal.start();
+  stack = await startStack({ restPlatforms: [], workers: false, env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
+});
+afterAll(async () => {
+  await closeBrowser();
+  await stack?.stop();
+  await portal?.stop();
+});
+
+/** The drift check as its activity runs it (it opens a sync log from the activity's context). */
+function checkDrift(userId: string) {
+  const { checkMediaDrift } = createMediaDriftActivities(stack.db, stack.config);
+  return new MockActivityEnvironment().run(checkMediaDrift, { userId, platformId: 'filmmakers' });
+}
+
+/** A user whose Filmmakers account holds one file of ours (`kept`); another of ours (`lost`) was removed there. */
+async function userWithMediaOnFilmmakers(credentials: (email: string) => AuthData) {
+  const email = `actor-${randomBytes(4).toString('hex')}@portal.test`;
+  portal.addAccount(email, PASSWORD, { partnerApiToken: TOKEN });
+  const user = await stack.createUser({ platforms: [] });
+  await stack.connect(user.id, 'filmmakers', credentials(email));
+  const keptOnPortal = portal.addMedia(email, 'headshot.jpg', await image(800, 1000));
+  for (const [name, externalId] of [['kept.jpg', keptOnPortal.id], ['lost.jpg', '999999']] as const) {
+    const media = await stack.db.media.create({
+      data: { userId: user.id, type: 'photo', contentHash: randomBytes(32).toString('hex'), storageKey: `test/${name}`, originalName: name, mimeType: 'image/jpeg', bytes: 1000n },
+    });
+    await stack.db.platformMediaState.create({ data: { mediaId: media.id, platformId: 'filmmakers', externalId, status: 'success' } });
+  }
+  return { user, email, keptOnPortal };
+}
+
+describe('media drift through the Filmmakers partner API', () => {
+  it('finds a file removed and files added on the platform with no browser and no sign-in', async () => {
+    const { user, email, keptOnPortal } = await userWithMediaOnFilmmakers((email) => ({ email, password: PASSWORD, partnerApiToken: TOKEN }));
+    const byHand = portal.addMedia(email, 'holiday.jpg', await image(900, 900));
+    const reel = portal.addMedia(email, 'reel.mp4', mp4(2));
+    const pagesBefore = portal.requests.filter((r) => !r.path.startsWith('/api/')).length;
+
+    const result = await checkDrift(user.id);
+    expect(result).toEqual({ checked: true, opened: 3 });
+    const conflicts = await stack.db.conflict.findMany({ where: { userId: user.id, kind: 'media_drift' } });
+    expect(conflicts.map((c) => c.externalId).sort()).toEqual(['999999', byHand.id, reel.id].sort());
+    expect(conflicts.find((c) => c.externalId === '999999')!.ours).toMatchObject({ originalName: 'lost.jpg' });
+    expect(conflicts.find((c) => c.externalId === byHand.id)!.theirs).toEqual({ fileName: `picture ${byHand.id}`, type: 'photo' });
+    expect(conflicts.some((c) => c.externalId === keptOnPortal.id)).toBe(false);
+    expect(portal.loginsOf(email)).toBe(0);
+    expect(portal.requests.filter((r) => !r.path.startsWith('/api/')).length).toBe(pagesBefore);
+
+    // Checking again opens nothing new.
+    expect(await checkDrift(user.id)).toEqual({ checked: true, opened: 0 });
+  });
+
+  it('fails with an auth error when the token was revoked', async () => {
+    const revoked = 'partner-token-revoked';
+    const { user } = await userWithMediaOnFilmmakers((email) => ({ email, password: PASSWORD, partnerApiToken: revoked }));
+    const failure = await checkDrift(user.id).catch((e: unknown) => e);
+    expect(JSON.stringify(failure)).not.toContain(revoked);
+    expect(failure).toMatchObject({ type: ErrorType.auth, nonRetryable: true });
+    // The connection asks the user for new credentials, saying it is the partner API token.
+    const connection = await stack.db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: user.id, platformId: 'filmmakers' } } });
+    expect(connection).toMatchObject({ status: 'needs_reauth', statusMessage: expect.stringMatching(/partner API token/) });
+  });
+});
