@@ -198,6 +198,8 @@ describe('PartnerApiClient', () => {
     expect(profile.id).toBe(portal.profileIdOf(EMAIL));
     expect(profile.fields).toMatchObject({ acting_age_from: 28, acting_age_to: 36, height: 172, eye_color: 'green', languages: { german: 'native' } });
     expect(profile.fields).not.toHaveProperty('skills');
+    // In the portal form's keys, for profile drift; skills are not in the API, so not in the values.
+    expect(PartnerApiClient.profileValues(profile)).toEqual({ playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'german', level: 'native' }] });
     expect(profile.pictures).toEqual([
       {
         id: headshot.id,

@@ -9,7 +9,7 @@ import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
 import { httpJson } from '../http.js';
-import type { AdapterContext, PlatformMediaItem } from '../types.js';
+import type { AdapterContext, PlatformMediaItem, PlatformProfileValues } from '../types.js';
 
 /** docs/pagination.md: "the maximum allowed value for `per_page` is 1000"; above it the API answers 400. */
 export const PARTNER_API_MAX_PER_PAGE = 1000;
@@ -101,6 +101,26 @@ export class PartnerApiClient {
     const pictures = Array.isArray(fields.pictures) ? fields.pictures.map((p: unknown) => this.picture(p)) : [];
     const showreelIds = Array.isArray(fields.showreel_ids) ? fields.showreel_ids.map((s: unknown) => this.idOf(s, 'a showreel')) : [];
     return { id: this.idOf(fields.id, 'the actor profile'), updatedAt: typeof fields.updated_at === 'string' ? fields.updated_at : null, fields, pictures, showreelIds };
+  }
+
+  /**
+   * The profile in the portal form's keys (catalog FILMMAKERS_PROFILE), for profile drift: what castsync last sent
+   * compared with this. Only fields the API documents: `skills` has no documented counterpart (`special_skills`
+   * is keyed by attribute ids), so it is absent, which a comparison must read as "unknown", not "cleared".
+   * Language names come as the platform's lowercase keys (docs/actor-profiles.md: `{ "deutsch": ... }`): compare
+   * them without regard to case.
+   */
+  static profileValues(profile: PartnerApiProfile): PlatformProfileValues {
+    const f = profile.fields;
+    const number = (value: unknown) => (typeof value === 'number' ? value : null);
+    const languages = f.languages && typeof f.languages === 'object' && !Array.isArray(f.languages) ? Object.entries(f.languages as Record<string, unknown>) : [];
+    return {
+      playingAgeFrom: number(f.acting_age_from),
+      playingAgeTo: number(f.acting_age_to),
+      heightCm: number(f.height),
+      eyeColour: typeof f.eye_color === 'string' ? f.eye_color : null,
+      languages: languages.map(([language, level]) => ({ language, level: String(level) })),
+    };
   }
 
   /** The actor's pictures: for media drift, with no browser. */

@@ -8,7 +8,7 @@ import { actorProfile, listedProfile, ResourceClock, showreel, showreelMedium, t
 
 export type { PartnerApiActor } from './partner-api-resources.js';
 
-// docs/api-reference.md: "All API requests should be made to: https://www.filmmakers.eu/api/v1/".
+// docs/api-reference.md: every request goes below the base URL's /api/v1/.
 export const PARTNER_API_PREFIX = '/api/v1';
 
 /** docs/pagination.md: "The default value for `per_page` is 250". */
