@@ -7,7 +7,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserAdapter, closeBrowser } from '../adapters/browser/browser-adapter.js';
-import { nextLink, PartnerApiClient } from '../adapters/browser/partner-api.js';
+import { nextLink, PartnerApiClient, profileDrift } from '../adapters/browser/partner-api.js';
 import { getPlatform, type PlatformEntry } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
@@ -213,12 +213,18 @@ describe('PartnerApiClient', () => {
     const medium = await get(portal, `/api/v1/showreel_media/${reel.id}`);
     expect(medium.body).toMatchObject({ id: Number(reel.id), type: 'ShowreelVideo', proxies: { sd: expect.stringContaining(`/media/${reel.id}/file`) } });
 
+    // What castsync sent, compared with what the API shows: no drift (skills are not compared, language names
+    // without regard to case).
+    const sent = { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }], skills: ['fencing'] };
+    expect(profileDrift(sent, PartnerApiClient.profileValues(profile))).toEqual([]);
+
     // Changed on the portal: the API shows it, with a later updated_at.
     portal.setProfile(EMAIL, { ...portal.profile(EMAIL)!, heightCm: 174 });
     const second = portal.addMedia(EMAIL, 'profile.jpg', await image(1000, 1000));
     await new Promise((r) => setTimeout(r, 5));
     const changed = await api.actorProfile();
     expect(changed.fields.height).toBe(174);
+    expect(profileDrift(sent, PartnerApiClient.profileValues(changed))).toEqual(['heightCm']);
     expect(changed.pictures.map((p) => [p.id, p.mainPicture])).toEqual([[headshot.id, true], [second.id, false]]);
     expect(Date.parse(changed.updatedAt!)).toBeGreaterThan(Date.parse(profile.updatedAt!));
     expect(portal.loginsOf(EMAIL)).toBe(0);

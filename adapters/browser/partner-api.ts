@@ -225,6 +225,23 @@ export class PartnerApiClient {
   }
 }
 
+/**
+ * The fields of the portal form's values that differ between what castsync sends (`sent`, from mapProfileFor) and
+ * what the API shows (`seen`, from profileValues): profile drift. Only fields the API shows are compared (a field
+ * it does not document, like skills, is unknown, never "cleared"); languages as sets, names without regard to case.
+ */
+export function profileDrift(sent: PlatformProfileValues, seen: PlatformProfileValues): string[] {
+  return Object.keys(seen).filter((key) => {
+    if (key === 'languages') return languageSet(sent.languages) !== languageSet(seen.languages);
+    return (sent[key] ?? null) !== (seen[key] ?? null);
+  });
+}
+
+function languageSet(value: unknown): string {
+  const list = Array.isArray(value) ? (value as { language?: unknown; level?: unknown }[]) : [];
+  return JSON.stringify(list.map((l) => `${String(l.language ?? '').toLowerCase()}:${String(l.level ?? '')}`).sort());
+}
+
 /** The target of the link whose rel includes "next" in an RFC 8288 Link header, or null. */
 export function nextLink(header: string): string | null {
   for (const [, target, params] of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
