@@ -144,6 +144,11 @@ export interface PlatformAdapter {
    * set to null is cleared). A refusal by the platform is a non-retryable validation PlatformError naming the field.
    */
   updateProfile?(values: PlatformProfileValues): Promise<ProfileUpdateResult>;
+  /**
+   * Where a cheap read of the profile exists (Filmmakers' partner API with a token): the values the platform
+   * shows, in updateProfile's keys, only for fields it exposes (compare with profileDrift); null when not here.
+   */
+  readProfileForDrift?(): Promise<PlatformProfileValues | null>;
 }
 
 export interface AdapterContext {

@@ -249,7 +249,7 @@ describe('PartnerApiClient', () => {
     expect((await client(portal, { partnerApiToken: AGENCY_TOKEN, partnerApiProfileId: '90002' }).actorProfile()).id).toBe('90002');
   });
 
-  it('is only there with a token, and the adapter pulls the calendar from the portal even with one, never the API', async () => {
+  it('is only there with a token (the profile read too), and the adapter pulls the calendar from the portal even with one, never the API', async () => {
     const portal = await filmmakers();
     portal.addEntry(EMAIL, { from: '2027-08-01', to: '2027-08-01', state: 'held', comment: '2nd option Tatort' });
     const adapterWith = (credentials: AuthData) =>
@@ -260,11 +260,17 @@ describe('PartnerApiClient', () => {
         credentialStore: storeOf(credentials),
         chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       });
-    expect(adapterWith({ email: EMAIL, password: PASSWORD }).partnerApi()).toBeNull();
+    const withoutToken = adapterWith({ email: EMAIL, password: PASSWORD });
+    expect(withoutToken.partnerApi()).toBeNull();
+    expect(await withoutToken.readProfileForDrift()).toBeNull();
     const withToken = adapterWith({ email: EMAIL, password: PASSWORD, partnerApiToken: TOKEN });
     expect(withToken.partnerApi()).not.toBeNull();
+    portal.setProfile(EMAIL, { playingAgeFrom: null, playingAgeTo: null, heightCm: 181, eyeColour: null, languages: [], skills: [] });
+    expect(await withToken.readProfileForDrift()).toEqual({ playingAgeFrom: null, playingAgeTo: null, heightCm: 181, eyeColour: null, languages: [] });
+    expect(portal.loginsOf(EMAIL)).toBe(0);
+    const apiRequestsBefore = apiPaths(portal, '/api/').length;
     expect(await withToken.pullAvailability()).toEqual([expect.objectContaining({ status: 'tentative', optionRank: 2 })]);
     expect(portal.loginsOf(EMAIL)).toBe(1);
-    expect(apiPaths(portal, '/api/')).toEqual([]);
+    expect(apiPaths(portal, '/api/')).toHaveLength(apiRequestsBefore);
   });
 });

@@ -81,6 +81,12 @@ export class BrowserAdapter implements PlatformAdapter {
     return PartnerApiClient.for(this.context);
   }
 
+  /** The profile as the partner API shows it, with no browser; null without a token. */
+  async readProfileForDrift(): Promise<PlatformProfileValues | null> {
+    const api = this.partnerApi();
+    return api ? PartnerApiClient.profileValues(await api.actorProfile()) : null;
+  }
+
   async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {
     // Marker refs of our entries changed on the portal; kept across a sign-in that restarts the work.
     const changed = new Set<string>();
