@@ -33,21 +33,17 @@ export function createProfileDriftActivities(db: Db, config: Config) {
       if (state?.syncedVersion == null || !profile) return unchecked;
       const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId });
       if (!adapter.readProfileForDrift) return unchecked;
+      // A connection without the cheap read (no token) is no attempt: nothing is logged.
+      const seen = await adapter.readProfileForDrift().catch(async (error: unknown) => {
+        throw await failedAttempt(db, await openSyncLog(db, userId, platformId, 'update_profile'), { userId, platformId }, error);
+      });
+      if (!seen) return unchecked;
       const log = await openSyncLog(db, userId, platformId, 'update_profile');
-      try {
-        const seen = await adapter.readProfileForDrift();
-        if (!seen) {
-          await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
-          return unchecked;
-        }
-        const sent = mapProfileFor(platform, { fields: profile.fields as ProfileFields, visibility: profile.visibility as ProfileVisibility }).values;
-        const drifted = profileDrift(sent, seen);
-        if (drifted.length) await addToOutbox(db, userId, syncMessages(['profile'], { manual: true, platformIds: [platformId] }));
-        await closeSyncLog(db, log, { status: 'success', itemsProcessed: drifted.length });
-        return { checked: true, drifted };
-      } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
-      }
+      const sent = mapProfileFor(platform, { fields: profile.fields as ProfileFields, visibility: profile.visibility as ProfileVisibility }).values;
+      const drifted = profileDrift(sent, seen);
+      if (drifted.length) await addToOutbox(db, userId, syncMessages(['profile'], { manual: true, platformIds: [platformId] }));
+      await closeSyncLog(db, log, { status: 'success', itemsProcessed: drifted.length });
+      return { checked: true, drifted };
     },
   };
 }

@@ -99,12 +99,12 @@ describe('profile drift through the Filmmakers partner API', () => {
   }
 
   /** A user whose profile castsync pushed to Filmmakers (synced version 1), the portal holding the same values. */
-  async function userWithProfileOnFilmmakers() {
+  async function userWithProfileOnFilmmakers({ withToken = true } = {}) {
     const email = `actor-${randomBytes(4).toString('hex')}@portal.test`;
     const token = nextToken();
     portal.addAccount(email, PASSWORD, { partnerApiToken: token });
     const user = await stack.createUser({ platforms: [] });
-    await stack.connect(user.id, 'filmmakers', { email, password: PASSWORD, partnerApiToken: token });
+    await stack.connect(user.id, 'filmmakers', { email, password: PASSWORD, ...(withToken ? { partnerApiToken: token } : {}) });
     await stack.db.profile.create({ data: { userId: user.id, fields: { playingAge: { from: 28, to: 36 }, heightCm: 172, eyeColour: 'green' } } });
     await stack.db.platformProfileState.create({ data: { userId: user.id, platformId: 'filmmakers', syncedVersion: 1, syncedAt: new Date() } });
     portal.setProfile(email, { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [], skills: [] });
@@ -121,6 +121,15 @@ describe('profile drift through the Filmmakers partner API', () => {
     portal.setProfile(email, { ...portal.profile(email)!, heightCm: 180 });
     expect(await checkProfile(user.id)).toEqual({ checked: true, drifted: ['heightCm'] });
     expect(await profilePushes(user.id)).toEqual([expect.objectContaining({ manual: true, platformIds: ['filmmakers'] })]);
+    expect(portal.loginsOf(email)).toBe(0);
+  });
+
+  it('without a token: not checked (no browser is started for it), and no attempt logged', async () => {
+    const { user, email } = await userWithProfileOnFilmmakers({ withToken: false });
+    portal.setProfile(email, { ...portal.profile(email)!, heightCm: 180 });
+    expect(await checkProfile(user.id)).toEqual({ checked: false, drifted: [] });
+    expect(await stack.db.syncLog.count({ where: { userId: user.id } })).toBe(0);
+    expect(await profilePushes(user.id)).toEqual([]);
     expect(portal.loginsOf(email)).toBe(0);
   });
 
