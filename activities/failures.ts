@@ -1,5 +1,7 @@
 // Turns whatever an adapter threw into the ApplicationFailure Temporal should see: retryable or not, and for a
-// 429 the platform's own Retry-After as the next retry delay.
+// 429 the wait the platform asked for (Retry-After or RateLimit-Reset, capped by the catalog: adapters/retry-delay.ts)
+// as the next retry delay. The failure's message, which names that wait and why, becomes the sync-log row's
+// errorMessage and the connection's statusMessage (platform-connection.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError } from '../adapters/errors.js';
 import { ErrorType } from '../adapters/error-types.js';
@@ -11,7 +13,9 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
       type: error.type,
       message: error.message,
       nonRetryable: !error.retryable,
-      nextRetryDelay: error.details.retryAfterMs,
+      // 0 (the platform's time is already past) is no wait of its own: the policy's growing backoff then paces the
+      // attempts, so a clock ahead of the platform's cannot make them a tight loop of 429s.
+      nextRetryDelay: error.details.retryAfterMs || undefined,
       details: [{ status: error.details.status ?? null }],
     });
   }

@@ -14,6 +14,13 @@ export interface PlatformEntry {
     media: boolean;
     profile: boolean;
   };
+  /**
+   * Longest wait (ms) a 429's Retry-After or RateLimit-Reset may impose before the next attempt
+   * (adapters/retry-delay.ts); unset: DEFAULT_MAX_RETRY_WAIT_MS (5 minutes). A longer ask is capped: the attempt
+   * after it may meet another 429 and wait again, which costs one request, while an uncapped wrong header (a
+   * timestamp read as seconds) parks the sync for years.
+   */
+  maxRetryWaitMs?: number;
   /** The platform's published request quota for one account (the seed's RATE_LIMITS). */
   accountRateLimit: { requests: number; perSeconds: number } | null;
   /**

@@ -212,6 +212,10 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: true, media: true, profile: true },
     pullIntervalMinutes: 240,
     accountRateLimit: { requests: 100, perSeconds: HOUR },
+    // The partner API throttles an IP "for the remainder of" its 5-minute window (docs/rate-limits.md of its API
+    // documentation), so its Ratelimit-Reset is at most 5 minutes ahead; one more minute lets a wait reach the
+    // reset even when Filmmakers' clock runs ahead of ours.
+    maxRetryWaitMs: 6 * 60_000,
     dispatch: { activitiesPerSecond: 1, maxConcurrent: 2 },
     // The brief's "JPEG/PNG up to 6 MB and 4000x4000, cropped 4:5 (8x10)".
     media: { formats: ['jpeg', 'png'], maxEdge: 4000, minEdge: 500, aspect: { width: 4, height: 5 }, maxBytes: 6 * 1024 * 1024 },

@@ -1,6 +1,7 @@
-// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the platform's Retry-After), a lost session.
+// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the wait the platform asked for, capped), a lost session.
 // Not retryable: auth (only a clear refusal of the credentials), validation, other 4xx. activities/failures.ts turns them into Temporal ApplicationFailures.
 import { ErrorType, type ErrorTypeName } from './error-types.js';
+import { retryDelayOf, type AnswerHeaders } from './retry-delay.js';
 
 export class PlatformError extends Error {
   constructor(
@@ -30,21 +31,17 @@ export const sessionError = (platform: string, detail: string) => new PlatformEr
 export const authError = (platform: string, detail: string) =>
   new PlatformError(ErrorType.auth, `${platform} rejected our credentials (${detail}); reconnect the platform`, false, { status: 401 });
 
-/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The error for an HTTP answer that is not a success. */
-export function errorForStatus(platform: string, status: number, body: string, retryAfter?: string | null): PlatformError {
+/**
+ * The error for an HTTP answer that is not a success. A 429 carries the wait the platform asked for
+ * (adapters/retry-delay.ts: Retry-After or RateLimit-Reset, capped by the catalog) as details.retryAfterMs, and the
+ * reason in its message, which the sync log and the connection's status show.
+ */
+export function errorForStatus(platform: string, status: number, body: string, headers: AnswerHeaders = {}, now = Date.now()): PlatformError {
   const detail = summarize(body);
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(retryAfter);
-    const wait = retryAfterMs === undefined ? '' : `; retry after ${Math.round(retryAfterMs / 1000)} s`;
-    return new PlatformError(ErrorType.rateLimited, `${platform} rate limit reached (429)${wait}`, true, { status, retryAfterMs });
+    const wait = retryDelayOf(platform, headers, now);
+    const reason = wait ? wait.reason : "no Retry-After or RateLimit-Reset: next attempt after the retry policy's backoff";
+    return new PlatformError(ErrorType.rateLimited, `${platform} rate limit reached (429): ${reason}`, true, { status, retryAfterMs: wait?.delayMs });
   }
   if (status >= 500) return new PlatformError(ErrorType.server, `${platform} failed with ${status}${detail}`, true, { status });
   if (status === 401 || status === 403) return authError(platform, `${status}${detail}`);

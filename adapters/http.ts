@@ -106,14 +106,6 @@ export function firstHeader(value: string | string[] | undefined): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-/**
- * How long a refusing server wants us to wait: Retry-After, else RateLimit-Reset (draft-ietf-httpapi-ratelimit-headers,
- * seconds until the quota resets), which some APIs such as Filmmakers' send instead.
- */
-function retryAfterOf(headers: HttpText['headers']): string | undefined {
-  return firstHeader(headers['retry-after']) ?? firstHeader(headers['ratelimit-reset']);
-}
-
 export interface HttpAnswer<T> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -123,7 +115,7 @@ export interface HttpAnswer<T> {
 /** Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. */
 export async function httpJson<T>(platformName: string, call: HttpCall): Promise<HttpAnswer<T>> {
   const { status, headers, text } = await httpText(platformName, call);
-  if (status < 200 || status >= 300) throw errorForAnswer(platformName, call, status, text, retryAfterOf(headers));
+  if (status < 200 || status >= 300) throw errorForAnswer(platformName, call, status, text, headers);
   let body: T;
   try {
     body = (text ? JSON.parse(text) : null) as T;
@@ -133,8 +125,9 @@ export async function httpJson<T>(platformName: string, call: HttpCall): Promise
   return { status, headers, body };
 }
 
-function errorForAnswer(platformName: string, call: HttpCall, status: number, text: string, retryAfter: string | undefined): PlatformError {
-  const error = errorForStatus(platformName, status, text, retryAfter);
+/** A 429's wait comes from the answer's Retry-After or RateLimit-Reset (adapters/retry-delay.ts reads both). */
+function errorForAnswer(platformName: string, call: HttpCall, status: number, text: string, headers: HttpText['headers']): PlatformError {
+  const error = errorForStatus(platformName, status, text, headers);
   // A 413 to an upload is the platform judging the file (more bytes than it takes): like a 422, sending the same
   // file again can never succeed, so it is a validation refusal rather than a client error.
   if (status === 413 && call.multipart) return new PlatformError(ErrorType.validation, error.message, false, error.details);

@@ -28,6 +28,7 @@ import { oauthFlow } from './oauth.js';
 import { metricsRoute } from './routes/metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
+import { filmmakersWebhookRoutes } from './routes/filmmakers-webhooks.js';
 import { syncRoutes } from './routes/sync.js';
 import { syncRequestRoutes } from './routes/sync-requests.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
@@ -96,6 +97,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   await app.register(metricsRoute, { db });
   await app.register(oauthCallbackRoute, platformDeps);
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
+  await app.register(filmmakersWebhookRoutes, { db, config, outbox }); // signed by the platform, no bearer token
   await app.register(async (api) => {
     requireUser(api, db);
     documentAuthResponses(api);

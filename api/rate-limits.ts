@@ -1,6 +1,6 @@
 // Rate limits on the gateway (@fastify/rate-limit, counted in this process), per minute: each API token or session
 // has its budget (keyed by the secret's hash, never the secret), requests without one (the ICS feed, whose token is
-// in the URL, the dashboard's pages) share their address's budget, sign-ins and uploads have smaller ones of their
+// in the URL, platforms' webhooks, the dashboard's pages) share their address's budget, sign-ins and uploads have smaller ones of their
 // own. Failed authentications are counted per address: once an address has used up its allowance, every request
 // from it is refused until the minute is over, which makes guessing tokens hopeless. Past a limit: 429 with
 // Retry-After (seconds). CASTSYNC_RATE_LIMIT=off turns all of it off (benchmarks).
@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../lib/config.js';
 import { hashApiToken } from '../lib/secrets.js';
 import { SESSION_COOKIE } from './auth.js';
+import { FILMMAKERS_WEBHOOK_ROUTE } from './routes/filmmakers-webhooks.js';
 import { HttpError } from './schemas.js';
 
 const WINDOW_MS = 60_000;
@@ -43,9 +44,15 @@ function maxFor(limits: RateLimits, key: string): number {
   return { 'sign-in': limits.signIn, upload: limits.uploads, token: limits.perToken, address: limits.perAddress }[bucket];
 }
 
-/** A request that presented a credential the gateway did not take: a bearer token or session (401), a feed token (404). */
+/** URLs whose secret is in the path or query: a 404 there is a wrong secret (a feed token, a webhook's reference). */
+const SECRET_URLS = new Set(['/api/availability.ics', FILMMAKERS_WEBHOOK_ROUTE]);
+
+/**
+ * A request that presented a credential the gateway did not take: a bearer token or session, a webhook signature
+ * (401), a feed token or webhook reference (404).
+ */
 const failedAuthentication = (request: FastifyRequest, reply: FastifyReply) =>
-  reply.statusCode === 401 || (reply.statusCode === 404 && request.routeOptions.url === '/api/availability.ics');
+  reply.statusCode === 401 || (reply.statusCode === 404 && SECRET_URLS.has(request.routeOptions.url ?? ''));
 
 const tooMany = (max: number, seconds: number) => new HttpError(429, `too many requests: at most ${max} a minute; try again in ${seconds} s`);
 

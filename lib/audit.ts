@@ -8,6 +8,8 @@ export type AuditAction =
   | 'connection.connect'
   | 'connection.disconnect'
   | 'connection.settings'
+  /** A platform's webhook said the profile there was deleted (api/routes/filmmakers-webhooks.ts). */
+  | 'connection.profile_deleted'
   | 'credentials.update'
   | 'sync.manual'
   | 'sync.retry'

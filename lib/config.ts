@@ -88,6 +88,11 @@ export interface Config {
   smtpUrl: string | null;
   /** From address of castsync's own mail. */
   mailFrom: string;
+  /**
+   * Platform webhooks (api/routes/filmmakers-webhooks.ts): a signature whose timestamp is further than this from
+   * now, either way, is refused as a replay (CASTSYNC_WEBHOOK_TOLERANCE_SECONDS, default 300).
+   */
+  webhookToleranceSeconds: number;
 }
 
 export interface RateLimits {
@@ -251,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorToken: env.CASTSYNC_OPERATOR_TOKEN || null,
     workerMetricsPort: env.CASTSYNC_WORKER_METRICS_PORT ? int(env, 'CASTSYNC_WORKER_METRICS_PORT', 0) : null,
     temporalMetricsAddress: env.CASTSYNC_TEMPORAL_METRICS_ADDRESS || null,
+    webhookToleranceSeconds: int(env, 'CASTSYNC_WEBHOOK_TOLERANCE_SECONDS', 300),
     ...mailSettings(env),
   };
 }

@@ -42,7 +42,7 @@ const retries = new Counter({
 });
 const rateLimitWaits = new Counter({
   name: 'castsync_rate_limit_waits_total',
-  help: 'Attempts a platform answered with 429 (retried after its Retry-After)',
+  help: 'Attempts a platform answered with 429 (retried after the wait it asked for, capped: adapters/retry-delay.ts)',
   labelNames: ['platform', 'operation'] as const,
   registers: [syncRegistry],
 });

@@ -11,7 +11,7 @@ import type { Db } from './db.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from './option-expiry-timers.js';
 import { isLiveOption } from './options.js';
 import { addToOutbox, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
-import { syncPullSchedule } from './pull-schedules.js';
+import { syncPullSchedule, triggerPull } from './pull-schedules.js';
 import { syncReconcileSchedule } from './reconcile-schedules.js';
 import { requestSync } from './sync-requests.js';
 import { withinMs } from './temporal-client.js';
@@ -186,6 +186,8 @@ export class OutboxRelay implements SyncOutbox {
           return this.keepOptionTimer(row.userId, row.subjectId!);
         case 'pull_schedule':
           return this.keepConnectionSchedules(row.userId, row.subjectId!);
+        case 'drift_check':
+          return this.pullNow(row.userId, row.subjectId!);
         default:
           throw new Error(`unknown outbox topic "${row.topic}"`);
       }
@@ -208,6 +210,17 @@ export class OutboxRelay implements SyncOutbox {
     const settings = connection && this.config.enabledPlatforms.includes(platformId) ? connection : gone;
     await syncPullSchedule(this.temporal, settings);
     await syncReconcileSchedule(this.temporal, settings);
+  }
+
+  /**
+   * The connection's scheduled pull, run now (lib/pull-schedules.ts triggerPull). A schedule missing because its
+   * pull_schedule row has not gone yet is made first; a connection that is not pulled (disconnected, auto-sync or
+   * availability sync off) has nothing to check, and the row is done.
+   */
+  private async pullNow(userId: string, platformId: string) {
+    if (await triggerPull(this.temporal, userId, platformId)) return;
+    await this.keepConnectionSchedules(userId, platformId);
+    if (!(await triggerPull(this.temporal, userId, platformId))) this.log.info({ userId, platformId }, 'drift check asked for a connection that is not pulled: nothing to check');
   }
 
   /** Gives rows back for a later try, after a backoff that grows with each failed attempt. */

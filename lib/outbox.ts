@@ -13,7 +13,9 @@ export type OutboxMessageInput =
   /** Make the option's expiry timer match the entry as it is when delivered. */
   | { topic: 'option_timer'; availabilityId: string }
   /** Make the connection's schedules (pull, reconcile) match its settings as they are when delivered. */
-  | { topic: 'pull_schedule'; platformId: string };
+  | { topic: 'pull_schedule'; platformId: string }
+  /** Run the connection's pull (with its drift checks) now: a platform told us something changed there (webhooks). */
+  | { topic: 'drift_check'; platformId: string };
 
 export type OutboxWriter = Pick<Db, 'outboxMessage'> | Pick<Prisma.TransactionClient, 'outboxMessage'>;
 
@@ -44,6 +46,7 @@ function columnsOf(message: OutboxMessageInput) {
     case 'option_timer':
       return { topic: message.topic, subjectId: message.availabilityId };
     case 'pull_schedule':
+    case 'drift_check':
       return { topic: message.topic, subjectId: message.platformId };
   }
 }

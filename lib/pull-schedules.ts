@@ -1,7 +1,7 @@
 // One Temporal Schedule per connection that castsync pulls from: it starts availabilityPullWorkflow every
 // pullIntervalMinutes. Created or updated from the connection's settings (idempotent: the same call twice, or
 // after a new interval, leaves exactly one schedule with the new spec) and deleted on disconnect.
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
@@ -56,4 +56,19 @@ export async function ensurePullSchedule(client: Client, target: PullScheduleTar
 
 export async function removePullSchedule(client: Client, userId: string, platformId: string): Promise<void> {
   await removeSchedule(client, pullScheduleId(userId, platformId));
+}
+
+/**
+ * Runs the connection's scheduled pull now, as its schedule would (a platform's webhook said something changed).
+ * BUFFER_ONE: a pull already running is followed by one more, which reads what changed after it began, and any
+ * number of triggers meanwhile make only that one (grouped webhooks cost one pull). False: no schedule.
+ */
+export async function triggerPull(client: Client, userId: string, platformId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(pullScheduleId(userId, platformId)).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    return true;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return false;
+    throw error;
+  }
 }

@@ -107,7 +107,7 @@ describe('profile drift through the Filmmakers partner API', () => {
     await stack.connect(user.id, 'filmmakers', { email, password: PASSWORD, ...(withToken ? { partnerApiToken: token } : {}) });
     await stack.db.profile.create({ data: { userId: user.id, fields: { playingAge: { from: 28, to: 36 }, heightCm: 172, eyeColour: 'green' } } });
     await stack.db.platformProfileState.create({ data: { userId: user.id, platformId: 'filmmakers', syncedVersion: 1, syncedAt: new Date() } });
-    portal.setProfile(email, { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [], skills: [] });
+    portal.changeProfile(email, { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [], skills: [] });
     return { user, email };
   }
 
@@ -118,7 +118,7 @@ describe('profile drift through the Filmmakers partner API', () => {
     expect(await checkProfile(user.id)).toEqual({ checked: true, drifted: [] });
     expect(await profilePushes(user.id)).toEqual([]);
 
-    portal.setProfile(email, { ...portal.profile(email)!, heightCm: 180 });
+    portal.changeProfile(email, { ...portal.profile(email)!, heightCm: 180 });
     expect(await checkProfile(user.id)).toEqual({ checked: true, drifted: ['heightCm'] });
     expect(await profilePushes(user.id)).toEqual([expect.objectContaining({ manual: true, platformIds: ['filmmakers'] })]);
     expect(portal.loginsOf(email)).toBe(0);
@@ -126,7 +126,7 @@ describe('profile drift through the Filmmakers partner API', () => {
 
   it('without a token: not checked (no browser is started for it), and no attempt logged', async () => {
     const { user, email } = await userWithProfileOnFilmmakers({ withToken: false });
-    portal.setProfile(email, { ...portal.profile(email)!, heightCm: 180 });
+    portal.changeProfile(email, { ...portal.profile(email)!, heightCm: 180 });
     expect(await checkProfile(user.id)).toEqual({ checked: false, drifted: [] });
     expect(await stack.db.syncLog.count({ where: { userId: user.id } })).toBe(0);
     expect(await profilePushes(user.id)).toEqual([]);

@@ -168,10 +168,14 @@ describe('the rate limit', () => {
     expect(reset).toBeLessThanOrEqual(after + windowMs / 1000);
     expect(portal.counters.apiRateLimited).toBe(1);
 
-    // Through the client the 429 is a retryable rate-limit error (its delay comes from adapters/http.ts).
+    // Through the client the 429 is a retryable rate-limit error waiting until the Reset timestamp (adapters/http.ts
+    // reads it as a timestamp, not as seconds to wait): about the window, not decades.
     const failure = await client(portal).actorProfile().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PlatformError);
     expect(failure).toMatchObject({ type: ErrorType.rateLimited, retryable: true, details: { status: 429 } });
+    const waitMs = (failure as PlatformError).details.retryAfterMs!;
+    expect(waitMs).toBeGreaterThan(0);
+    expect(waitMs).toBeLessThanOrEqual(reset * 1000 - (Date.now() - 1000));
 
     portal.partnerApi!.resetRateLimits();
     expect((await get(portal, '/api/v1/actor_profiles')).status).toBe(200);
@@ -189,7 +193,7 @@ describe('the rate limit', () => {
 describe('PartnerApiClient', () => {
   it('reads the profile, pictures and showreels the portal holds, and sees a change made on the portal, with no browser', async () => {
     const portal = await filmmakers();
-    portal.setProfile(EMAIL, { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }], skills: ['fencing'] });
+    portal.changeProfile(EMAIL, { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }], skills: ['fencing'] });
     const headshot = portal.addMedia(EMAIL, 'headshot.jpg', await image(800, 1000), 'Foto: Jan Berg');
     const reel = portal.addMedia(EMAIL, 'showreel-2026.mp4', mp4(3));
     const api = client(portal);
@@ -219,7 +223,7 @@ describe('PartnerApiClient', () => {
     expect(profileDrift(sent, PartnerApiClient.profileValues(profile))).toEqual([]);
 
     // Changed on the portal: the API shows it, with a later updated_at.
-    portal.setProfile(EMAIL, { ...portal.profile(EMAIL)!, heightCm: 174 });
+    portal.changeProfile(EMAIL, { ...portal.profile(EMAIL)!, heightCm: 174 });
     const second = portal.addMedia(EMAIL, 'profile.jpg', await image(1000, 1000));
     await new Promise((r) => setTimeout(r, 5));
     const changed = await api.actorProfile();
@@ -265,7 +269,7 @@ describe('PartnerApiClient', () => {
     expect(await withoutToken.readProfileForDrift()).toBeNull();
     const withToken = adapterWith({ email: EMAIL, password: PASSWORD, partnerApiToken: TOKEN });
     expect(withToken.partnerApi()).not.toBeNull();
-    portal.setProfile(EMAIL, { playingAgeFrom: null, playingAgeTo: null, heightCm: 181, eyeColour: null, languages: [], skills: [] });
+    portal.changeProfile(EMAIL, { playingAgeFrom: null, playingAgeTo: null, heightCm: 181, eyeColour: null, languages: [], skills: [] });
     expect(await withToken.readProfileForDrift()).toEqual({ playingAgeFrom: null, playingAgeTo: null, heightCm: 181, eyeColour: null, languages: [] });
     expect(portal.loginsOf(EMAIL)).toBe(0);
     const apiRequestsBefore = apiPaths(portal, '/api/').length;

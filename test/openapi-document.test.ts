@@ -22,7 +22,7 @@ interface Operation {
 type Document = { paths: Record<string, Record<string, Operation>> };
 
 /** Under /api but not behind the bearer token, so they never answer 401 (each has its own credential). */
-const OWN_CREDENTIAL = new Set(['GET /api/availability.ics', 'GET /api/platforms/{platformId}/callback']);
+const OWN_CREDENTIAL = new Set(['GET /api/availability.ics', 'GET /api/platforms/{platformId}/callback', 'POST /api/webhooks/filmmakers/{connectionRef}']);
 
 let stack: Stack;
 let dataDir: string;
@@ -188,6 +188,7 @@ describe('the stack answers only what the document lists', () => {
       ['POST /api/sync/availability/{platformId}', () => inject({ method: 'POST', url: '/api/sync/availability/etalenta', headers: alice.auth }), 202],
       ['POST /api/sync/availability/{platformId}', () => inject({ method: 'POST', url: '/api/sync/availability/filmmakers', headers: alice.auth }), 404],
       ['GET /api/sync/history', () => inject({ method: 'GET', url: '/api/sync/history?pageSize=0', headers: alice.auth }), 400],
+      ['POST /api/webhooks/filmmakers/{connectionRef}', () => inject({ method: 'POST', url: `/api/webhooks/filmmakers/${randomUUID()}`, headers: json, payload: '{}' }), 404],
       ['GET /app/session', () => inject({ method: 'GET', url: '/app/session' }), 401],
       ['POST /app/session', () => inject({ method: 'POST', url: '/app/session', payload: { token: alice.token } }), 403],
     ];

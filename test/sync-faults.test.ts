@@ -52,7 +52,7 @@ describe('platform faults', () => {
       return all.at(-1)?.status === 'success' ? all : null;
     }, { what: 'the success row' });
     expect(rows.map((r) => r.status)).toEqual(['failed', 'success']);
-    expect(rows[0]!.errorMessage).toBe('e-TALENTA rate limit reached (429); retry after 4 s');
+    expect(rows[0]!.errorMessage).toBe('e-TALENTA rate limit reached (429): asked to wait 4 s (Retry-After: 4); next attempt in 4 s');
     const gap = rows[1]!.startedAt.getTime() - rows[0]!.startedAt.getTime();
     console.log(`429 with Retry-After: 4 -> next attempt after ${gap} ms (policy's first backoff is 1000 ms)`);
     expect(gap).toBeGreaterThanOrEqual(3900);

@@ -160,7 +160,7 @@ export class PortalTab {
     this.onStep(step);
     const status = response?.status() ?? 200;
     if (status >= 500 || status === 429) {
-      throw errorForStatus(this.site.name, status, await this.page.title(), await response?.headerValue('retry-after'));
+      throw errorForStatus(this.site.name, status, await this.page.title(), await response?.allHeaders());
     }
     const banner = this.page.locator(this.selector('cookieBanner'));
     if (!(await banner.isVisible())) return status;

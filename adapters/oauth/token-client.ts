@@ -4,7 +4,7 @@
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError, errorForStatus } from '../errors.js';
-import { firstHeader, httpText } from '../http.js';
+import { httpText, type HttpText } from '../http.js';
 import type { AuthData } from '../types.js';
 
 export interface OAuthClientCredentials {
@@ -78,10 +78,10 @@ async function postForm(call: TokenEndpointCall, path: string, fields: Record<st
     headers: { authorization: basicAuthorization(client) },
     form: fields,
   });
-  return parseAnswer(platform.name, answer.status, answer.text, firstHeader(answer.headers['retry-after']));
+  return parseAnswer(platform.name, answer);
 }
 
-function parseAnswer(platformName: string, status: number, text: string, retryAfter: string | undefined): unknown {
+function parseAnswer(platformName: string, { status, text, headers }: HttpText): unknown {
   const body = parseJson(text);
   if (status >= 200 && status < 300) {
     if (body === undefined) throw errorForStatus(platformName, 502, `invalid JSON in a ${status} answer`);
@@ -92,7 +92,7 @@ function parseAnswer(platformName: string, status: number, text: string, retryAf
     const description = typeof oauthError.error_description === 'string' ? oauthError.error_description : '';
     throw new OAuthTokenError(platformName, oauthError.error, description, status);
   }
-  throw errorForStatus(platformName, status, text, retryAfter);
+  throw errorForStatus(platformName, status, text, headers);
 }
 
 function parseJson(text: string): unknown {

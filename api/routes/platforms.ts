@@ -22,6 +22,7 @@ import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, noContent, platformParam } from '../schemas.js';
 import type { OAuthFlow } from '../oauth.js';
+import { filmmakersWebhookUrl } from './filmmakers-webhooks.js';
 
 export interface PlatformRouteDeps {
   db: Db;
@@ -53,6 +54,10 @@ const connectionSchema = {
     pullIntervalMinutes: { type: ['integer', 'null'] },
     accountRef: { type: ['string', 'null'] },
     lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
+    webhookUrl: {
+      type: ['string', 'null'],
+      description: 'Filmmakers: the URL to register with Filmmakers for its webhooks (signed with the partner API token, which must be connected); null elsewhere',
+    },
   },
 } as const;
 
@@ -126,7 +131,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       capabilities: platform.capabilities,
       connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
       partnerApi: Boolean(platform.browser?.partnerApiPath),
-      connection: presentConnection(connections.find((c) => c.platformId === platform.id)),
+      connection: presentConnection(connections.find((c) => c.platformId === platform.id), config),
     }));
   });
 
@@ -191,7 +196,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         await send(await connectedMessages(tx, request.userId, platform));
         return connection;
       });
-      return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection) });
+      return reply.code(201).send({ platformId: platform.id, connection: presentConnection(connection, config) });
     },
   );
 
@@ -227,7 +232,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         if (PULL_SETTINGS.some((field) => field in request.body)) await send([{ topic: 'pull_schedule', platformId: platform.id }]);
         return tx.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
       });
-      return { platformId: platform.id, connection: presentConnection(connection) };
+      return { platformId: platform.id, connection: presentConnection(connection, config) };
     },
   );
 
@@ -377,7 +382,7 @@ function availability(reason: string | null) {
   return { available: reason === null, unavailableReason: reason };
 }
 
-function presentConnection(connection: PlatformConnection | undefined) {
+function presentConnection(connection: PlatformConnection | undefined, config: Config) {
   if (!connection) return null;
   return {
     connected: connection.connected,
@@ -390,5 +395,6 @@ function presentConnection(connection: PlatformConnection | undefined) {
     pullIntervalMinutes: connection.pullIntervalMinutes,
     accountRef: connection.accountRef,
     lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
+    webhookUrl: connection.platformId === 'filmmakers' ? filmmakersWebhookUrl(config, connection.connectionRef) : null,
   };
 }

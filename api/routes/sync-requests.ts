@@ -22,7 +22,7 @@ const platformViewSchema = {
 const messageSchema = {
   type: 'object',
   properties: {
-    topic: { type: 'string', enum: ['sync', 'option_timer', 'pull_schedule'] },
+    topic: { type: 'string', enum: ['sync', 'option_timer', 'pull_schedule', 'drift_check'] },
     data: { type: ['string', 'null'] },
     platformIds: { type: 'array', items: { type: 'string' } },
     manual: { type: 'boolean' },

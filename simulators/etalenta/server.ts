@@ -42,8 +42,11 @@ export interface Faults {
   latencyMs?: number;
   /** Extra delay after a request was handled, before its answer is sent (the work is done, the answer is late). */
   answerDelayMs?: number;
-  /** Answer the next `count` API requests with 429 and this Retry-After. */
-  rateLimitNext?: { count: number; retryAfterSeconds: number };
+  /**
+   * Answer the next `count` API requests with 429 and this wait: as Retry-After (default), or as a RateLimit-Reset
+   * Unix timestamp without Retry-After, the way Filmmakers documents its 429 (`resetAs: 'timestamp'`).
+   */
+  rateLimitNext?: { count: number; retryAfterSeconds: number; resetAs?: 'retry-after' | 'timestamp' };
 }
 
 export interface RequestRecord {
@@ -284,7 +287,10 @@ export class RestPlatformSimulator {
     if (f.errorRate && Math.random() < f.errorRate) return reply.code(503).send({ error: 'service unavailable' });
     if (f.rateLimitNext && f.rateLimitNext.count > 0) {
       f.rateLimitNext.count -= 1;
-      return reply.code(429).header('retry-after', String(f.rateLimitNext.retryAfterSeconds)).send({ error: 'too many requests' });
+      const { retryAfterSeconds, resetAs } = f.rateLimitNext;
+      if (resetAs === 'timestamp') reply.header('ratelimit-reset', String(Math.ceil(Date.now() / 1000) + retryAfterSeconds));
+      else reply.header('retry-after', String(retryAfterSeconds));
+      return reply.code(429).send({ error: 'too many requests' });
     }
     const key = bearer(request);
     const account = key ? this.accounts.get(key) : undefined;

@@ -3,7 +3,7 @@
 // cookie that expires after a TTL; the calendar page lists the account's entries with a delete form per entry
 // and an add form; the media page (media-pages.ts) lists photos and videos and takes uploads under per-portal
 // rules; the profile form (profile-pages.ts) validates its fields. Filmmakers' read-only partner API can be
-// switched on (partner-api.ts). Tests inject the faults real portals show: slow pages, a cookie banner that
+// switched on (partner-api.ts), and its webhooks sent when a profile or its pictures change (webhooks.ts). Tests inject the faults real portals show: slow pages, a cookie banner that
 // blocks clicks, being logged out in the middle of a session, and 5xx error pages. Tests read and change the
 // portal's state through the in-process accessors (entries, addEntry, media, profile, expireSessions, counters,
 // requests).
@@ -28,11 +28,13 @@ import {
   type Upload,
 } from './media-pages.js';
 import { PartnerApi, type PartnerApiActor, type PartnerApiOptions } from './partner-api.js';
+import { PortalWebhooks, type WebhookOptions } from './webhooks.js';
 import { EMPTY_PROFILE, PROFILE_PATH, profileFormOf, profilePageBody, readProfileForm, type PortalProfile, type ProfileForm } from './profile-pages.js';
 
 export { MEDIA_PATH, type MediaRules, type PortalMediaItem } from './media-pages.js';
 export { PROFILE_PATH, type PortalProfile } from './profile-pages.js';
 export type { PartnerApiOptions } from './partner-api.js';
+export type { WebhookOptions } from './webhooks.js';
 export { RandomPortalFaults, type RandomPortalFaultRates } from './faults.js';
 
 export const PORTAL_STATES = ['free', 'blocked', 'held', 'booked'] as const;
@@ -101,6 +103,8 @@ export interface PortalSimulatorOptions {
   mediaCanDelete?: boolean;
   /** Serve Filmmakers' read-only partner API under /api/v1 (partner-api.ts). */
   partnerApi?: PartnerApiOptions;
+  /** Filmmakers' webhooks (webhooks.ts): grouping, retries; accounts subscribe through `webhooks.subscribe`. */
+  webhooks?: WebhookOptions;
 }
 
 export interface PortalAccountOptions {
@@ -165,6 +169,8 @@ export class PortalSimulator {
   readonly mediaRules: MediaRules;
   /** Present when the partnerApi option switched the API on. */
   readonly partnerApi: PartnerApi | null;
+  /** Webhooks to the URL an account subscribed, signed with its partner API token (the API key). */
+  readonly webhooks: PortalWebhooks;
   url = '';
 
   private readonly accounts = new Map<string, PortalAccount>();
@@ -188,6 +194,10 @@ export class PortalSimulator {
     this.profileRoutes();
     this.partnerApi = options.partnerApi ? new PartnerApi(options.partnerApi, (token) => this.partnerApiAccount(token), this.counters) : null;
     this.partnerApi?.register(this.app);
+    this.webhooks = new PortalWebhooks((email) => {
+      const account = this.accounts.get(email);
+      return account?.partnerApiToken ? { profileId: account.profileId, apiKey: account.partnerApiToken } : null;
+    }, options.webhooks);
   }
 
   get name(): string {
@@ -200,6 +210,7 @@ export class PortalSimulator {
   }
 
   stop(): Promise<void> {
+    this.webhooks.stop();
     return this.app.close();
   }
 
@@ -242,11 +253,18 @@ export class PortalSimulator {
     return this.accounts.get(email.toLowerCase())?.profile;
   }
 
-  /** The profile edited by hand on the portal (not by castsync), as if saved through the profile form. */
-  setProfile(email: string, profile: PortalProfile): void {
+  /** A change made to the profile by hand on the portal (not by castsync). */
+  changeProfile(email: string, changes: Partial<PortalProfile>): void {
     const account = this.accounts.get(email.toLowerCase());
     if (!account) throw new Error(`no portal account ${email}`);
-    account.profile = { ...profile, languages: profile.languages.map((l) => ({ ...l })), skills: [...profile.skills] };
+    account.profile = { ...account.profile, ...changes };
+    this.webhooks.updated(account.email);
+  }
+
+  /** The profile deleted on the portal: the account is gone (webhook actor_profile.deleted). */
+  deleteProfile(email: string): void {
+    this.webhooks.deleted(email);
+    this.accounts.delete(email.toLowerCase());
   }
 
   /** The account's profile id in the partner API. */
@@ -414,6 +432,7 @@ export class PortalSimulator {
     account.media.set(item.id, item);
     account.mediaContent.set(item.id, upload.content);
     ensureMainPhoto(account.media);
+    this.webhooks.updated(account.email);
     return item;
   }
 
@@ -446,6 +465,7 @@ export class PortalSimulator {
     }
     if (action === 'main') for (const other of media.values()) other.main = other === item;
     ensureMainPhoto(media);
+    this.webhooks.updated(account.email);
     return null;
   }
 
@@ -482,6 +502,7 @@ export class PortalSimulator {
     }
     this.accounts.get(session.email)!.profile = profile;
     this.counters.profilesSaved += 1;
+    this.webhooks.updated(session.email);
     return reply.redirect(`${PROFILE_PATH}?saved=1`, 303);
   }
 
