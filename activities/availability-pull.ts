@@ -72,7 +72,7 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         const conflictsOpened = plan.conflicts.length + imported;
         await closeSyncLog(db, log, { status: 'success', itemsProcessed: imported + conflictsOpened });
         // The platform answered: an earlier outage is over, and what it missed meanwhile is compared in full. (Not
-        // a re-authorization: a pull may read with other credentials than a push, e.g. a partner API token.)
+        // a re-authorization: a pull may not have needed to sign in at all, its session still being good.)
         await db.$transaction((tx) => connectionAnswered(tx, { userId, platformId, troubled: ['failing'] }));
         return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
       } catch (error) {

@@ -6,6 +6,7 @@ import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
 import { createMediaDriftActivities } from './media-drift.js';
+import { createProfileDriftActivities } from './profile-drift.js';
 import { createMediaPushPlanActivities } from './media-push-plan.js';
 import { createMediaPushActivities } from './media-push.js';
 import { createOptionExpiryActivities } from './option-expiry.js';
@@ -34,6 +35,7 @@ export const createPlatformActivities = (deps: ActivityDeps) => ({
   ...createAvailabilityPullActivities(deps),
   ...createMediaPushActivities(deps.db, deps.config),
   ...createMediaDriftActivities(deps.db, deps.config),
+  ...createProfileDriftActivities(deps.db, deps.config),
   ...createProfilePushActivities(deps.db, deps.config),
 });
 

@@ -4,7 +4,7 @@
 //   added on the platform    ours = null, theirs = { fileName, type }, externalId = the platform's file
 // Each drift opens one conflict: not again while it is open, and an added file the user accepted stays accepted.
 import { getPlatform } from '../adapters/catalog.js';
-import type { PlatformMediaItem } from '../adapters/types.js';
+import type { PlatformMediaItem, PlatformMediaOps } from '../adapters/types.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
@@ -28,7 +28,7 @@ export function createMediaDriftActivities(db: Db, config: Config) {
       const log = await openSyncLog(db, userId, platformId, 'sync_media');
       try {
         const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId });
-        const listed = (await adapter.media!.listMedia()).filter((item) => !item.hidden);
+        const listed = await listForDrift(db, adapter.media!, userId, platformId);
         const opened = (await openLostFileConflicts(db, userId, platformId, listed)) + (await openAddedFileConflicts(db, userId, platformId, listed));
         await closeSyncLog(db, log, { status: 'success', itemsProcessed: opened });
         return { checked: true, opened };
@@ -37,6 +37,18 @@ export function createMediaDriftActivities(db: Db, config: Config) {
       }
     },
   };
+}
+
+/**
+ * What the platform lists, without a browser where it has a cheaper read (Filmmakers' partner API). That read
+ * knows ids only: an item is ours when castsync recorded its id for one of the user's files.
+ */
+async function listForDrift(db: Db, media: PlatformMediaOps, userId: string, platformId: string): Promise<PlatformMediaItem[]> {
+  const byId = await media.listMediaForDrift?.();
+  if (!byId) return (await media.listMedia()).filter((item) => !item.hidden);
+  const states = await db.platformMediaState.findMany({ where: { platformId, externalId: { in: byId.map((i) => i.externalId) }, media: { userId } } });
+  const ours = new Map(states.map((s) => [s.externalId!, { mediaId: s.mediaId, variantHash: s.variantHash ?? '' }]));
+  return byId.map((item) => ({ ...item, ref: ours.get(item.externalId) ?? null }));
 }
 
 /** Files castsync put there (and still wants there) that the platform no longer lists. */

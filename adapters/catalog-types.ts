@@ -108,11 +108,12 @@ export interface BrowserSettings {
   /** The profile form, on portals whose profile castsync keeps. */
   profilePath?: string;
   /**
-   * A read-only partner API (path below the platform's base URL) that lists the calendar with `Authorization: Token token=...`
-   * and RFC 8288 `Link` paging; pulls use it when the connection holds a partnerApiToken.
+   * A read-only partner API (path below the platform's base URL) serving actor profiles with their pictures and
+   * showreels, `Authorization: Token token=...`, RFC 8288 `Link` paging; profile and media reads use it when the
+   * connection holds a partnerApiToken. It has no calendar: availability goes through the portal's pages.
    */
   partnerApiPath?: string;
-  /** Entries per API page castsync asks for (the API's maximum saves requests); unset: the API's default. */
+  /** Entries per API page castsync asks for (the API's maximum saves requests; capped at it); unset: the API's default. */
   partnerApiPerPage?: number;
   selectors: Record<string, string>;
   /**

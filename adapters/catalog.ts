@@ -226,7 +226,8 @@ export const platformCatalog = {
       calendarPath: '/calendar',
       mediaPath: '/media',
       profilePath: '/profile',
-      // Read-only; documented as 300 requests per 5 minutes per IP, 250 entries a page by default, 1000 at most.
+      // Read-only profiles, pictures and showreels (no calendar); documented as 300 requests per 5 minutes per IP,
+      // 250 (pagination.md) or 25 (api-reference.md) entries a page by default, 1000 at most.
       partnerApiPath: '/api/v1',
       partnerApiPerPage: 1000,
       // The portal's answer to a wrong e-mail or password (simulators/portal/server.ts shows the same).

@@ -44,8 +44,10 @@ export interface AuthData {
   password?: string;
   /** browser: Playwright storageState (cookies, local storage) of the last good session, reused until it expires */
   sessionState?: unknown;
-  /** browser: a read-only partner API token (Filmmakers); when the catalog names the API, pulls read through it */
+  /** browser: a read-only partner API token (Filmmakers); profile and media reads use it, the calendar never */
   partnerApiToken?: string;
+  /** browser: the actor's profile id in the partner API, needed when the token is an agency's and sees several */
+  partnerApiProfileId?: string;
   /** oauth */
   accessToken?: string;
   refreshToken?: string;
@@ -104,6 +106,11 @@ export interface PlatformMediaItem {
 
 export interface PlatformMediaOps {
   listMedia(): Promise<PlatformMediaItem[]>;
+  /**
+   * A cheaper listing for drift checks where one exists (Filmmakers' partner API, no browser), or null when it
+   * does not here (no token). It knows ids, not our references (`ref` is null): the caller matches externalIds.
+   */
+  listMediaForDrift?(): Promise<PlatformMediaItem[] | null>;
   /** Uploads one file; onSent reports bytes sent so far (heartbeats). Refusals by the platform's rules are non-retryable validation errors. */
   uploadMedia(upload: MediaUpload, onSent?: (bytesSent: number) => void): Promise<{ externalId: string }>;
   /** Removes (or, where the platform cannot delete, hides) one item. An item already gone is success. */
@@ -137,6 +144,11 @@ export interface PlatformAdapter {
    * set to null is cleared). A refusal by the platform is a non-retryable validation PlatformError naming the field.
    */
   updateProfile?(values: PlatformProfileValues): Promise<ProfileUpdateResult>;
+  /**
+   * Where a cheap read of the profile exists (Filmmakers' partner API with a token): the values the platform
+   * shows, in updateProfile's keys, only for fields it exposes (compare with profileDrift); null when not here.
+   */
+  readProfileForDrift?(): Promise<PlatformProfileValues | null>;
 }
 
 export interface AdapterContext {

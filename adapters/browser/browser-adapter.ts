@@ -4,7 +4,8 @@
 // the portal has ended that session. A push reads the calendar, then adds and deletes only what differs among
 // the entries carrying our marker (see calendar-entries.ts); the portal has no edit form, so an edit is an add
 // of the new version followed by the delete of the old one, and the calendar never lacks a wanted entry. A pull
-// reads through the platform's read-only partner API instead when the connection holds a token for it. Media go
+// reads the calendar page too: the platform's read-only partner API (partner-api.ts) has no calendar; it serves
+// the profile and its pictures and showreels to the drift reads when the connection holds a token. Media go
 // through the portal's media page (media-page.ts), the profile through its form (profile-page.ts). A lost session
 // is signed into again inside the call (signedIn); only the portal's wrong-password answer is an auth failure.
 import { errors as playwrightErrors, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright';
@@ -69,11 +70,21 @@ export class BrowserAdapter implements PlatformAdapter {
     }
   }
 
-  /** Reads through the platform's partner API when the connection holds a token for it, else from the calendar page. */
+  /** Reads the calendar page: the partner API has no calendar (its documentation lists none). */
   async pullAvailability(): Promise<PlatformAvailabilityItem[]> {
-    const api = PartnerApiClient.for(this.context);
-    const rows = api ? await api.calendarRows() : await this.withPortal((tab) => new CalendarPage(tab).open());
+    const rows = await this.withPortal((tab) => new CalendarPage(tab).open());
     return rows.map(fromPortalRow);
+  }
+
+  /** The platform's read-only partner API when the connection holds a token for it (profile and media reads). */
+  partnerApi(): PartnerApiClient | null {
+    return PartnerApiClient.for(this.context);
+  }
+
+  /** The profile as the partner API shows it, with no browser; null without a token. */
+  async readProfileForDrift(): Promise<PlatformProfileValues | null> {
+    const api = this.partnerApi();
+    return api ? PartnerApiClient.profileValues(await api.actorProfile()) : null;
   }
 
   async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {
@@ -131,6 +142,7 @@ export class BrowserAdapter implements PlatformAdapter {
   private mediaOps(): PlatformMediaOps {
     return {
       listMedia: () => this.withPortal((tab) => new MediaPage(tab).open()),
+      listMediaForDrift: async () => (await this.partnerApi()?.mediaForDrift()) ?? null,
       uploadMedia: (upload, onSent) => this.uploadMedia(upload, onSent),
       deleteMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).remove(externalId)),
       setMainMedia: (externalId) => this.withPortal((tab) => new MediaPage(tab).makeMain(externalId)),

@@ -110,7 +110,7 @@ export function platformsView(section, ctx) {
       browser: () => [
         field('E-mail', h('input', { name: 'email', type: 'email', autocomplete: 'off', required: true })),
         field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', required: true })),
-        platform.partnerApi && field('Partner API token (optional)', h('input', { name: 'partnerApiToken', type: 'password', autocomplete: 'off' }), `Read-only; ${platform.name}'s calendar is then read through its API instead of the website.`),
+        platform.partnerApi && field('Partner API token (optional)', h('input', { name: 'partnerApiToken', type: 'password', autocomplete: 'off' }), `Read-only; ${platform.name}'s pictures and showreels are then checked through its API instead of the website (the calendar always goes through the website).`),
       ],
       email: () => [field('Agency e-mail address', h('input', { name: 'agencyEmail', type: 'email', required: true }), 'Changes are sent there as e-mail with a calendar file.')],
       oauth: () => [h('p', { class: 'muted' }, `You sign in at ${platform.name} and come back here.`)],

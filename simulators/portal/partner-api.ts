@@ -1,35 +1,43 @@
-// Filmmakers' read-only partner API, as its documentation describes it: `Authorization: Token token=...`, RFC 8288
-// `Link` paging (250 a page by default, at most 1000), and 300 requests per 5 minutes per client IP, after which
-// it answers 429; every answer carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds).
-//
-// Only what castsync reads is served: a profile, and the account's calendar entries. The real API has no calendar
-// endpoint (design.md); the simulated one lets the adapter read availability without driving the browser.
-// Each token belongs to one account (PortalSimulator.addAccount's partnerApiToken); the option's list says which
-// tokens the API accepts at all, so a test can revoke one by leaving it out.
+// Filmmakers' read-only partner API, as its public documentation (denkungsart/filmmakers-api) describes it, for
+// what castsync reads: actor profiles with their pictures, showreels and showreel media. The file beside each
+// behaviour is cited; what the documentation does not say is not invented (and where it is silent, a comment
+// says what the simulator does instead). The resources are built from the portal's own state on every request
+// (partner-api-resources.ts), so a change made through the portal's pages shows in the API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PortalProfile } from './profile-pages.js';
+import { actorProfile, listedProfile, ResourceClock, showreel, showreelMedium, type PartnerApiActor } from './partner-api-resources.js';
 
+export type { PartnerApiActor } from './partner-api-resources.js';
+
+// docs/api-reference.md: every request goes below the base URL's /api/v1/.
 export const PARTNER_API_PREFIX = '/api/v1';
 
+/** docs/pagination.md: "The default value for `per_page` is 250". */
+export const PAGINATION_MD_DEFAULT_PER_PAGE = 250;
+/** docs/api-reference.md "Common Parameters": `per_page` ... default 25 (contradicting pagination.md). */
+export const API_REFERENCE_MD_DEFAULT_PER_PAGE = 25;
+/** docs/pagination.md: "the maximum allowed value for `per_page` is 1000". */
+export const MAX_PER_PAGE = 1000;
+
 export interface PartnerApiOptions {
-  /** Tokens the API accepts; anything else answers 401. */
+  /** API keys the API accepts; anything else (or a key revoked later) answers 401. */
   tokens: string[];
-  /** Entries a page when the request names no per_page; default 250. */
+  /**
+   * Entries a page when the request names no per_page. The docs disagree: docs/pagination.md says 250 (followed
+   * by default), docs/api-reference.md says 25; set API_REFERENCE_MD_DEFAULT_PER_PAGE to simulate the other reading.
+   */
   defaultPerPage?: number;
-  /** Largest per_page; above it the API answers 400. Default 1000. */
-  maxPerPage?: number;
-  /** Requests per client IP in a fixed window; default 300 per 5 minutes. */
+  /** docs/rate-limits.md: 300 requests within 5 minutes per IP; a test shortens the window. */
   rateLimit?: { requests: number; windowMs: number };
-  /** Send Retry-After with a 429 besides RateLimit-Reset (default true); false tests a client reading RateLimit-Reset. */
-  retryAfterOn429?: boolean;
+  /**
+   * docs/actor-profiles.md: the list holds "all actor profiles available with the access rights of the API key.
+   * Most of the time, it is scoped to a talent agency." This many other actors of the agency are visible to every
+   * accepted key besides the key's own actor (what makes the list long enough to page through).
+   */
+  agencyProfiles?: number;
 }
 
-/** What the API may read of the account a token belongs to. */
-export interface PartnerApiAccount {
-  profileId: string;
-  entries(): { id: string; from: string; to: string; state: string; comment: string }[];
-  profile(): PortalProfile;
-}
+/** The actor a key belongs to (null: a key of an agency or a person with no actor profile on the portal). */
+export type ActorOfToken = (token: string) => PartnerApiActor | null;
 
 export interface PartnerApiCounters {
   apiRequests: number;
@@ -41,22 +49,29 @@ interface Window {
   count: number;
 }
 
-const TOKEN_HEADER = /^Token\s+token="?([^",\s]+)"?/i;
+// docs/authentication.md: "Authorization: Token token=API_KEY" (Rails' token form also takes the key quoted).
+// The OAuth form (`Authorization: Bearer ACCESS_TOKEN`) needs the OAuth token endpoint, which castsync does not
+// use, so the simulator does not serve it: a Bearer header is refused like a missing one.
+const TOKEN_HEADER = /^Token\s+token="?([^",\s]+)"?\s*$/i;
+const FIRST_AGENCY_PROFILE_ID = 90001;
+const AGENCY_NAMES = ['Lena Hoffmann', 'Jonas Becker', 'Mira Schulz', 'Tobias Wagner', 'Clara Neumann', 'Emil Richter', 'Hanna Krüger', 'Paul Zimmermann'];
 
 export class PartnerApi {
   private readonly windows = new Map<string, Window>();
+  private readonly revoked = new Set<string>();
   private readonly defaultPerPage: number;
-  private readonly maxPerPage: number;
   private readonly limit: { requests: number; windowMs: number };
+  private readonly clock = new ResourceClock();
+  private readonly agency: PartnerApiActor[];
 
   constructor(
     private readonly options: PartnerApiOptions,
-    private readonly accountOfToken: (token: string) => PartnerApiAccount | null,
+    private readonly actorOfToken: ActorOfToken,
     private readonly counters: PartnerApiCounters,
   ) {
-    this.defaultPerPage = options.defaultPerPage ?? 250;
-    this.maxPerPage = options.maxPerPage ?? 1000;
+    this.defaultPerPage = options.defaultPerPage ?? PAGINATION_MD_DEFAULT_PER_PAGE;
     this.limit = options.rateLimit ?? { requests: 300, windowMs: 5 * 60 * 1000 };
+    this.agency = Array.from({ length: options.agencyProfiles ?? 0 }, (_, i) => agencyActor(FIRST_AGENCY_PROFILE_ID + i));
   }
 
   /** Forgets every client's request count (a new rate-limit window for everyone). */
@@ -64,32 +79,48 @@ export class PartnerApi {
     this.windows.clear();
   }
 
+  /** The key is withdrawn on the platform: from now on it answers 401. */
+  revoke(token: string): void {
+    this.revoked.add(token);
+  }
+
   register(app: FastifyInstance): void {
     app.register(async (api) => {
       api.addHook('onRequest', async (request, reply) => this.admit(request, reply));
-      api.get('/profiles/:id', async (request, reply) => this.profile(request, reply));
-      api.get('/calendar', async (request, reply) => this.calendar(request, reply));
+      // docs/api-reference.md, "Endpoints Overview": the resources castsync reads.
+      api.get('/actor_profiles', async (request, reply) => this.profiles(request, reply));
+      api.get('/actor_profiles/:id', async (request, reply) => this.profile(request, reply));
+      api.get('/showreels/:id', async (request, reply) => this.video(request, reply, showreel));
+      api.get('/showreel_media/:id', async (request, reply) => this.video(request, reply, (item, _position, base) => showreelMedium(item, base)));
+      // docs/errors.md: a request the API cannot serve is a 4xx; for an unknown resource that is 404. The docs
+      // describe no error body (only that a 410 names the merged resource), so none is sent.
+      api.all('/*', async (_request, reply) => reply.code(404).send());
     }, { prefix: PARTNER_API_PREFIX });
   }
 
-  /** Counts the request against its IP's window, then checks the token; answers 429 or 401 before any route runs. */
+  /** Counts the request against its IP's window, then checks the key; answers 429 or 401 before any route runs. */
   private async admit(request: FastifyRequest, reply: FastifyReply) {
     this.counters.apiRequests += 1;
+    // docs/rate-limits.md: "Rate limits are enforced on a per-IP address basis ... up to 300 requests within a
+    // 5-minute period. If this quota is exceeded, your IP will be throttled for the remainder of this period."
     const window = this.windowOf(request.ip);
     window.count += 1;
-    const resetSeconds = Math.max(1, Math.ceil((window.startedAt + this.limit.windowMs - Date.now()) / 1000));
-    reply.header('RateLimit-Limit', String(this.limit.requests));
-    reply.header('RateLimit-Remaining', String(Math.max(0, this.limit.requests - window.count)));
-    reply.header('RateLimit-Reset', String(resetSeconds));
     if (window.count > this.limit.requests) {
       this.counters.apiRateLimited += 1;
-      if (this.options.retryAfterOn429 !== false) reply.header('Retry-After', String(resetSeconds));
-      return reply.code(429).send({ error: 'Rate limit exceeded. Try again later.' });
+      // docs/rate-limits.md: "Along with the status code, the following RateLimit response header fields will be
+      // returned", Ratelimit-Reset being "The timestamp when the quota resets" (Unix seconds: 1597048500). No
+      // Retry-After is documented, and no body.
+      return reply
+        .code(429)
+        .header('Ratelimit-Limit', String(this.limit.requests))
+        .header('Ratelimit-Remaining', '0')
+        .header('Ratelimit-Reset', String(Math.ceil((window.startedAt + this.limit.windowMs) / 1000)))
+        .send();
     }
-    const token = TOKEN_HEADER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token || !this.options.tokens.includes(token)) {
-      return reply.code(401).header('WWW-Authenticate', 'Token realm="Application"').send({ error: 'HTTP Token: Access denied.' });
-    }
+    // docs/authentication.md: the key is expected "in all API requests". docs/errors.md: 4xx for "the request lacks
+    // valid authentication credentials"; 401 is the conventional code, and no body is documented.
+    const token = tokenOf(request);
+    if (!token || !this.options.tokens.includes(token) || this.revoked.has(token)) return reply.code(401).send();
   }
 
   private windowOf(ip: string): Window {
@@ -101,66 +132,91 @@ export class PartnerApi {
     return fresh;
   }
 
-  private account(request: FastifyRequest, reply: FastifyReply): PartnerApiAccount | null {
-    const token = TOKEN_HEADER.exec(request.headers.authorization ?? '')![1]!;
-    const account = this.accountOfToken(token);
-    if (!account) reply.code(403).send({ error: 'This token is not linked to a profile.' });
-    return account;
+  /** Every profile the key may read: its own actor first, then the agency's, in `id` order (the documented default). */
+  private visible(request: FastifyRequest): PartnerApiActor[] {
+    const own = this.actorOfToken(tokenOf(request)!);
+    return [...(own ? [own] : []), ...this.agency].sort((a, b) => Number(a.profileId) - Number(b.profileId));
   }
 
-  /** A token reads its own profile only; any other id is not found (not forbidden: ids are not to be probed). */
-  private profile(request: FastifyRequest, reply: FastifyReply) {
-    const account = this.account(request, reply);
-    if (!account) return reply;
-    if ((request.params as { id: string }).id !== account.profileId) return reply.code(404).send({ error: 'Not found' });
-    const p = account.profile();
-    return reply.send({
-      id: Number(account.profileId),
-      playing_age: { from: p.playingAgeFrom, to: p.playingAgeTo },
-      height_cm: p.heightCm,
-      eye_colour: p.eyeColour,
-      languages: p.languages,
-      skills: p.skills,
-    });
-  }
-
-  private calendar(request: FastifyRequest, reply: FastifyReply) {
-    const account = this.account(request, reply);
-    if (!account) return reply;
-    const paging = this.paging(request.query as Record<string, string | undefined>);
-    if ('error' in paging) return reply.code(400).send({ error: paging.error });
-    const entries = account.entries();
+  /** docs/actor-profiles.md "Get All Actor Profiles", paged as docs/pagination.md says. */
+  private profiles(request: FastifyRequest, reply: FastifyReply) {
+    const query = request.query as Record<string, string | undefined>;
+    const paging = this.paging(query);
+    // docs/pagination.md: "If this limit is exceeded, a `400 Bad Request` error code will be returned."
+    if (!paging) return reply.code(400).send();
+    const actors = this.visible(request);
     const { page, perPage } = paging;
-    const lastPage = Math.max(1, Math.ceil(entries.length / perPage));
-    const link = pageLinks(requestBase(request), page, perPage, lastPage);
+    const lastPage = Math.max(1, Math.ceil(actors.length / perPage));
+    const base = origin(request);
     return reply
-      .header('Link', link)
-      .header('Total', String(entries.length))
-      .send(entries.slice((page - 1) * perPage, page * perPage).map((e) => ({ id: Number(e.id), start_date: e.from, end_date: e.to, status: e.state, comment: e.comment })));
+      // docs/pagination.md: "`Total` (total entries), `Per-Page` (entries per page), and `Link` (containing links
+      // to corresponding pages)", RFC 8288.
+      .header('Link', pageLinks(`${base}${request.url.split('?')[0]}`, query, page, perPage, lastPage))
+      .header('Total', String(actors.length))
+      .header('Per-Page', String(perPage))
+      .send(actors.slice((page - 1) * perPage, page * perPage).map((actor) => listedProfile(actor, query.fields, this.clock)));
   }
 
-  private paging(query: Record<string, string | undefined>): { page: number; perPage: number } | { error: string } {
-    const page = positive(query.page ?? '1');
-    const perPage = positive(query.per_page ?? String(this.defaultPerPage));
-    if (page === null) return { error: 'page must be a positive whole number' };
-    if (perPage === null) return { error: 'per_page must be a positive whole number' };
-    if (perPage > this.maxPerPage) return { error: `per_page must be at most ${this.maxPerPage}` };
-    return { page, perPage };
+  /**
+   * docs/pagination.md: `page` and the optional `per_page`; above the maximum, 400. The docs say nothing of a
+   * per_page or page that is no positive number; the simulator then uses the default (as a Rails `to_i` would).
+   */
+  private paging(query: Record<string, string | undefined>): { page: number; perPage: number } | null {
+    const perPage = positive(query.per_page) ?? this.defaultPerPage;
+    if (perPage > MAX_PER_PAGE) return null;
+    return { page: positive(query.page) ?? 1, perPage };
+  }
+
+  /** docs/actor-profiles.md "Get a Specific Actor Profile": only profiles the key may read; others are not found. */
+  private profile(request: FastifyRequest, reply: FastifyReply) {
+    const id = (request.params as { id: string }).id;
+    const actor = this.visible(request).find((a) => a.profileId === id);
+    if (!actor) return reply.code(404).send();
+    return reply.send(actorProfile(actor, origin(request), this.clock));
+  }
+
+  /** docs/showreels.md and docs/showreel-media.md: a video of a profile the key may read, by id. */
+  private video(request: FastifyRequest, reply: FastifyReply, shape: (item: ReturnType<PartnerApiActor['media']>[number], position: number, base: string) => unknown) {
+    const id = (request.params as { id: string }).id;
+    for (const actor of this.visible(request)) {
+      const videos = actor.media().filter((item) => item.type === 'video' && !item.hidden);
+      const index = videos.findIndex((item) => item.id === id);
+      if (index >= 0) return reply.send(shape(videos[index]!, index + 1, origin(request)));
+    }
+    return reply.code(404).send();
   }
 }
 
-function positive(text: string): number | null {
-  return /^[1-9]\d{0,6}$/.test(text) ? Number(text) : null;
+function tokenOf(request: FastifyRequest): string | undefined {
+  return TOKEN_HEADER.exec(request.headers.authorization ?? '')?.[1];
 }
 
-/** This request's URL without its query, absolute, as Link targets should be. */
-function requestBase(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}${request.url.split('?')[0]}`;
+function positive(text: string | undefined): number | null {
+  return text !== undefined && /^[1-9]\d{0,6}$/.test(text) ? Number(text) : null;
 }
 
-/** RFC 8288: first, prev, next and last, each with the page size the client asked for. */
-function pageLinks(base: string, page: number, perPage: number, lastPage: number): string {
-  const link = (n: number, rel: string) => `<${base}?page=${n}&per_page=${perPage}>; rel="${rel}"`;
+function origin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/** Another actor of the agency, with a realistic name and nothing else filled in. */
+function agencyActor(id: number): PartnerApiActor {
+  const name = AGENCY_NAMES[id % AGENCY_NAMES.length]!;
+  const profile = { playingAgeFrom: null, playingAgeTo: null, heightCm: null, eyeColour: null, languages: [], skills: [] };
+  return { profileId: String(id), name, profile: () => profile, media: () => [] };
+}
+
+/**
+ * RFC 8288, as docs/pagination.md names it; the docs do not list which relations are sent, so first, prev, next
+ * and last each keep the request's other parameters (fields, per_page ...) and set `page`.
+ */
+function pageLinks(base: string, query: Record<string, string | undefined>, page: number, perPage: number, lastPage: number): string {
+  const link = (n: number, rel: string) => {
+    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    params.set('page', String(n));
+    params.set('per_page', String(perPage));
+    return `<${base}?${params.toString()}>; rel="${rel}"`;
+  };
   const links = [link(1, 'first')];
   if (page > 1) links.push(link(Math.min(page - 1, lastPage), 'prev'));
   if (page < lastPage) links.push(link(page + 1, 'next'));

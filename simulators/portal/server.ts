@@ -27,7 +27,7 @@ import {
   type PortalMediaItem,
   type Upload,
 } from './media-pages.js';
-import { PartnerApi, type PartnerApiAccount, type PartnerApiOptions } from './partner-api.js';
+import { PartnerApi, type PartnerApiActor, type PartnerApiOptions } from './partner-api.js';
 import { PortalWebhooks, type WebhookOptions } from './webhooks.js';
 import { EMPTY_PROFILE, PROFILE_PATH, profileFormOf, profilePageBody, readProfileForm, type PortalProfile, type ProfileForm } from './profile-pages.js';
 
@@ -110,6 +110,8 @@ export interface PortalSimulatorOptions {
 export interface PortalAccountOptions {
   /** The account's own partner API token (it must also be in the simulator's partnerApi.tokens to be accepted). */
   partnerApiToken?: string;
+  /** The actor's full name, as the partner API lists it; default: made from the e-mail address. */
+  name?: string;
 }
 
 interface PortalAccount {
@@ -120,6 +122,7 @@ interface PortalAccount {
   /** The profile's id in the partner API. */
   profileId: string;
   partnerApiToken?: string;
+  name: string;
   media: Map<string, PortalMediaItem>;
   /** The uploaded bytes by media id. */
   mediaContent: Map<string, Buffer>;
@@ -219,6 +222,7 @@ export class PortalSimulator {
       logins: 0,
       profileId: String((this.nextProfileId += 1)),
       partnerApiToken: options.partnerApiToken,
+      name: options.name ?? nameOfEmail(email),
       media: new Map(),
       mediaContent: new Map(),
       profile: { ...EMPTY_PROFILE },
@@ -507,11 +511,11 @@ export class PortalSimulator {
     return this.page(request, reply, status, 'My profile', `${accountBar(session.email)}\n${body}`);
   }
 
-  /** The account a partner API token belongs to, as the API may read it. */
-  private partnerApiAccount(token: string): PartnerApiAccount | null {
+  /** The actor a partner API token belongs to, reading the account's live state (what the pages change). */
+  private partnerApiAccount(token: string): PartnerApiActor | null {
     const account = [...this.accounts.values()].find((a) => a.partnerApiToken === token);
     if (!account) return null;
-    return { profileId: account.profileId, entries: () => this.entries(account.email), profile: () => account.profile };
+    return { profileId: account.profileId, name: account.name, profile: () => account.profile, media: () => this.media(account.email) };
   }
 
   /** Slow pages and 5xx pages, before any route runs. */
@@ -723,6 +727,11 @@ function label(state: PortalState): string {
 /** Only local paths: an open redirect through ?next= would be a real portal's security bug. */
 function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : CALENDAR_PATH;
+}
+
+/** "jane.doe@portal.test" → "Jane Doe". */
+function nameOfEmail(email: string): string {
+  return email.split('@')[0]!.split(/[._-]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join(' ');
 }
 
 function cookies(request: FastifyRequest): Record<string, string> {
