@@ -187,6 +187,9 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel('Status').selectOption('failed');
     const failed = page.locator('tbody tr.failed');
     await failed.getByText('e-TALENTA rejected our credentials').waitFor();
+    // The failed row is already in the platform-filtered table; the status filter's answer replaces the table a
+    // moment later (on a busy machine, after the row was found): wait for it rather than counting the old table.
+    await page.locator('tbody tr:not(.failed)').first().waitFor({ state: 'detached' });
     expect(await page.locator('tbody tr').count()).toBe(1);
     expect(await failed.getByRole('link', { name: 'Temporal run' }).getAttribute('href')).toMatch(/\/namespaces\/default\/workflows\/availability-sync-/);
     await shoot('history-failed');

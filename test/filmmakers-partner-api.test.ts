@@ -217,8 +217,7 @@ describe('PartnerApiClient', () => {
     const medium = await get(portal, `/api/v1/showreel_media/${reel.id}`);
     expect(medium.body).toMatchObject({ id: Number(reel.id), type: 'ShowreelVideo', proxies: { sd: expect.stringContaining(`/media/${reel.id}/file`) } });
 
-    // What castsync sent, compared with what the API shows: no drift (skills are not compared, language names
-    // without regard to case).
+    // What castsync sent, compared with what the API shows: no drift (skills are not compared).
     const sent = { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }], skills: ['fencing'] };
     expect(profileDrift(sent, PartnerApiClient.profileValues(profile))).toEqual([]);
 
@@ -229,6 +228,9 @@ describe('PartnerApiClient', () => {
     const changed = await api.actorProfile();
     expect(changed.fields.height).toBe(174);
     expect(profileDrift(sent, PartnerApiClient.profileValues(changed))).toEqual(['heightCm']);
+    // eye_color and the language levels are keys of the platform's vocabulary (docs/attributes.md), not mapped yet:
+    // they never count as drift, so the real API's spelling cannot push the profile back on every pull.
+    expect(profileDrift({ ...sent, eyeColour: 'brown', languages: [] }, PartnerApiClient.profileValues(changed))).toEqual(['heightCm']);
     expect(changed.pictures.map((p) => [p.id, p.mainPicture])).toEqual([[headshot.id, true], [second.id, false]]);
     expect(Date.parse(changed.updatedAt!)).toBeGreaterThan(Date.parse(profile.updatedAt!));
     expect(portal.loginsOf(EMAIL)).toBe(0);

@@ -226,20 +226,21 @@ export class PartnerApiClient {
 }
 
 /**
+ * The fields compared for profile drift: the numbers, which the API documents in the form the portal takes them
+ * (docs/actor-profiles.md: acting_age_from/to, height in cm). `eye_color` and the `languages` levels are keys of
+ * the platform's own vocabulary (docs/attributes.md), which castsync does not map yet: compared as the portal
+ * shows them they could differ on every pull against the real API and push the profile back each time, so they
+ * are read but not compared until that mapping exists.
+ */
+const DRIFT_COMPARED = ['playingAgeFrom', 'playingAgeTo', 'heightCm'];
+
+/**
  * The fields of the portal form's values that differ between what castsync sends (`sent`, from mapProfileFor) and
- * what the API shows (`seen`, from profileValues): profile drift. Only fields the API shows are compared (a field
- * it does not document, like skills, is unknown, never "cleared"); languages as sets, names without regard to case.
+ * what the API shows (`seen`, from profileValues): profile drift. Only fields the API shows in a comparable form
+ * are compared (a field it does not document, like skills, is unknown, never "cleared").
  */
 export function profileDrift(sent: PlatformProfileValues, seen: PlatformProfileValues): string[] {
-  return Object.keys(seen).filter((key) => {
-    if (key === 'languages') return languageSet(sent.languages) !== languageSet(seen.languages);
-    return (sent[key] ?? null) !== (seen[key] ?? null);
-  });
-}
-
-function languageSet(value: unknown): string {
-  const list = Array.isArray(value) ? (value as { language?: unknown; level?: unknown }[]) : [];
-  return JSON.stringify(list.map((l) => `${String(l.language ?? '').toLowerCase()}:${String(l.level ?? '')}`).sort());
+  return DRIFT_COMPARED.filter((key) => key in seen && (sent[key] ?? null) !== (seen[key] ?? null));
 }
 
 /** The target of the link whose rel includes "next" in an RFC 8288 Link header, or null. */
