@@ -102,10 +102,6 @@ export async function httpText(platformName: string, call: HttpCall): Promise<Ht
   }
 }
 
-export function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export interface HttpAnswer<T> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
