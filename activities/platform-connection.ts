@@ -11,6 +11,7 @@ import type { Db } from '../lib/db.js';
 import { fullComparisonMessages } from '../lib/full-comparison.js';
 import type { Tx } from '../lib/options.js';
 import { addToOutbox } from '../lib/outbox.js';
+import { connectionQuotas } from '../lib/request-quotas.js';
 import type { SyncedData } from '../workflows/ids.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { PlatformError } from '../adapters/errors.js';
@@ -41,13 +42,15 @@ export async function loadConnectedAdapter(
     accountRef: connection.accountRef,
     userName: user.name,
     onProgress,
+    quotas: connectionQuotas(db, config, platform, connection.id, onProgress),
   });
   return { connection, adapter };
 }
 
-/** An auth failure means the user must connect again; any other failure marks the connection as failing. */
+/** An auth failure means the user must connect again; any other failure (but a quota wait) marks the connection as failing. */
 export async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {
-  if (failure.type === ErrorType.notConnected) return;
+  // Not the platform's trouble: castsync is pacing itself (the status route's quota says until when).
+  if (failure.type === ErrorType.notConnected || failure.type === ErrorType.quotaWait) return;
   await db.platformConnection.updateMany({
     where: { userId, platformId },
     data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },

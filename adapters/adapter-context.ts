@@ -4,7 +4,7 @@ import { ConfigError, type Config } from '../lib/config.js';
 import { platformVariable } from '../lib/production-settings.js';
 import { getPlatform } from './catalog.js';
 import { createAdapter } from './registry.js';
-import type { AuthData, CredentialStore, PlatformAdapter } from './types.js';
+import type { AdapterContext, AuthData, CredentialStore, PlatformAdapter } from './types.js';
 
 export interface AdapterFor {
   platformId: string;
@@ -13,6 +13,7 @@ export interface AdapterFor {
   accountRef?: string | null;
   userName?: string;
   onProgress?: (detail: string) => void;
+  quotas?: AdapterContext['quotas'];
 }
 
 /** A platform's address comes only from configuration: the catalog has none, so nothing falls back to a simulator. */
@@ -44,6 +45,7 @@ export function adapterFor(config: Config, connection: AdapterFor): PlatformAdap
     chromiumPath: config.chromiumPath,
     ...(getPlatform(connection.platformId).kind === 'oauth' ? { oauthClient: oauthClientFor(config, connection.platformId) } : {}),
     onProgress: connection.onProgress,
+    quotas: connection.quotas,
   });
 }
 

@@ -115,6 +115,11 @@ export interface BrowserSettings {
   partnerApiPath?: string;
   /** Entries per API page castsync asks for (the API's maximum saves requests; capped at it); unset: the API's default. */
   partnerApiPerPage?: number;
+  /**
+   * The partner API's published request limit for the whole deployment (it counts per IP address, so every user of
+   * this castsync spends from the same budget); lib/request-quotas.ts paces the reads within it.
+   */
+  partnerApiQuota?: { requests: number; perSeconds: number };
   selectors: Record<string, string>;
   /**
    * How the portal answers a wrong e-mail or password: an element (`selector`) whose text contains `text`

@@ -230,6 +230,8 @@ export const platformCatalog = {
       // 250 (pagination.md) or 25 (api-reference.md) entries a page by default, 1000 at most.
       partnerApiPath: '/api/v1',
       partnerApiPerPage: 1000,
+      // docs/rate-limits.md: "300 requests per 5 minutes per IP address".
+      partnerApiQuota: { requests: 300, perSeconds: 300 },
       // The portal's answer to a wrong e-mail or password (simulators/portal/server.ts shows the same).
       wrongPassword: { selector: '.form-error', text: 'E-mail address or password is incorrect' },
       selectors: {

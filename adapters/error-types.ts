@@ -11,6 +11,11 @@ export const ErrorType = {
   validation: 'PlatformValidationError',
   client: 'PlatformClientError',
   notConnected: 'PlatformNotConnectedError',
+  /**
+   * castsync's own count says the account's (or the deployment's) request quota is spent: the attempt waits for it
+   * without asking the platform (lib/request-quotas.ts). Retried after that wait; not a failure of the connection.
+   */
+  quotaWait: 'QuotaWaitError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

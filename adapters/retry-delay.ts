@@ -137,7 +137,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** "14:35:00 UTC" on the same UTC day as now, else "2020-08-10 08:35:00 UTC". */
-function formatInstant(at: number, now: number): string {
+export function formatInstant(at: number, now: number): string {
   if (Number.isNaN(new Date(at).getTime())) return 'a time beyond the calendar';
   const iso = new Date(at).toISOString();
   const day = iso.slice(0, 10);

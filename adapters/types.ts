@@ -168,4 +168,15 @@ export interface AdapterContext {
   oauthClient?: { clientId: string; clientSecret: string };
   /** Called between requests so long pushes keep their activity's heartbeat alive. */
   onProgress?: (detail: string) => void;
+  /**
+   * The request quotas castsync keeps to itself (lib/request-quotas.ts): the account's (every request to the
+   * platform, page loads included) and a deployment-wide one for a partner API. Absent: nothing is counted (checks
+   * at connect time, tests of one adapter).
+   */
+  quotas?: { account?: RequestBudget; partnerApi?: RequestBudget };
+}
+
+/** Requests spent from a quota: take() resolves once they fit, waiting a little, or throws a QuotaWaitError. */
+export interface RequestBudget {
+  take(requests?: number): Promise<void>;
 }

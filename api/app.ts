@@ -118,6 +118,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       temporalRequestTimeoutMs: config.temporalRequestTimeoutMs,
       outbox,
       enabledPlatforms: config.enabledPlatforms,
+      quotas: config,
     });
     await api.register(accountRoutes, { ...platformDeps, temporal, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });

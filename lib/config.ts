@@ -93,6 +93,22 @@ export interface Config {
    * now, either way, is refused as a replay (CASTSYNC_WEBHOOK_TOLERANCE_SECONDS, default 300).
    */
   webhookToleranceSeconds: number;
+  /**
+   * Request quotas castsync keeps to itself (lib/request-quotas.ts). Per platform id, an account quota that replaces
+   * the catalog's accountRateLimit (CASTSYNC_ACCOUNT_QUOTA_<ID>="<requests>/<seconds>", or "off": null).
+   */
+  accountQuotas: Record<string, Quota | null>;
+  /** Per platform id, the deployment-wide partner-API limit replacing the catalog's (CASTSYNC_API_QUOTA_<ID>). */
+  apiQuotas: Record<string, Quota>;
+  /** Percent of each quota castsync leaves unspent, for other clients of the account and clock differences (default 5). */
+  quotaHeadroomPercent: number;
+  /** Longest wait for a quota inside an attempt; past it the attempt ends and is retried when the quota has room (default 20 s). */
+  quotaInlineWaitMs: number;
+}
+
+export interface Quota {
+  requests: number;
+  perSeconds: number;
 }
 
 export interface RateLimits {
@@ -135,6 +151,24 @@ function perPlatform(env: NodeJS.ProcessEnv, prefix: string): Record<string, str
     if (match && value) values[match[1]!.toLowerCase().replace(/_/g, '-')] = value;
   }
   return values;
+}
+
+/** CASTSYNC_ACCOUNT_QUOTA_<ID>, CASTSYNC_API_QUOTA_<ID> ("<requests>/<seconds>"), the headroom and the inline wait. */
+function quotaSettings(env: NodeJS.ProcessEnv) {
+  const parse = (prefix: string, platformId: string, raw: string, offAllowed: boolean): Quota | null => {
+    if (offAllowed && raw === 'off') return null;
+    const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+    const variable = `CASTSYNC_${prefix}_${platformId.toUpperCase().replace(/-/g, '_')}`;
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      throw new ConfigError(`${variable} must be "<requests>/<seconds>" such as "300/300"${offAllowed ? ' or "off"' : ''}, got "${raw}"`);
+    }
+    return { requests: Number(match[1]), perSeconds: Number(match[2]) };
+  };
+  const accountQuotas = Object.fromEntries(Object.entries(perPlatform(env, 'ACCOUNT_QUOTA')).map(([id, raw]) => [id, parse('ACCOUNT_QUOTA', id, raw, true)]));
+  const apiQuotas = Object.fromEntries(Object.entries(perPlatform(env, 'API_QUOTA')).map(([id, raw]) => [id, parse('API_QUOTA', id, raw, false)!]));
+  const quotaHeadroomPercent = int(env, 'CASTSYNC_QUOTA_HEADROOM', 5);
+  if (quotaHeadroomPercent > 90) throw new ConfigError(`CASTSYNC_QUOTA_HEADROOM is a percent of each quota left unspent, at most 90, got ${quotaHeadroomPercent}`);
+  return { accountQuotas, apiQuotas, quotaHeadroomPercent, quotaInlineWaitMs: int(env, 'CASTSYNC_QUOTA_INLINE_WAIT_MS', 20_000) };
 }
 
 /** CASTSYNC_OAUTH_CLIENT_<ID>="client-id:client-secret" (npm start and the tests pass the simulators' client). */
@@ -257,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: env.CASTSYNC_WORKER_METRICS_PORT ? int(env, 'CASTSYNC_WORKER_METRICS_PORT', 0) : null,
     temporalMetricsAddress: env.CASTSYNC_TEMPORAL_METRICS_ADDRESS || null,
     webhookToleranceSeconds: int(env, 'CASTSYNC_WEBHOOK_TOLERANCE_SECONDS', 300),
+    ...quotaSettings(env),
     ...mailSettings(env),
   };
 }

@@ -1,6 +1,7 @@
 // What the per-connection schedules (pulls: lib/pull-schedules.ts; reconcile: lib/reconcile-schedules.ts) share:
 // the definition is created, or replaced whole when it exists, so the same call twice or after a new setting
 // leaves exactly one schedule as a fresh create would; and removing one that is not there is fine.
+import { createHash } from 'node:crypto';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -16,17 +17,21 @@ import { platformsAttribute, userIdAttribute } from '../workflows/search-attribu
 type ConnectionWorkflow = (input: { userId: string; platformId: string }) => Promise<unknown>;
 export type ConnectionScheduleDefinition = ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<ConnectionWorkflow>>;
 
-/** A schedule that starts `workflowType` for one connection. */
+/**
+ * A schedule that starts `workflowType` for one connection every `everySeconds`, at the connection's own second of
+ * that interval: the schedules of many users are spread over it, so their reads of one platform (and of a quota
+ * shared by the whole deployment, like Filmmakers' partner API) do not all fall in the same minutes.
+ */
 export function connectionSchedule(
   { userId, platformId }: { userId: string; platformId: string },
-  { workflowType, workflowId, every, offset }: { workflowType: string; workflowId: string; every: string; offset?: string },
+  { workflowType, workflowId, everySeconds }: { workflowType: string; workflowId: string; everySeconds: number },
 ): ConnectionScheduleDefinition {
   const searchAttributes = [
     { key: userIdAttribute, value: userId },
     { key: platformsAttribute, value: [platformId] },
   ];
   return {
-    spec: { intervals: [{ every, ...(offset ? { offset } : {}) }] },
+    spec: { intervals: [{ every: `${everySeconds} seconds`, offset: `${spreadSeconds(`${workflowType}/${userId}/${platformId}`, everySeconds)} seconds` }] },
     action: {
       type: 'startWorkflow',
       workflowType,
@@ -40,6 +45,11 @@ export function connectionSchedule(
     typedSearchAttributes: searchAttributes,
     state: { paused: false },
   };
+}
+
+/** A stable second in [0, range) for this key, evenly spread over keys. */
+export function spreadSeconds(key: string, range: number): number {
+  return createHash('sha256').update(key).digest().readUInt32BE(0) % Math.max(1, Math.floor(range));
 }
 
 export async function putSchedule(client: Client, scheduleId: string, wanted: ConnectionScheduleDefinition): Promise<void> {

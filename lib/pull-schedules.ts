@@ -49,7 +49,7 @@ export async function ensurePullSchedule(client: Client, target: PullScheduleTar
   const wanted = connectionSchedule(target, {
     workflowType: 'availabilityPullWorkflow',
     workflowId: `availability-pull-${userId}-${platformId}`,
-    every: `${intervalMinutes} minutes`,
+    everySeconds: intervalMinutes * 60,
   });
   await putSchedule(client, pullScheduleId(userId, platformId), wanted);
 }

@@ -3,7 +3,6 @@
 // drift (a change made on the platform behind our back) and lost work are found without the user. Kept in step
 // with the connection through the outbox (topic pull_schedule: the connection's schedules) like the pull
 // schedule: created or updated while the connection is connected with auto-sync on, deleted otherwise.
-import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DEFAULT_RECONCILE_INTERVAL_HOURS, getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
@@ -40,15 +39,8 @@ export async function syncReconcileSchedule(client: Client, settings: ReconcileS
   const wanted = connectionSchedule(settings, {
     workflowType: 'reconcileWorkflow',
     workflowId: scheduleId,
-    every: `${hours} hours`,
-    // Each connection at its own minute of the interval, so a platform is not compared for every user at once.
-    offset: `${spreadMinutes(`${userId}/${platformId}`, hours * 60)} minutes`,
+    everySeconds: hours * 3600,
   });
   await putSchedule(client, scheduleId, wanted);
   return 'scheduled';
-}
-
-/** A stable minute in [0, range) for this key. */
-function spreadMinutes(key: string, range: number): number {
-  return createHash('sha256').update(key).digest().readUInt32BE(0) % range;
 }

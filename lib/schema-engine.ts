@@ -68,16 +68,36 @@ function adapterFactory(connectionString: string, shadowUrl: string | undefined,
     pools.push(pool);
     return pool;
   };
-  const main = new PrismaPg(newPool(connectionString));
+  const mainPool = newPool(connectionString);
+  const main = new PrismaPg(mainPool);
   return {
     provider: main.provider as 'postgres',
     adapterName: main.adapterName,
-    connect: () => main.connect(),
-    connectToShadowDb: () => {
+    connect: async () => wholeScripts(await main.connect(), mainPool),
+    connectToShadowDb: async () => {
       if (!shadowUrl) throw new Error('this schema-engine call needs a shadow database');
-      return new PrismaPg(newPool(shadowUrl), { disposeExternalPool: true }).connect();
+      const shadowPool = newPool(shadowUrl);
+      return wholeScripts(await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect(), shadowPool);
     },
   };
+}
+
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it at every ";" (its executeScript), which cuts a
+ * PL/pgSQL function body apart (castsync_take_quota) and any string holding a semicolon. PostgreSQL's simple query
+ * protocol takes the whole script in one message, as psql and Prisma's native engine send it: every statement runs,
+ * in one implicit transaction. Errors go through the adapter's own conversion, as before.
+ */
+function wholeScripts<A extends { executeScript(script: string): Promise<void> }>(adapter: A, pool: pg.Pool): A {
+  const convert = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (error) {
+      convert(error);
+    }
+  };
+  return adapter;
 }
 
 const PG_CHAR_OID = 18;

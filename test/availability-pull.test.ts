@@ -10,6 +10,7 @@ import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import type { SimEntry } from '../simulators/etalenta/server.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { ensurePullSchedule, pullScheduleId } from '../lib/pull-schedules.js';
+import { spreadSeconds } from '../lib/connection-schedule.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 let stack: Stack;
@@ -92,6 +93,9 @@ describe('pull schedules', () => {
     const user = await connectedUser();
     const described = await schedule(user).describe();
     expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 60 * MINUTE_MS })]);
+    // At the connection's own second of the hour (lib/connection-schedule.ts), so users' pulls are spread over it.
+    const offset = (described.spec.intervals as { offset: number }[])[0]?.offset;
+    expect(offset).toBe(spreadSeconds(`availabilityPullWorkflow/${user.id}/etalenta`, 3600) * 1000);
     expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'availabilityPullWorkflow', taskQueue: WORKFLOW_TASK_QUEUE, args: [{ userId: user.id, platformId: 'etalenta' }] });
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(

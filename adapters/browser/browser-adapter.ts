@@ -193,7 +193,7 @@ export class BrowserAdapter implements PlatformAdapter {
       browserContext = await (await sharedBrowser(this.context.chromiumPath ?? '/usr/bin/chromium')).newContext({ storageState: this.storedSession() });
       browserContext.setDefaultTimeout(STEP_TIMEOUT_MS);
       page = await browserContext.newPage();
-      const tab = new PortalTab(page, this.site, (step) => this.context.onProgress?.(`${this.platform.name}: ${step}`));
+      const tab = new PortalTab(page, this.site, (step) => this.context.onProgress?.(`${this.platform.name}: ${step}`), this.context.quotas?.account);
       const result = await this.signedIn(tab, browserContext, () => work(tab));
       if (tab.consentGiven) await this.saveSession(browserContext);
       return result;
@@ -261,6 +261,8 @@ export class BrowserAdapter implements PlatformAdapter {
   /** The error to throw: typed for the retry policy, with the failure's screenshot attached. */
   private async failure(error: unknown, page: Page | undefined): Promise<PlatformError> {
     const typed = this.typed(error);
+    // A quota wait is castsync pacing itself: the page shows nothing worth keeping.
+    if (typed.type === ErrorType.quotaWait) return typed;
     const dir = this.context.artifactsDir;
     const artifactPath = page && dir ? await saveFailureArtifacts(page, dir, this.platform.id).catch(() => undefined) : undefined;
     if (!artifactPath) return typed;

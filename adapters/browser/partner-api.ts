@@ -9,7 +9,7 @@ import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
 import { httpJson } from '../http.js';
-import type { AdapterContext, PlatformMediaItem, PlatformProfileValues } from '../types.js';
+import type { AdapterContext, PlatformMediaItem, PlatformProfileValues, RequestBudget } from '../types.js';
 
 /** docs/pagination.md: "the maximum allowed value for `per_page` is 1000"; above it the API answers 400. */
 export const PARTNER_API_MAX_PER_PAGE = 1000;
@@ -55,6 +55,8 @@ export class PartnerApiClient {
     /** The actor's profile id, when the user named it (a key scoped to an agency sees several actors). */
     private readonly profileId?: string,
     private readonly onProgress?: (detail: string) => void,
+    /** The deployment-wide budget of the API's per-IP limit (lib/request-quotas.ts): every request, each page too, spends from it. */
+    private readonly quota?: RequestBudget,
   ) {}
 
   /** A client when the catalog names the platform's API and the connection holds a token for it; null otherwise. */
@@ -63,7 +65,7 @@ export class PartnerApiClient {
     const token = context.credentials.partnerApiToken;
     if (!path || !token) return null;
     const apiUrl = new URL(path.replace(/\/*$/, '/'), context.baseUrl.replace(/\/*$/, '/')).toString();
-    return new PartnerApiClient(context.platform, apiUrl, token, context.credentials.partnerApiProfileId, context.onProgress);
+    return new PartnerApiClient(context.platform, apiUrl, token, context.credentials.partnerApiProfileId, context.onProgress, context.quotas?.partnerApi);
   }
 
   /** Every actor profile id the key may read, through all `Link` pages. */
@@ -156,6 +158,7 @@ export class PartnerApiClient {
   }
 
   private async get(url: string) {
+    await this.quota?.take();
     try {
       return await httpJson<unknown>(this.platform.name, { method: 'GET', url, headers: { authorization: `Token token="${this.token}"` } });
     } catch (error) {

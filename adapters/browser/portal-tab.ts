@@ -4,6 +4,7 @@
 import type { Locator, Page, Request, Response } from 'playwright';
 import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
+import type { RequestBudget } from '../types.js';
 import { PlatformError, errorForStatus, networkError } from '../errors.js';
 
 /** Longest wait for one page or element; a portal slower than this counts as down (retryable). */
@@ -87,6 +88,8 @@ export class PortalTab {
     readonly page: Page,
     readonly site: PortalSite,
     private readonly onStep: (detail: string) => void,
+    /** The account's request quota (lib/request-quotas.ts): every page load spends from it. */
+    private readonly quota?: RequestBudget,
   ) {}
 
   /** A selector the page needs (portalSite checked the catalog has it). */
@@ -135,6 +138,7 @@ export class PortalTab {
 
   /** Loads a page of the portal; answers its HTTP status (below 500). */
   async open(path: string, step: string): Promise<number> {
+    await this.quota?.take();
     const response = await this.page.goto(new URL(path, this.site.baseUrl).toString(), { waitUntil: 'domcontentloaded' });
     return this.settle(response, step);
   }
@@ -151,6 +155,7 @@ export class PortalTab {
    * upload may take longer than one step: `timeoutMs` then says how long the portal may take to answer.
    */
   async submit(button: Locator, step: string, timeoutMs = STEP_TIMEOUT_MS): Promise<number> {
+    await this.quota?.take();
     const response = await navigationBy(this.page, this.site.name, () => button.click(), timeoutMs);
     return this.settle(response, step);
   }
@@ -165,6 +170,7 @@ export class PortalTab {
     const banner = this.page.locator(this.selector('cookieBanner'));
     if (!(await banner.isVisible())) return status;
     if (consentRound > 0) throw new PlatformError(ErrorType.server, `${this.site.name} kept showing its cookie banner after we accepted it`, true);
+    await this.quota?.take();
     const accepted = await navigationBy(this.page, this.site.name, () => this.page.locator(this.selector('cookieAccept')).click());
     this.consentGiven = true;
     return this.settle(accepted, 'accepted the cookie banner', consentRound + 1);

@@ -169,6 +169,7 @@ export class OAuthAdapter implements PlatformAdapter {
   private async send<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const { accessToken } = this.tokens;
     if (!accessToken) throw accessRevokedError(this.platform.name, 'no access token stored');
+    await this.context.quotas?.account?.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
     const answer = await httpJson<T>(this.platform.name, {
@@ -201,6 +202,7 @@ export class OAuthAdapter implements PlatformAdapter {
 
   private async refresh(current: AuthData): Promise<AuthData> {
     if (!current.refreshToken) throw accessRevokedError(this.platform.name, 'no refresh token stored');
+    await this.context.quotas?.account?.take();
     this.requests += 1;
     this.context.onProgress?.('refresh access token');
     try {

@@ -52,6 +52,7 @@ export class RestAdapter implements PlatformAdapter {
   private async call<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const apiKey = this.context.credentials.apiKey;
     if (!apiKey) throw authError(this.platform.name, 'no API key stored');
+    await this.context.quotas?.account?.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
     const answer = await httpJson<T>(this.platform.name, {

@@ -11,6 +11,7 @@ import type { Db } from '../../lib/db.js';
 import type { AvailabilitySyncView, PlatformSyncView } from '../../workflows/availability-sync.js';
 import { syncMessages } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
+import { accountQuotaState, type QuotaSettings } from '../../lib/request-quotas.js';
 import { outboxBacklog, pendingAvailabilityEntries } from '../../lib/sync-status.js';
 import { withinMs } from '../../lib/temporal-client.js';
 import { syncStateQuery } from '../../workflows/availability-sync.js';
@@ -31,6 +32,8 @@ export interface SyncRouteDeps {
   outbox: SyncOutbox;
   /** Platforms this server offers (CASTSYNC_PLATFORMS): a connection to another one is never pushed to. */
   enabledPlatforms: string[];
+  /** The request quotas castsync keeps (lib/request-quotas.ts), for the status's `quota`. */
+  quotas: QuotaSettings;
 }
 
 /** What each kind of data needs of a platform, and which sync-log operations a retry of it pushes again. */
@@ -190,6 +193,18 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
                 },
               },
               lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },
+              quota: {
+                type: ['object', 'null'],
+                description:
+                  "The account's published request quota, which castsync keeps to itself: what it spent in the last window, and, when that is all it lets itself spend, until when pushes wait for it (null: the platform publishes no quota)",
+                properties: {
+                  requests: { type: 'integer' },
+                  perSeconds: { type: 'integer' },
+                  usable: { type: 'integer', description: 'What castsync spends at most in any window: the quota less CASTSYNC_QUOTA_HEADROOM' },
+                  used: { type: 'integer' },
+                  waitingUntil: { type: ['string', 'null'], format: 'date-time' },
+                },
+              },
             },
           },
           404: errorSchema,
@@ -198,15 +213,16 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     },
     async (request) => {
       const { platformId } = request.params;
-      await connectedPlatform(request.userId, platformId);
+      const { id: connectionId } = await connectedPlatform(request.userId, platformId);
       // The workflow first: an activity updates the database before the workflow learns how it ended, so the
       // rows read afterwards are at least as new as the workflow's state.
       const view = await queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId), deps.temporalRequestTimeoutMs);
-      const [connection, lastAttempt, pendingEntries, outbox] = await Promise.all([
+      const [connection, lastAttempt, pendingEntries, outbox, quota] = await Promise.all([
         connectedPlatform(request.userId, platformId),
         db.syncLog.findFirst({ where: { userId: request.userId, platformId, operation: 'push_availability' }, orderBy: { startedAt: 'desc' } }),
         pendingAvailabilityEntries(db, request.userId, platformId),
         outboxBacklog(db, request.userId),
+        accountQuotaState(db, deps.quotas, getPlatform(platformId), connectionId),
       ]);
       const live = view === 'unreachable' ? undefined : (view?.platforms.find((p) => p.platformId === platformId) ?? null);
       return {
@@ -221,6 +237,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         outbox: { ...outbox, oldestWaitingSince: outbox.oldestWaitingSince?.toISOString() ?? null },
         sync: live === undefined ? viewFromDatabase(lastAttempt, pendingEntries, outbox.waiting) : live && withPending(live, pendingEntries),
         lastAttempt: lastAttempt ? presentLog(lastAttempt) : null,
+        quota,
       };
     },
   );

@@ -68,6 +68,8 @@ export interface StackOptions {
   workers?: boolean;
   /** Extra environment for the config, e.g. URLs of simulators a test started itself. */
   env?: Record<string, string>;
+  /** Account quotas the REST simulators enforce with 429s, by platform id (default: none). */
+  simulatorQuotas?: Record<string, { requests: number; perSeconds: number }>;
 }
 
 /** The shared real parts (the suite's global setup provides them; a benchmark passes its own). */
@@ -86,7 +88,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
   const workerPlatforms = options.workerPlatforms ?? restPlatforms;
   const simulators: Record<string, RestPlatformSimulator> = {};
   for (const id of restPlatforms) {
-    simulators[id] = new RestPlatformSimulator({ name: id, media: apiMediaRulesOf(getPlatform(id)) });
+    simulators[id] = new RestPlatformSimulator({ name: id, media: apiMediaRulesOf(getPlatform(id)), quota: options.simulatorQuotas?.[id] });
     await simulators[id].start();
   }
   const portals: Record<string, PortalSimulator> = {};
