@@ -1,5 +1,7 @@
-// Sealed credentials of one connection, read and replaced under a row lock (SELECT ... FOR UPDATE), so that
-// concurrent token refreshes or session renewals by several activities never lose an update.
+// Sealed credentials of one connection, read and replaced under a row lock (SELECT ... FOR NO KEY UPDATE), so that
+// concurrent token refreshes or session renewals by several activities never lose an update. NO KEY: the lock keeps
+// other writers of the row out but not rows that merely reference it, such as the QuotaUse a token refresh spends
+// from inside this lock (lib/request-quotas.ts); FOR UPDATE would make that insert wait for this very transaction.
 import type { AuthData, CredentialStore } from '../adapters/types.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
@@ -23,7 +25,7 @@ export function connectionCredentialStore(db: Db, config: Config, userId: string
         async (tx) => {
           const rows = await tx.$queryRaw<{ credentialsCiphertext: Uint8Array | null; credentialsKeyId: string | null }[]>`
             SELECT "credentialsCiphertext", "credentialsKeyId" FROM "PlatformConnection"
-            WHERE "userId" = ${userId}::uuid AND "platformId" = ${platformId} FOR UPDATE`;
+            WHERE "userId" = ${userId}::uuid AND "platformId" = ${platformId} FOR NO KEY UPDATE`;
           if (!rows[0]) throw new Error(`no ${platformId} connection`);
           const current = openCredentials(config, userId, platformId, rows[0]);
           const next = await fn(current);

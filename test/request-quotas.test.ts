@@ -21,10 +21,10 @@ const databaseUrl = inject('databaseUrl');
 let workers: Db[];
 beforeAll(async () => {
   workers = [createDb(databaseUrl), createDb(databaseUrl)];
-  // Takers delete the uses that left the window; a copy of every use lets the test see all of them.
+  // Takers delete the uses that left the window; a copy of this file's uses (budgets test:...) lets it see all of them.
   await workers[0]!.$executeRawUnsafe(`CREATE TABLE IF NOT EXISTS test_quota_spent (budget TEXT, requests INT, used_at TIMESTAMPTZ(3))`);
   await workers[0]!.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION test_copy_quota_use() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN INSERT INTO test_quota_spent VALUES (NEW."budget", NEW."requests", NEW."usedAt"); RETURN NEW; END $$`);
+    BEGIN IF NEW."budget" LIKE 'test:%' THEN INSERT INTO test_quota_spent VALUES (NEW."budget", NEW."requests", NEW."usedAt"); END IF; RETURN NEW; END $$`);
   await workers[0]!.$executeRawUnsafe(`CREATE OR REPLACE TRIGGER test_copy_quota_use AFTER INSERT ON "QuotaUse" FOR EACH ROW EXECUTE FUNCTION test_copy_quota_use()`);
 });
 afterAll(async () => {
@@ -178,7 +178,7 @@ describe("Filmmakers' partner API, one limit per IP for the whole deployment", (
   it('paced from one budget in PostgreSQL (two workers), the same reads all succeed without a single 429', async () => {
     portal.partnerApi!.resetRateLimits();
     const config = loadConfig({ CASTSYNC_API_QUOTA_FILMMAKERS: `${LIMIT}/${WINDOW_MS / 1000}`, CASTSYNC_QUOTA_HEADROOM: '0' });
-    const shared = { ...budgetSpec(config, 'partnerApi', getPlatform('filmmakers'), 'unused')!, key: `api:filmmakers:${randomUUID()}` };
+    const shared = { ...budgetSpec(config, 'partnerApi', getPlatform('filmmakers'), 'unused')!, key: `test:api:filmmakers:${randomUUID()}` };
     const clients = tokens.map((token, i) => clientFor(token, requestBudget(workers[i % 2]!, shared, getPlatform('filmmakers'), { inlineMs: 10_000 })));
     const before = { requests: portal.counters.apiRequests, limited: portal.counters.apiRateLimited };
     await readAll(clients, 3);
