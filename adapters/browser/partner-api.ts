@@ -157,7 +157,7 @@ export class PartnerApiClient {
 
   private async get(url: string) {
     try {
-      return await httpJson<unknown>(this.platform.name, { method: 'GET', url, headers: { authorization: `Token token="${this.token}"` } });
+      return await httpJson<unknown>(this.platform, { method: 'GET', url, headers: { authorization: `Token token="${this.token}"` } });
     } catch (error) {
       // errorForStatus files a 401 as an auth error already (not retried); say which credential it was, since the
       // portal's e-mail and password may well still work.

@@ -171,7 +171,7 @@ export class OAuthAdapter implements PlatformAdapter {
     if (!accessToken) throw accessRevokedError(this.platform.name, 'no access token stored');
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
-    const answer = await httpJson<T>(this.platform.name, {
+    const answer = await httpJson<T>(this.platform, {
       method,
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${accessToken}` },

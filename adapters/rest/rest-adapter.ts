@@ -54,7 +54,7 @@ export class RestAdapter implements PlatformAdapter {
     if (!apiKey) throw authError(this.platform.name, 'no API key stored');
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
-    const answer = await httpJson<T>(this.platform.name, {
+    const answer = await httpJson<T>(this.platform, {
       method,
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${apiKey}` },
