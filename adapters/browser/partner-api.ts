@@ -9,12 +9,14 @@ import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
 import { httpJson } from '../http.js';
-import type { AdapterContext, PlatformMediaItem, PlatformProfileValues } from '../types.js';
+import type { AdapterContext, AuthData, PlatformMediaItem, PlatformProfileValues } from '../types.js';
 
 /** docs/pagination.md: "the maximum allowed value for `per_page` is 1000"; above it the API answers 400. */
 export const PARTNER_API_MAX_PER_PAGE = 1000;
 /** More pages than this means the paging is broken, not long (the smallest documented default is 25 a page). */
 const MAX_PAGES = 400;
+/** An agency's key may read thousands of profiles: an error names this many of their ids. */
+const MAX_IDS_NAMED = 20;
 
 /** docs/actor-profiles.md `pictures[]`, the fields media drift needs. */
 export interface PartnerApiPicture {
@@ -59,11 +61,16 @@ export class PartnerApiClient {
 
   /** A client when the catalog names the platform's API and the connection holds a token for it; null otherwise. */
   static for(context: AdapterContext): PartnerApiClient | null {
-    const path = context.platform.browser?.partnerApiPath;
-    const token = context.credentials.partnerApiToken;
+    return PartnerApiClient.forCredentials(context.platform, context.baseUrl, context.credentials, context.onProgress);
+  }
+
+  /** The same from a platform's address and credentials, with no adapter (the connect route tries a token with it). */
+  static forCredentials(platform: PlatformEntry, baseUrl: string, credentials: AuthData, onProgress?: (detail: string) => void): PartnerApiClient | null {
+    const path = platform.browser?.partnerApiPath;
+    const token = credentials.partnerApiToken;
     if (!path || !token) return null;
-    const apiUrl = new URL(path.replace(/\/*$/, '/'), context.baseUrl.replace(/\/*$/, '/')).toString();
-    return new PartnerApiClient(context.platform, apiUrl, token, context.credentials.partnerApiProfileId, context.onProgress);
+    const apiUrl = new URL(path.replace(/\/*$/, '/'), baseUrl.replace(/\/*$/, '/')).toString();
+    return new PartnerApiClient(platform, apiUrl, token, credentials.partnerApiProfileId, onProgress);
   }
 
   /** Every actor profile id the key may read, through all `Link` pages. */
@@ -85,11 +92,12 @@ export class PartnerApiClient {
   async ownProfileId(): Promise<string> {
     const ids = await this.profileIds();
     if (this.profileId) {
-      if (!ids.includes(this.profileId)) throw this.refused(`the key cannot read actor profile ${this.profileId}`);
-      return this.profileId;
+      if (ids.includes(this.profileId)) return this.profileId;
+      throw this.refused(`the key cannot read actor profile ${this.profileId}${ids.length ? ` (it reads ${idList(ids)})` : ''}`);
     }
     if (ids.length === 1) return ids[0]!;
-    throw this.refused(ids.length ? `the key reads ${ids.length} actor profiles; say which one is the actor's` : 'the key reads no actor profile');
+    if (!ids.length) throw this.refused('the key reads no actor profile');
+    throw this.refused(`the key reads ${ids.length} actor profiles (${idList(ids)}); give the actor's profile id with the token`);
   }
 
   /** The actor's profile with its pictures (docs/actor-profiles.md). */
@@ -241,6 +249,11 @@ const DRIFT_COMPARED = ['playingAgeFrom', 'playingAgeTo', 'heightCm'];
  */
 export function profileDrift(sent: PlatformProfileValues, seen: PlatformProfileValues): string[] {
   return DRIFT_COMPARED.filter((key) => key in seen && (sent[key] ?? null) !== (seen[key] ?? null));
+}
+
+/** Profile ids are not secret, and a user choosing among them needs to see them: "ids 1, 2 and 3 more". */
+function idList(ids: string[]): string {
+  return `ids ${ids.slice(0, MAX_IDS_NAMED).join(', ')}${ids.length > MAX_IDS_NAMED ? ` and ${ids.length - MAX_IDS_NAMED} more` : ''}`;
 }
 
 /** The target of the link whose rel includes "next" in an RFC 8288 Link header, or null. */
