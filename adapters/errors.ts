@@ -1,7 +1,8 @@
-// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the wait the platform asked for, capped), a lost session.
+// Typed platform errors. Retryable: network, timeout, 5xx, 429 (with the wait the platform asked for, capped; a 503
+// too when it says), a lost session.
 // Not retryable: auth (only a clear refusal of the credentials), validation, other 4xx. activities/failures.ts turns them into Temporal ApplicationFailures.
 import { ErrorType, type ErrorTypeName } from './error-types.js';
-import { retryDelayOf, type AnswerHeaders } from './retry-delay.js';
+import { retryDelayOf, type AnswerHeaders, type RetryWaitLimit } from './retry-delay.js';
 
 export class PlatformError extends Error {
   constructor(
@@ -32,16 +33,30 @@ export const authError = (platform: string, detail: string) =>
   new PlatformError(ErrorType.auth, `${platform} rejected our credentials (${detail}); reconnect the platform`, false, { status: 401 });
 
 /**
- * The error for an HTTP answer that is not a success. A 429 carries the wait the platform asked for
- * (adapters/retry-delay.ts: Retry-After or RateLimit-Reset, capped by the catalog) as details.retryAfterMs, and the
- * reason in its message, which the sync log and the connection's status show.
+ * Who answered, as the error names it: the display name alone (the default maximum wait applies), or what the
+ * adapter holds of its catalog entry (a PlatformEntry or a PortalSite), whose maxRetryWaitMs caps the wait.
  */
-export function errorForStatus(platform: string, status: number, body: string, headers: AnswerHeaders = {}, now = Date.now()): PlatformError {
+export type Answerer = string | ({ name: string } & Exclude<RetryWaitLimit, string>);
+
+/**
+ * The error for an HTTP answer that is not a success. A 429, and a 503 that says when to come back (RFC 9110
+ * 15.6.4), carry the wait the platform asked for (adapters/retry-delay.ts: Retry-After or the rate-limit headers,
+ * capped by the catalog) as details.retryAfterMs, and the reason in their message, which the sync log and the
+ * connection's status show.
+ */
+export function errorForStatus(answerer: Answerer, status: number, body: string, headers: AnswerHeaders = {}, now = Date.now()): PlatformError {
+  const platform = typeof answerer === 'string' ? answerer : answerer.name;
+  const limit = typeof answerer === 'string' ? {} : answerer;
   const detail = summarize(body);
   if (status === 429) {
-    const wait = retryDelayOf(platform, headers, now);
-    const reason = wait ? wait.reason : "no Retry-After or RateLimit-Reset: next attempt after the retry policy's backoff";
+    const wait = retryDelayOf(limit, headers, now);
+    const reason = wait ? wait.reason : "no Retry-After or RateLimit header: next attempt after the retry policy's backoff";
     return new PlatformError(ErrorType.rateLimited, `${platform} rate limit reached (429): ${reason}`, true, { status, retryAfterMs: wait?.delayMs });
+  }
+  if (status === 503) {
+    const wait = retryDelayOf(limit, headers, now);
+    const reason = wait ? `; ${wait.reason}` : '';
+    return new PlatformError(ErrorType.server, `${platform} failed with ${status}${detail}${reason}`, true, { status, ...(wait ? { retryAfterMs: wait.delayMs } : {}) });
   }
   if (status >= 500) return new PlatformError(ErrorType.server, `${platform} failed with ${status}${detail}`, true, { status });
   if (status === 401 || status === 403) return authError(platform, `${status}${detail}`);

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Agent, request, errors as undiciErrors } from 'undici';
 import { ErrorType } from './error-types.js';
-import { PlatformError, errorForStatus, networkError, timeoutError } from './errors.js';
+import { PlatformError, errorForStatus, networkError, timeoutError, type Answerer } from './errors.js';
 
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 
@@ -84,7 +84,8 @@ function quoted(text: string): string {
 }
 
 /** Sends one request and reads the whole answer, whatever its status; only transport failures throw. */
-export async function httpText(platformName: string, call: HttpCall): Promise<HttpText> {
+export async function httpText(platform: Answerer, call: HttpCall): Promise<HttpText> {
+  const platformName = typeof platform === 'string' ? platform : platform.name;
   const timeoutMs = call.timeoutMs ?? 30_000;
   const { headers, body } = await encodedBody(call);
   try {
@@ -108,22 +109,25 @@ export interface HttpAnswer<T> {
   body: T;
 }
 
-/** Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. */
-export async function httpJson<T>(platformName: string, call: HttpCall): Promise<HttpAnswer<T>> {
-  const { status, headers, text } = await httpText(platformName, call);
-  if (status < 200 || status >= 300) throw errorForAnswer(platformName, call, status, text, headers);
+/**
+ * Sends one request; answers 2xx with the parsed JSON body and throws a PlatformError for anything else. Given the
+ * catalog entry rather than its name, a wait the platform asks for is capped by its maxRetryWaitMs.
+ */
+export async function httpJson<T>(platform: Answerer, call: HttpCall): Promise<HttpAnswer<T>> {
+  const { status, headers, text } = await httpText(platform, call);
+  if (status < 200 || status >= 300) throw errorForAnswer(platform, call, status, text, headers);
   let body: T;
   try {
     body = (text ? JSON.parse(text) : null) as T;
   } catch {
-    throw errorForStatus(platformName, 502, `invalid JSON in a ${status} answer`);
+    throw errorForStatus(platform, 502, `invalid JSON in a ${status} answer`);
   }
   return { status, headers, body };
 }
 
-/** A 429's wait comes from the answer's Retry-After or RateLimit-Reset (adapters/retry-delay.ts reads both). */
-function errorForAnswer(platformName: string, call: HttpCall, status: number, text: string, headers: HttpText['headers']): PlatformError {
-  const error = errorForStatus(platformName, status, text, headers);
+/** A 429's (or 503's) wait comes from the answer's Retry-After or rate-limit headers (adapters/retry-delay.ts). */
+function errorForAnswer(platform: Answerer, call: HttpCall, status: number, text: string, headers: HttpText['headers']): PlatformError {
+  const error = errorForStatus(platform, status, text, headers);
   // A 413 to an upload is the platform judging the file (more bytes than it takes): like a 422, sending the same
   // file again can never succeed, so it is a validation refusal rather than a client error.
   if (status === 413 && call.multipart) return new PlatformError(ErrorType.validation, error.message, false, error.details);

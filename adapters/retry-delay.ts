@@ -1,9 +1,10 @@
-// The one place where a platform's answer becomes a retry delay. A refusing platform (429) may say how long to wait
-// in Retry-After (RFC 9110 10.2.3) or in RateLimit-Reset (the rate-limit header drafts, and Filmmakers); whatever
-// it says, the wait is clamped to the catalog's maxRetryWaitMs and never below zero, so no header, however wrong,
+// The one place where a platform's answer becomes a retry delay. A refusing platform (429, or 503 as RFC 9110 15.6.4
+// allows) may say how long to wait in Retry-After (RFC 9110 10.2.3), in RateLimit-Reset (the older rate-limit header
+// drafts, and Filmmakers) or in the `t` of the single structured RateLimit header (draft-ietf-httpapi-ratelimit-headers
+// from its 07 revision on); whatever it says, the wait is clamped to the catalog's maxRetryWaitMs and never below zero, so no header, however wrong,
 // parks a sync for longer than a few minutes. The reason text goes into the error message, and from there into the
 // sync log and the connection's status (activities/failures.ts).
-import { platformCatalog, type PlatformEntry } from './catalog.js';
+import { getPlatform, isPlatformId, type PlatformEntry, type PlatformId } from './catalog.js';
 
 /** Longest wait a platform's header may ask for, unless its catalog entry sets maxRetryWaitMs. */
 export const DEFAULT_MAX_RETRY_WAIT_MS = 5 * 60_000;
@@ -14,6 +15,12 @@ export const DEFAULT_MAX_RETRY_WAIT_MS = 5 * 60_000;
  * so the two readings cannot meet. (A timestamp in milliseconds reads as a timestamp far in the future and is capped.)
  */
 export const RESET_TIMESTAMP_THRESHOLD_SECONDS = 1e9;
+
+/**
+ * Whose wait limit applies: a platform id, or what an adapter holds of its catalog entry (the entry itself, or a
+ * PortalSite, which carries the entry's maxRetryWaitMs). Not the display name: names are for people.
+ */
+export type RetryWaitLimit = PlatformId | Pick<PlatformEntry, 'maxRetryWaitMs'>;
 
 /** Answer headers by lower-case name, as undici gives them (Playwright's allHeaders() too). */
 export type AnswerHeaders = Record<string, string | string[] | null | undefined>;
@@ -40,15 +47,19 @@ interface AskedWait {
 }
 
 /**
- * The delay a platform's refusal asks for, or undefined when it sent no readable Retry-After or RateLimit-Reset
- * (the retry policy's backoff applies then). Both present: Retry-After wins. It is the standard's answer to this
- * very request, where RateLimit-Reset describes one quota window (a server may have several, and the drafts say
- * Retry-After takes precedence); an unreadable Retry-After falls back to RateLimit-Reset.
+ * The delay a platform's refusal asks for, or undefined when it sent no readable Retry-After, RateLimit-Reset or
+ * RateLimit (the retry policy's backoff applies then). Several present: Retry-After wins. It is the standard's
+ * answer to this very request, where the rate-limit headers describe quota windows (a server may have several, and
+ * the drafts say Retry-After takes precedence); an unreadable one falls back to the next: RateLimit-Reset (the
+ * older drafts' field), then the newer drafts' structured RateLimit.
  */
-export function retryDelayOf(platformName: string, headers: AnswerHeaders, now = Date.now()): RetryDelay | undefined {
-  const wait = retryAfterWait(first(headers['retry-after']), now) ?? rateLimitResetWait(first(headers['ratelimit-reset']), now);
+export function retryDelayOf(platform: RetryWaitLimit, headers: AnswerHeaders, now = Date.now()): RetryDelay | undefined {
+  const wait =
+    retryAfterWait(first(headers['retry-after']), now) ??
+    rateLimitResetWait(first(headers['ratelimit-reset']), now) ??
+    structuredRateLimitWait(joined(headers.ratelimit));
   if (!wait) return undefined;
-  const maxMs = maxRetryWaitMsOf(platformName);
+  const maxMs = maxRetryWaitMsOf(platform);
   const delayMs = Math.min(Math.max(0, Math.ceil(wait.askedMs)), maxMs);
   const outcome =
     wait.askedMs > maxMs
@@ -59,9 +70,10 @@ export function retryDelayOf(platformName: string, headers: AnswerHeaders, now =
   return { delayMs, reason: `${wait.asked}; ${outcome}` };
 }
 
-/** The catalog's maxRetryWaitMs of the platform of this name (adapters name platforms in errors), else the default. */
-export function maxRetryWaitMsOf(platformName: string): number {
-  const entry = (Object.values(platformCatalog) as PlatformEntry[]).find((p) => p.name === platformName);
+/** The catalog's maxRetryWaitMs of the platform, else the default. */
+export function maxRetryWaitMsOf(platform: RetryWaitLimit): number {
+  const entry: Pick<PlatformEntry, 'maxRetryWaitMs'> | undefined =
+    typeof platform === 'string' ? (isPlatformId(platform) ? getPlatform(platform) : undefined) : platform;
   return entry?.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
 }
 
@@ -94,6 +106,54 @@ function rateLimitResetWait(value: string | undefined, now: number): AskedWait |
   return { askedMs: at - now, asked: `asked to wait until ${formatInstant(at, now)} (${header})` };
 }
 
+/**
+ * The newer drafts' single RateLimit field (draft-ietf-httpapi-ratelimit-headers-07 on): an RFC 9651 List of quota
+ * policies, each a string or token naming the policy with parameters, `r` the remaining quota and `t` the seconds
+ * until it resets, e.g. `RateLimit: "default";r=0;t=30`. A server may name several policies; the wait is for the
+ * exhausted ones (r=0), the longest of them, since the request waits for every one it ran out of; none exhausted
+ * (or no `r` given), the longest `t` of all. Only what the wait needs is parsed: policy items and integer
+ * parameters; an item that does not parse is skipped, and a field with no usable `t` is no answer.
+ */
+function structuredRateLimitWait(value: string | undefined): AskedWait | undefined {
+  if (value === undefined) return undefined;
+  const policies = splitList(value).flatMap((member) => {
+    const item = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z*][\w:/!#$%&'*+.^`|~-]*)((?:\s*;\s*[a-z*][a-z0-9_.*-]*(?:=[^;]*)?)*)$/.exec(member.trim());
+    if (!item) return [];
+    const params = new Map<string, string>();
+    for (const [, key, raw] of (item[1] ?? '').matchAll(/;\s*([a-z*][a-z0-9_.*-]*)(?:=([^;]*))?/g)) params.set(key!, (raw ?? '').trim());
+    const t = params.get('t');
+    if (t === undefined || !/^\d{1,15}$/.test(t)) return [];
+    const r = params.get('r');
+    return [{ seconds: Number(t), exhausted: r !== undefined && /^0+$/.test(r) }];
+  });
+  if (!policies.length) return undefined;
+  const exhausted = policies.filter((p) => p.exhausted);
+  const seconds = Math.max(...(exhausted.length ? exhausted : policies).map((p) => p.seconds));
+  return { askedMs: seconds * 1000, asked: `asked to wait ${formatDuration(seconds * 1000)} (RateLimit: ${value.trim()})` };
+}
+
+/** The members of an RFC 9651 List: split at commas outside quoted strings. */
+function splitList(value: string): string[] {
+  const members: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i += 1) {
+    const char = value[i]!;
+    if (quoted && char === '\\') {
+      current += char + (value[i + 1] ?? '');
+      i += 1;
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      members.push(current);
+      current = '';
+    } else current += char;
+  }
+  members.push(current);
+  return members.filter((m) => m.trim() !== '');
+}
+
 /** A non-negative number of seconds; anything else (negative, words, a date) is undefined. */
 function deltaSeconds(value: string): number | undefined {
   const text = value.trim();
@@ -115,6 +175,11 @@ function httpDate(value: string): number | undefined {
   else if (ASCTIME_DATE.test(text)) at = Date.parse(`${text} GMT`);
   else return undefined;
   return Number.isNaN(at) ? undefined : at;
+}
+
+/** A List field sent as several lines is one list (RFC 9110 5.3). */
+function joined(value: string | string[] | null | undefined): string | undefined {
+  return first(Array.isArray(value) ? value.join(', ') : value);
 }
 
 function first(value: string | string[] | null | undefined): string | undefined {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformEntry } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
-import { DEFAULT_MAX_RETRY_WAIT_MS, formatDuration, formatInstant } from '../adapters/retry-delay.js';
+import { formatDuration, formatInstant, maxRetryWaitMsOf } from '../adapters/retry-delay.js';
 import type { RequestBudget } from '../adapters/types.js';
 import type { Config, Quota } from './config.js';
 import type { Db } from './db.js';
@@ -99,7 +99,7 @@ export function requestBudget(db: Db, spec: BudgetSpec, platform: PlatformEntry,
 
 /** The attempt ends and is retried once the quota has room again (at most the platform's longest retry wait). */
 export function quotaWaitError(spec: BudgetSpec, platform: PlatformEntry, waitMs: number, now = Date.now()): PlatformError {
-  const maxMs = platform.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
+  const maxMs = maxRetryWaitMsOf(platform);
   const delayMs = Math.min(waitMs, maxMs);
   const next = delayMs < waitMs ? `next look in ${formatDuration(delayMs)}` : `next attempt in ${formatDuration(delayMs)}`;
   return new PlatformError(

@@ -103,6 +103,18 @@ describe('the simulated partner API', () => {
     expect((await get(portal, `/api/v1/actor_profiles/${Number(profileId) + 1}`)).status).toBe(404);
   });
 
+  it('serves the closed lists as docs/attributes.md shows them: the names, then one list as key/value pairs by locale', async () => {
+    const names = await get(portal, '/api/v1/attributes/');
+    expect(names.status).toBe(200);
+    expect(names.body).toEqual(expect.arrayContaining(['eye_color', 'language_skill', 'languages']));
+    expect((await get(portal, '/api/v1/attributes')).body).toEqual(names.body);
+    expect((await get(portal, '/api/v1/attributes/eye_color')).body).toMatchObject({ braun: 'Brown', dunkelbraun: 'Dark brown' });
+    expect((await get(portal, '/api/v1/attributes/languages?locale=de')).body).toMatchObject({ deutsch: 'Deutsch', englisch: 'Englisch' });
+    expect((await get(portal, '/api/v1/attributes/language_skill?locale=en')).body).toMatchObject({ muttersprachlich: 'Native speaker', fliessend: 'Fluent' });
+    expect(await get(portal, '/api/v1/attributes/no_such_list')).toMatchObject({ status: 404, text: '' });
+    expect((await get(portal, '/api/v1/attributes', null)).status).toBe(401);
+  });
+
   it('refuses per_page above 1000 with 400 and takes 1000', async () => {
     expect((await get(portal, '/api/v1/actor_profiles?per_page=1000')).status).toBe(200);
     expect(await get(portal, '/api/v1/actor_profiles?per_page=1001')).toMatchObject({ status: 400, text: '' });
@@ -200,10 +212,14 @@ describe('PartnerApiClient', () => {
 
     const profile = await api.actorProfile();
     expect(profile.id).toBe(portal.profileIdOf(EMAIL));
-    expect(profile.fields).toMatchObject({ acting_age_from: 28, acting_age_to: 36, height: 172, eye_color: 'green', languages: { german: 'native' } });
+    // Eye colour and languages as keys of the platform's lists (docs/actor-profiles.md), read through them.
+    expect(profile.fields).toMatchObject({ acting_age_from: 28, acting_age_to: 36, height: 172, eye_color: 'gruen', languages: { deutsch: 'muttersprachlich' } });
     expect(profile.fields).not.toHaveProperty('skills');
+    const vocabulary = await api.vocabulary();
+    expect(vocabulary).toMatchObject({ eyeColors: expect.objectContaining({ gruen: 'Green' }), languages: expect.objectContaining({ deutsch: 'German' }), languageLevels: expect.objectContaining({ muttersprachlich: 'Native speaker' }) });
     // In the portal form's keys, for profile drift; skills are not in the API, so not in the values.
-    expect(PartnerApiClient.profileValues(profile)).toEqual({ playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'german', level: 'native' }] });
+    const values = (p: typeof profile) => PartnerApiClient.profileValues(getPlatform('filmmakers'), p, vocabulary);
+    expect(values(profile)).toEqual({ playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }] });
     expect(profile.pictures).toEqual([
       {
         id: headshot.id,
@@ -219,7 +235,7 @@ describe('PartnerApiClient', () => {
 
     // What castsync sent, compared with what the API shows: no drift (skills are not compared).
     const sent = { playingAgeFrom: 28, playingAgeTo: 36, heightCm: 172, eyeColour: 'green', languages: [{ language: 'German', level: 'native' }], skills: ['fencing'] };
-    expect(profileDrift(sent, PartnerApiClient.profileValues(profile))).toEqual([]);
+    expect(profileDrift(sent, values(profile))).toEqual([]);
 
     // Changed on the portal: the API shows it, with a later updated_at.
     portal.changeProfile(EMAIL, { ...portal.profile(EMAIL)!, heightCm: 174 });
@@ -227,10 +243,8 @@ describe('PartnerApiClient', () => {
     await new Promise((r) => setTimeout(r, 5));
     const changed = await api.actorProfile();
     expect(changed.fields.height).toBe(174);
-    expect(profileDrift(sent, PartnerApiClient.profileValues(changed))).toEqual(['heightCm']);
-    // eye_color and the language levels are keys of the platform's vocabulary (docs/attributes.md), not mapped yet:
-    // they never count as drift, so the real API's spelling cannot push the profile back on every pull.
-    expect(profileDrift({ ...sent, eyeColour: 'brown', languages: [] }, PartnerApiClient.profileValues(changed))).toEqual(['heightCm']);
+    expect(profileDrift(sent, values(changed))).toEqual(['heightCm']);
+    expect(profileDrift({ ...sent, eyeColour: 'brown', languages: [] }, values(changed))).toEqual(['heightCm', 'eyeColour', 'languages']);
     expect(changed.pictures.map((p) => [p.id, p.mainPicture])).toEqual([[headshot.id, true], [second.id, false]]);
     expect(Date.parse(changed.updatedAt!)).toBeGreaterThan(Date.parse(profile.updatedAt!));
     expect(portal.loginsOf(EMAIL)).toBe(0);

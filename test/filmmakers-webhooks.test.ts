@@ -37,13 +37,13 @@ interface Actor {
 }
 
 /** A user connected to Filmmakers with a partner API token (the API key that signs its webhooks). */
-async function actor(): Promise<Actor> {
+async function actor({ partnerApiProfileId }: { partnerApiProfileId?: string } = {}): Promise<Actor> {
   const user = await stack.createUser();
   const email = `actor-${randomUUID()}@portal.test`;
   const apiKey = `fm_${randomUUID()}`;
   portal.addAccount(email, PASSWORD, { partnerApiToken: apiKey });
   acceptedTokens.push(apiKey);
-  await stack.connect(user.id, 'filmmakers', { email, password: PASSWORD, partnerApiToken: apiKey });
+  await stack.connect(user.id, 'filmmakers', { email, password: PASSWORD, partnerApiToken: apiKey, ...(partnerApiProfileId ? { partnerApiProfileId } : {}) });
   const platforms = await stack.app.inject({ method: 'GET', url: '/api/platforms', headers: user.auth });
   const webhookUrl: string = platforms.json().find((p: { id: string }) => p.id === 'filmmakers').connection.webhookUrl;
   const { connectionRef } = await stack.db.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: user.id, platformId: 'filmmakers' } } });
@@ -159,6 +159,18 @@ describe('POST /api/webhooks/filmmakers/:connectionRef', () => {
     expect(connection).toMatchObject({ status: 'needs_reauth', statusMessage: expect.stringMatching(/profile was deleted/) });
     expect(await stack.db.auditEvent.count({ where: { userId: a.user.id, action: 'connection.profile_deleted', actor: 'system' } })).toBe(1);
     expect(await footprint(a)).toMatchObject({ outbox: 0 }); // nothing to pull from a deleted profile
+  });
+
+  it("with an agency's key (a profile id named at connect), another actor's events are acknowledged and do nothing", async () => {
+    const a = await actor({ partnerApiProfileId: '70002' });
+    for (const type of ['actor_profile.updated', 'actor_profile.deleted']) {
+      const body = event(type); // data.id 70001: another actor of the agency
+      expect((await deliver(a.webhookPath, body, filmmakersSignature(a.apiKey, nowSeconds(), body))).json()).toEqual({ received: true, duplicate: false });
+    }
+    expect(await footprint(a)).toMatchObject({ outbox: 0, status: 'ok' });
+    const own = JSON.stringify({ type: 'actor_profile.deleted', created: nowSeconds(), data: { id: 70002 } });
+    expect((await deliver(a.webhookPath, own, filmmakersSignature(a.apiKey, nowSeconds(), own))).statusCode).toBe(200);
+    expect(await footprint(a)).toMatchObject({ status: 'needs_reauth' });
   });
 
   it('an unknown, malformed or non-Filmmakers reference answers the same 404', async () => {

@@ -1,16 +1,18 @@
 // adapters/retry-delay.ts: every form a platform may ask for a wait in (Retry-After as seconds or an HTTP date,
-// RateLimit-Reset as seconds or a Unix timestamp), garbage ignored, and every wait clamped to the catalog's maximum.
+// RateLimit-Reset as seconds or a Unix timestamp, the newer drafts' structured RateLimit), garbage ignored, and every
+// wait clamped to the catalog's maximum; a 503 that says when to come back waits as long as a 429 would.
 // A fixed `now`, so no test depends on the clock.
 import { describe, expect, it } from 'vitest';
 import { platformCatalog } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
+import { portalSite } from '../adapters/browser/portal-tab.js';
 import { errorForStatus } from '../adapters/errors.js';
 import { toApplicationFailure } from '../activities/failures.js';
 import { DEFAULT_MAX_RETRY_WAIT_MS, formatDuration, maxRetryWaitMsOf, retryDelayOf } from '../adapters/retry-delay.js';
 
 /** 2020-08-10 08:30:48 UTC: 4 min 12 s before the reset in the Filmmakers documentation's example (1597048500). */
 const NOW = (1597048500 - 252) * 1000;
-const PLATFORM = 'e-TALENTA'; // the default maximum (no maxRetryWaitMs in its catalog entry)
+const PLATFORM = 'etalenta'; // the default maximum (no maxRetryWaitMs in its catalog entry)
 
 describe('retryDelayOf', () => {
   it('reads Retry-After as delta-seconds', () => {
@@ -43,12 +45,12 @@ describe('retryDelayOf', () => {
   });
 
   it("reads RateLimit-Reset as a Unix timestamp: the Filmmakers documentation's example", () => {
-    expect(retryDelayOf('Filmmakers', { 'ratelimit-limit': '300', 'ratelimit-remaining': '0', 'ratelimit-reset': '1597048500' }, NOW)).toEqual({
+    expect(retryDelayOf('filmmakers', { 'ratelimit-limit': '300', 'ratelimit-remaining': '0', 'ratelimit-reset': '1597048500' }, NOW)).toEqual({
       delayMs: 252_000,
       reason: 'asked to wait until 08:35:00 UTC (RateLimit-Reset: 1597048500); next attempt in 4 min 12 s',
     });
     // Read as seconds (the old reading) it would have been 50 years; read today, the documented instant is long past.
-    expect(retryDelayOf('Filmmakers', { 'ratelimit-reset': '1597048500' }, Date.UTC(2026, 11, 7))).toMatchObject({
+    expect(retryDelayOf('filmmakers', { 'ratelimit-reset': '1597048500' }, Date.UTC(2026, 11, 7))).toMatchObject({
       delayMs: 0,
       reason: expect.stringContaining('until 2020-08-10 08:35:00 UTC'),
     });
@@ -85,20 +87,42 @@ describe('retryDelayOf', () => {
 
   it("takes the maximum from the platform's catalog entry when it sets one", () => {
     expect(platformCatalog.filmmakers.maxRetryWaitMs).toBe(6 * 60_000);
-    expect(maxRetryWaitMsOf('Filmmakers')).toBe(6 * 60_000);
-    expect(maxRetryWaitMsOf('e-TALENTA')).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
-    expect(maxRetryWaitMsOf('a platform the catalog does not know')).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
-    expect(retryDelayOf('Filmmakers', { 'retry-after': '3600' }, NOW)).toEqual({
-      delayMs: 6 * 60_000,
-      reason: 'asked to wait 1 h (Retry-After: 3600); capped at 6 min: next attempt in 6 min',
+    // By id, or by what an adapter holds of the entry (the entry itself, a PortalSite).
+    expect(maxRetryWaitMsOf('filmmakers')).toBe(6 * 60_000);
+    expect(maxRetryWaitMsOf(platformCatalog.filmmakers)).toBe(6 * 60_000);
+    expect(maxRetryWaitMsOf(portalSite(platformCatalog.filmmakers, 'http://portal.test'))).toBe(6 * 60_000);
+    expect(maxRetryWaitMsOf('etalenta')).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
+    expect(maxRetryWaitMsOf({})).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
+    const asked = { delayMs: 6 * 60_000, reason: 'asked to wait 1 h (Retry-After: 3600); capped at 6 min: next attempt in 6 min' };
+    expect(retryDelayOf('filmmakers', { 'retry-after': '3600' }, NOW)).toEqual(asked);
+    expect(retryDelayOf(platformCatalog.filmmakers, { 'retry-after': '3600' }, NOW)).toEqual(asked);
+  });
+
+  it('reads the t of the structured RateLimit field (the newer drafts) when neither Retry-After nor RateLimit-Reset is there', () => {
+    expect(retryDelayOf(PLATFORM, { ratelimit: '"default";r=0;t=30' }, NOW)).toEqual({
+      delayMs: 30_000,
+      reason: 'asked to wait 30 s (RateLimit: "default";r=0;t=30); next attempt in 30 s',
     });
-    // Names are how adapters label their errors, so each must be one platform's.
-    const names = Object.values(platformCatalog).map((p) => p.name);
-    expect(new Set(names).size).toBe(names.length);
+    // Several policies: the wait is for the exhausted one, however long another's window is.
+    expect(retryDelayOf(PLATFORM, { ratelimit: '"burst";r=0;t=12, "daily";r=4000;t=80000' }, NOW)?.delayMs).toBe(12_000);
+    // Two exhausted: the longer; none said to be exhausted: the longest window; sent as two lines: one list.
+    expect(retryDelayOf(PLATFORM, { ratelimit: 'burst;r=0;t=12, hourly;r=0;t=90' }, NOW)?.delayMs).toBe(90_000);
+    expect(retryDelayOf(PLATFORM, { ratelimit: ['"a";t=5', '"b";t=7'] }, NOW)?.delayMs).toBe(7000);
+    // The older fields win when present, and the cap holds here too.
+    expect(retryDelayOf(PLATFORM, { 'retry-after': '3', ratelimit: '"default";r=0;t=30' }, NOW)?.delayMs).toBe(3000);
+    expect(retryDelayOf(PLATFORM, { 'ratelimit-reset': '4', ratelimit: '"default";r=0;t=30' }, NOW)?.delayMs).toBe(4000);
+    expect(retryDelayOf(PLATFORM, { ratelimit: '"default";r=0;t=86400' }, NOW)?.delayMs).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
+    // No usable t: no answer (the retry policy's backoff), and an unreadable member does not hide a good one.
+    for (const value of ['"default";r=0', '"default";r=0;t=-5', '"default";t=soon', 'garbage here', '']) {
+      expect(retryDelayOf(PLATFORM, { ratelimit: value }, NOW), value).toBeUndefined();
+    }
+    expect(retryDelayOf(PLATFORM, { ratelimit: '"x";t=1.5;r=0, "default";r=0;t=20' }, NOW)?.delayMs).toBe(20_000);
+    // A comma inside a quoted policy name does not split the list.
+    expect(retryDelayOf(PLATFORM, { ratelimit: '"per user, per day";r=0;t=40' }, NOW)?.delayMs).toBe(40_000);
   });
 });
 
-describe('errorForStatus for a 429', () => {
+describe('errorForStatus for a 429 or a 503', () => {
   it('carries the delay as retryAfterMs and the reason in the message the sync log shows', () => {
     const error = errorForStatus('Filmmakers', 429, '{"error":"throttled"}', { 'ratelimit-reset': '1597048500' }, NOW);
     expect(error).toMatchObject({ type: ErrorType.rateLimited, retryable: true, details: { status: 429, retryAfterMs: 252_000 } });
@@ -116,7 +140,30 @@ describe('errorForStatus for a 429', () => {
   it('says the retry policy decides when the platform named no wait', () => {
     const error = errorForStatus('e-TALENTA', 429, '', {}, NOW);
     expect(error.details.retryAfterMs).toBeUndefined();
-    expect(error.message).toBe("e-TALENTA rate limit reached (429): no Retry-After or RateLimit-Reset: next attempt after the retry policy's backoff");
+    expect(error.message).toBe("e-TALENTA rate limit reached (429): no Retry-After or RateLimit header: next attempt after the retry policy's backoff");
+  });
+
+  it("caps the wait with the catalog entry's maximum when given the entry, and names the platform by its display name", () => {
+    const error = errorForStatus(platformCatalog.filmmakers, 429, '', { 'retry-after': '3600' }, NOW);
+    expect(error.details.retryAfterMs).toBe(6 * 60_000);
+    expect(error.message).toBe('Filmmakers rate limit reached (429): asked to wait 1 h (Retry-After: 3600); capped at 6 min: next attempt in 6 min');
+    // Only the name: the default maximum.
+    expect(errorForStatus('Filmmakers', 429, '', { 'retry-after': '3600' }, NOW).details.retryAfterMs).toBe(DEFAULT_MAX_RETRY_WAIT_MS);
+  });
+
+  it('honours Retry-After on a 503 (RFC 9110 15.6.4): a server error that waits as asked, capped', () => {
+    const error = errorForStatus(platformCatalog.etalenta, 503, '{"error":"maintenance"}', { 'retry-after': '120' }, NOW);
+    expect(error).toMatchObject({ type: ErrorType.server, retryable: true, details: { status: 503, retryAfterMs: 120_000 } });
+    expect(error.message).toBe('e-TALENTA failed with 503: maintenance; asked to wait 2 min (Retry-After: 120); next attempt in 2 min');
+    expect(toApplicationFailure(error)).toMatchObject({ type: ErrorType.server, nonRetryable: false, nextRetryDelay: 120_000 });
+    const capped = errorForStatus(platformCatalog.filmmakers, 503, '', { 'retry-after': new Date(NOW + 86_400_000).toUTCString() }, NOW);
+    expect(capped.details.retryAfterMs).toBe(6 * 60_000);
+    // A 503 that names no wait, and other 5xx whatever they send, leave the retry policy's backoff in charge.
+    const plain = errorForStatus('e-TALENTA', 503, '', {}, NOW);
+    expect(plain.details).toEqual({ status: 503 });
+    expect(plain.message).toBe('e-TALENTA failed with 503');
+    expect(toApplicationFailure(plain).nextRetryDelay).toBeUndefined();
+    expect(errorForStatus(platformCatalog.etalenta, 500, '', { 'retry-after': '120' }, NOW).details).toEqual({ status: 500 });
   });
 });
 

@@ -84,7 +84,7 @@ export class BrowserAdapter implements PlatformAdapter {
   /** The profile as the partner API shows it, with no browser; null without a token. */
   async readProfileForDrift(): Promise<PlatformProfileValues | null> {
     const api = this.partnerApi();
-    return api ? PartnerApiClient.profileValues(await api.actorProfile()) : null;
+    return api ? api.profileForDrift() : null;
   }
 
   async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {

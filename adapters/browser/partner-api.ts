@@ -9,12 +9,15 @@ import type { PlatformEntry } from '../catalog.js';
 import { ErrorType } from '../error-types.js';
 import { PlatformError } from '../errors.js';
 import { httpJson } from '../http.js';
-import type { AdapterContext, PlatformMediaItem, PlatformProfileValues, RequestBudget } from '../types.js';
+import { attributeName, cachedVocabulary, sameLanguages, vocabularyValues, type PartnerApiVocabulary } from './partner-api-vocabulary.js';
+import type { AdapterContext, AuthData, PlatformMediaItem, PlatformProfileValues, RequestBudget } from '../types.js';
 
 /** docs/pagination.md: "the maximum allowed value for `per_page` is 1000"; above it the API answers 400. */
 export const PARTNER_API_MAX_PER_PAGE = 1000;
 /** More pages than this means the paging is broken, not long (the smallest documented default is 25 a page). */
 const MAX_PAGES = 400;
+/** An agency's key may read thousands of profiles: an error names this many of their ids. */
+const MAX_IDS_NAMED = 20;
 
 /** docs/actor-profiles.md `pictures[]`, the fields media drift needs. */
 export interface PartnerApiPicture {
@@ -61,11 +64,22 @@ export class PartnerApiClient {
 
   /** A client when the catalog names the platform's API and the connection holds a token for it; null otherwise. */
   static for(context: AdapterContext): PartnerApiClient | null {
-    const path = context.platform.browser?.partnerApiPath;
-    const token = context.credentials.partnerApiToken;
+    return PartnerApiClient.forCredentials(context.platform, context.baseUrl, context.credentials, context.onProgress, context.quotas?.partnerApi);
+  }
+
+  /** The same from a platform's address and credentials, with no adapter (the connect route tries a token with it). */
+  static forCredentials(
+    platform: PlatformEntry,
+    baseUrl: string,
+    credentials: AuthData,
+    onProgress?: (detail: string) => void,
+    quota?: RequestBudget,
+  ): PartnerApiClient | null {
+    const path = platform.browser?.partnerApiPath;
+    const token = credentials.partnerApiToken;
     if (!path || !token) return null;
-    const apiUrl = new URL(path.replace(/\/*$/, '/'), context.baseUrl.replace(/\/*$/, '/')).toString();
-    return new PartnerApiClient(context.platform, apiUrl, token, context.credentials.partnerApiProfileId, context.onProgress, context.quotas?.partnerApi);
+    const apiUrl = new URL(path.replace(/\/*$/, '/'), baseUrl.replace(/\/*$/, '/')).toString();
+    return new PartnerApiClient(platform, apiUrl, token, credentials.partnerApiProfileId, onProgress, quota);
   }
 
   /** Every actor profile id the key may read, through all `Link` pages. */
@@ -87,11 +101,12 @@ export class PartnerApiClient {
   async ownProfileId(): Promise<string> {
     const ids = await this.profileIds();
     if (this.profileId) {
-      if (!ids.includes(this.profileId)) throw this.refused(`the key cannot read actor profile ${this.profileId}`);
-      return this.profileId;
+      if (ids.includes(this.profileId)) return this.profileId;
+      throw this.refused(`the key cannot read actor profile ${this.profileId}${ids.length ? ` (it reads ${idList(ids)})` : ''}`);
     }
     if (ids.length === 1) return ids[0]!;
-    throw this.refused(ids.length ? `the key reads ${ids.length} actor profiles; say which one is the actor's` : 'the key reads no actor profile');
+    if (!ids.length) throw this.refused('the key reads no actor profile');
+    throw this.refused(`the key reads ${ids.length} actor profiles (${idList(ids)}); give the actor's profile id with the token`);
   }
 
   /** The actor's profile with its pictures (docs/actor-profiles.md). */
@@ -108,21 +123,45 @@ export class PartnerApiClient {
   /**
    * The profile in the portal form's keys (catalog FILMMAKERS_PROFILE), for profile drift: what castsync last sent
    * compared with this. Only fields the API documents: `skills` has no documented counterpart (`special_skills`
-   * is keyed by attribute ids), so it is absent, which a comparison must read as "unknown", not "cleared".
-   * Language names come as the platform's lowercase keys (docs/actor-profiles.md: `{ "deutsch": ... }`): compare
-   * them without regard to case.
+   * is keyed by attribute ids), so it is absent, which a comparison must read as "unknown", not "cleared". Eye
+   * colour and languages come as keys of the platform's lists, read through `vocabulary` (partner-api-vocabulary.ts);
+   * a key it cannot read leaves its field out, unknown too.
    */
-  static profileValues(profile: PartnerApiProfile): PlatformProfileValues {
+  static profileValues(platform: PlatformEntry, profile: PartnerApiProfile, vocabulary: PartnerApiVocabulary): PlatformProfileValues {
     const f = profile.fields;
     const number = (value: unknown) => (typeof value === 'number' ? value : null);
-    const languages = f.languages && typeof f.languages === 'object' && !Array.isArray(f.languages) ? Object.entries(f.languages as Record<string, unknown>) : [];
     return {
       playingAgeFrom: number(f.acting_age_from),
       playingAgeTo: number(f.acting_age_to),
       heightCm: number(f.height),
-      eyeColour: typeof f.eye_color === 'string' ? f.eye_color : null,
-      languages: languages.map(([language, level]) => ({ language, level: String(level) })),
+      ...vocabularyValues(platform, f, vocabulary),
     };
+  }
+
+  /** The actor's profile in the portal form's keys (see profileValues): the profile and, unless read lately, the lists. */
+  async profileForDrift(): Promise<PlatformProfileValues> {
+    const profile = await this.actorProfile();
+    return PartnerApiClient.profileValues(this.platform, profile, await this.vocabulary());
+  }
+
+  /**
+   * docs/attributes.md: the names of the lists, then each list drift needs in English (docs/api-reference.md:
+   * `locale`, en by default, asked for anyway), at most once an hour per API (cachedVocabulary).
+   */
+  async vocabulary(): Promise<PartnerApiVocabulary> {
+    return cachedVocabulary(this.apiUrl, async () => {
+      const { body } = await this.get(this.url('attributes'));
+      if (!Array.isArray(body)) throw this.broken('the list of attributes was not a list');
+      const names = body.filter((name): name is string => typeof name === 'string');
+      const list = async (which: keyof PartnerApiVocabulary) => {
+        const name = attributeName(names, which);
+        if (!name) return null;
+        const { body: pairs } = await this.get(`${this.url(`attributes/${encodeURIComponent(name)}`)}?locale=en`);
+        if (!pairs || typeof pairs !== 'object' || Array.isArray(pairs)) throw this.broken(`the attribute ${name} was not an object`);
+        return Object.fromEntries(Object.entries(pairs as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      };
+      return { eyeColors: await list('eyeColors'), languages: await list('languages'), languageLevels: await list('languageLevels') };
+    });
   }
 
   /** The actor's pictures: for media drift, with no browser. */
@@ -160,7 +199,7 @@ export class PartnerApiClient {
   private async get(url: string) {
     await this.quota?.take();
     try {
-      return await httpJson<unknown>(this.platform.name, { method: 'GET', url, headers: { authorization: `Token token="${this.token}"` } });
+      return await httpJson<unknown>(this.platform, { method: 'GET', url, headers: { authorization: `Token token="${this.token}"` } });
     } catch (error) {
       // errorForStatus files a 401 as an auth error already (not retried); say which credential it was, since the
       // portal's e-mail and password may well still work.
@@ -230,20 +269,28 @@ export class PartnerApiClient {
 
 /**
  * The fields compared for profile drift: the numbers, which the API documents in the form the portal takes them
- * (docs/actor-profiles.md: acting_age_from/to, height in cm). `eye_color` and the `languages` levels are keys of
- * the platform's own vocabulary (docs/attributes.md), which castsync does not map yet: compared as the portal
- * shows them they could differ on every pull against the real API and push the profile back each time, so they
- * are read but not compared until that mapping exists.
+ * (docs/actor-profiles.md: acting_age_from/to, height in cm), and eye colour and languages, read through the
+ * platform's lists (docs/attributes.md) when they could be: a field profileValues left out is not compared.
  */
-const DRIFT_COMPARED = ['playingAgeFrom', 'playingAgeTo', 'heightCm'];
+const DRIFT_COMPARED = ['playingAgeFrom', 'playingAgeTo', 'heightCm', 'eyeColour', 'languages'];
 
 /**
  * The fields of the portal form's values that differ between what castsync sends (`sent`, from mapProfileFor) and
  * what the API shows (`seen`, from profileValues): profile drift. Only fields the API shows in a comparable form
- * are compared (a field it does not document, like skills, is unknown, never "cleared").
+ * are compared (a field it does not document, like skills, is unknown, never "cleared"). Languages are a set of
+ * (language, level), compared without regard to case or order.
  */
 export function profileDrift(sent: PlatformProfileValues, seen: PlatformProfileValues): string[] {
-  return DRIFT_COMPARED.filter((key) => key in seen && (sent[key] ?? null) !== (seen[key] ?? null));
+  return DRIFT_COMPARED.filter((key) => {
+    if (!(key in seen)) return false;
+    if (key === 'languages') return !sameLanguages(sent[key], seen[key]);
+    return (sent[key] ?? null) !== (seen[key] ?? null);
+  });
+}
+
+/** Profile ids are not secret, and a user choosing among them needs to see them: "ids 1, 2 and 3 more". */
+function idList(ids: string[]): string {
+  return `ids ${ids.slice(0, MAX_IDS_NAMED).join(', ')}${ids.length > MAX_IDS_NAMED ? ` and ${ids.length - MAX_IDS_NAMED} more` : ''}`;
 }
 
 /** The target of the link whose rel includes "next" in an RFC 8288 Link header, or null. */

@@ -44,6 +44,8 @@ export interface PortalSite {
   wrongPassword: { selector: string; text: string };
   /** Every selector the catalog lists; portalSite checked that those the portal's pages need are there. */
   selectors: Partial<Record<SelectorName, string>>;
+  /** The catalog's cap on a wait the portal asks for (adapters/retry-delay.ts). */
+  maxRetryWaitMs?: number;
 }
 
 export function portalSite(platform: PlatformEntry, baseUrl: string): PortalSite {
@@ -68,6 +70,7 @@ export function portalSite(platform: PlatformEntry, baseUrl: string): PortalSite
     profilePath: settings.profilePath,
     wrongPassword: settings.wrongPassword,
     selectors: settings.selectors,
+    maxRetryWaitMs: platform.maxRetryWaitMs,
   };
 }
 
@@ -165,7 +168,7 @@ export class PortalTab {
     this.onStep(step);
     const status = response?.status() ?? 200;
     if (status >= 500 || status === 429) {
-      throw errorForStatus(this.site.name, status, await this.page.title(), await response?.allHeaders());
+      throw errorForStatus(this.site, status, await this.page.title(), await response?.allHeaders());
     }
     const banner = this.page.locator(this.selector('cookieBanner'));
     if (!(await banner.isVisible())) return status;

@@ -172,7 +172,7 @@ export class OAuthAdapter implements PlatformAdapter {
     await this.context.quotas?.account?.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
-    const answer = await httpJson<T>(this.platform.name, {
+    const answer = await httpJson<T>(this.platform, {
       method,
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${accessToken}` },

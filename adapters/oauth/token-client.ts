@@ -72,16 +72,17 @@ export async function revokeToken(call: TokenEndpointCall, token: string, hint: 
 
 async function postForm(call: TokenEndpointCall, path: string, fields: Record<string, string>): Promise<unknown> {
   const { platform, baseUrl, client } = call;
-  const answer = await httpText(platform.name, {
+  const answer = await httpText(platform, {
     method: 'POST',
     url: new URL(path, baseUrl).toString(),
     headers: { authorization: basicAuthorization(client) },
     form: fields,
   });
-  return parseAnswer(platform.name, answer);
+  return parseAnswer(platform, answer);
 }
 
-function parseAnswer(platformName: string, { status, text, headers }: HttpText): unknown {
+function parseAnswer(platform: PlatformEntry, { status, text, headers }: HttpText): unknown {
+  const platformName = platform.name;
   const body = parseJson(text);
   if (status >= 200 && status < 300) {
     if (body === undefined) throw errorForStatus(platformName, 502, `invalid JSON in a ${status} answer`);
@@ -92,7 +93,7 @@ function parseAnswer(platformName: string, { status, text, headers }: HttpText):
     const description = typeof oauthError.error_description === 'string' ? oauthError.error_description : '';
     throw new OAuthTokenError(platformName, oauthError.error, description, status);
   }
-  throw errorForStatus(platformName, status, text, headers);
+  throw errorForStatus(platform, status, text, headers);
 }
 
 function parseJson(text: string): unknown {

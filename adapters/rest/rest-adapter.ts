@@ -55,7 +55,7 @@ export class RestAdapter implements PlatformAdapter {
     await this.context.quotas?.account?.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
-    const answer = await httpJson<T>(this.platform.name, {
+    const answer = await httpJson<T>(this.platform, {
       method,
       url: new URL(path, this.context.baseUrl).toString(),
       headers: { authorization: `Bearer ${apiKey}` },

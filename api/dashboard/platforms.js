@@ -1,6 +1,7 @@
 // Platforms: the catalog with each connection's state, the connect form its kind needs (API key, e-mail and
-// password, agency address, or the OAuth redirect), settings, disconnect and "sync now". Cards are rebuilt only
-// when a connection appears or goes, so a poll never wipes what the user is typing.
+// password, agency address, or the OAuth redirect), settings, disconnect and "sync now", and the webhook URL a
+// platform with webhooks is given. Cards are rebuilt only when a connection appears or goes, so a poll never wipes
+// what the user is typing.
 import { get, patch, post, del } from './api.js';
 import { dateTime, field, fill, h } from './dom.js';
 
@@ -17,7 +18,7 @@ export function platformsView(section, ctx) {
     const statuses = await Promise.all(platforms.map((p) => (p.connection?.connected && p.capabilities.pushAvailability ? get(`/api/sync/status/${p.id}`).catch(() => null) : null)));
     busy = false;
     platforms.forEach((platform, i) => {
-      const shape = `${platform.available}/${platform.connection?.connected}/${platform.connection?.status}`;
+      const shape = `${platform.available}/${platform.connection?.connected}/${platform.connection?.status}/${platform.connection?.webhookUrl ?? ''}`;
       let entry = cards.get(platform.id);
       if (!entry || entry.shape !== shape) {
         const next = card(platform);
@@ -61,7 +62,28 @@ export function platformsView(section, ctx) {
         platform.capabilities.pushAvailability && h('button', { type: 'button', onclick: () => act(() => post(`/api/sync/availability/${platform.id}`), `Syncing ${platform.name}…`) }, 'Sync now'),
         h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Disconnect ${platform.name}? Its stored credentials are deleted.`) && act(() => del(`/api/platforms/${platform.id}`), `${platform.name} is disconnected.`) }, 'Disconnect'),
       ),
+      platform.connection.webhookUrl && webhookField(platform),
       settingsForm(platform),
+    );
+  }
+
+  /** The address to paste into the platform's webhook settings (there only when castsync can verify its signature). */
+  function webhookField(platform) {
+    const url = platform.connection.webhookUrl;
+    const input = h('input', { name: 'webhookUrl', readonly: true, value: url, size: '40', onfocus: (event) => event.target.select() });
+    const copy = async () => {
+      input.select();
+      try {
+        await navigator.clipboard.writeText(url);
+        ctx.notify('Webhook URL copied.');
+      } catch {
+        // No clipboard access (a page not served over HTTPS): the text is selected for Ctrl+C / ⌘C.
+        ctx.notify('Press Ctrl+C (⌘C on a Mac) to copy the selected URL.');
+      }
+    };
+    return h('div', { class: 'webhook' },
+      field('Webhook URL', input, `Copy it into ${platform.name}'s webhook settings: a profile changed there then reaches castsync at once instead of at the next check. It is this connection's own; it changes nothing without the token's signature.`),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: copy }, 'Copy webhook URL')),
     );
   }
 
@@ -111,6 +133,7 @@ export function platformsView(section, ctx) {
         field('E-mail', h('input', { name: 'email', type: 'email', autocomplete: 'off', required: true })),
         field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', required: true })),
         platform.partnerApi && field('Partner API token (optional)', h('input', { name: 'partnerApiToken', type: 'password', autocomplete: 'off' }), `Read-only; ${platform.name}'s pictures and showreels are then checked through its API instead of the website (the calendar always goes through the website).`),
+        platform.partnerApi && field('Partner API profile id (optional)', h('input', { name: 'partnerApiProfileId', inputmode: 'numeric', autocomplete: 'off', size: '12' }), `Only with a token that reads several actor profiles (an agency's): the number of your profile. Leave it empty and castsync tells you which ids the token reads.`),
       ],
       email: () => [field('Agency e-mail address', h('input', { name: 'agencyEmail', type: 'email', required: true }), 'Changes are sent there as e-mail with a calendar file.')],
       oauth: () => [h('p', { class: 'muted' }, `You sign in at ${platform.name} and come back here.`)],

@@ -51,6 +51,8 @@ interface Verified {
   connection: PlatformConnection;
   rawBody: Buffer;
   signedAt: number;
+  /** The actor's profile id the user named at connect (an agency's key, whose webhooks cover all its actors). */
+  profileId?: string;
 }
 
 /**
@@ -109,11 +111,12 @@ export async function filmmakersWebhookRoutes(app: FastifyInstance, { db, config
     const nowSeconds = Math.floor(Date.now() / 1000);
     // Either way: a timestamp from the future is as suspect as an old one (clocks differ by seconds, not minutes).
     if (Math.abs(nowSeconds - signature.t) > config.webhookToleranceSeconds) throw new HttpError(401, 'the signature\'s timestamp is outside the accepted window');
-    const apiKey = openCredentials(config, connection.userId, PLATFORM_ID, connection).partnerApiToken;
+    const credentials = openCredentials(config, connection.userId, PLATFORM_ID, connection);
+    const apiKey = credentials.partnerApiToken;
     if (!apiKey) request.log.warn({ platformId: PLATFORM_ID }, 'a webhook arrived for a connection without an API key: it cannot be verified');
     const rawBody = rawBodies.get(request) ?? Buffer.alloc(0);
     if (!apiKey || !signatureMatches(apiKey, signature.t, rawBody, signature.v1)) throw new HttpError(401, 'the signature does not match');
-    verified.set(request, { connection, rawBody, signedAt: signature.t });
+    verified.set(request, { connection, rawBody, signedAt: signature.t, profileId: credentials.partnerApiProfileId });
   }
 
   /** The connected Filmmakers connection of this reference; anything else is one and the same 404. */
@@ -153,7 +156,7 @@ export async function filmmakersWebhookRoutes(app: FastifyInstance, { db, config
       },
     },
     async (request) => {
-      const { connection, rawBody, signedAt } = verified.get(request)!;
+      const { connection, rawBody, signedAt, profileId } = verified.get(request)!;
       const event = request.body;
       const eventHash = createHash('sha256').update(rawBody).digest('hex');
       const duplicate = await outbox.transaction(db, connection.userId, async (tx, send) => {
@@ -163,7 +166,7 @@ export async function filmmakersWebhookRoutes(app: FastifyInstance, { db, config
         });
         if (count === 0) return true;
         await tx.webhookDelivery.deleteMany({ where: { connectionId: connection.id, receivedAt: { lt: new Date(Date.now() - DELIVERIES_KEPT_MS) } } });
-        await act(tx, connection, event, send);
+        await act(tx, connection, event, send, profileId);
         return false;
       });
       request.log.info({ platformId: PLATFORM_ID, eventType: event.type, duplicate }, 'webhook received');
@@ -174,8 +177,11 @@ export async function filmmakersWebhookRoutes(app: FastifyInstance, { db, config
 
 type Send = Parameters<Parameters<SyncOutbox['transaction']>[2]>[1];
 
-async function act(tx: Tx, connection: PlatformConnection, event: FilmmakersEvent, send: Send) {
+async function act(tx: Tx, connection: PlatformConnection, event: FilmmakersEvent, send: Send, profileId: string | undefined) {
   const { userId, platformId } = connection;
+  // An agency's key signs the events of every actor it reads: another actor's profile is none of this connection's
+  // business (above all, its deletion). Without a named profile the key reads one, the actor's.
+  if (profileId && event.data?.id !== undefined && String(event.data.id) !== profileId) return;
   if (event.type === 'actor_profile.updated') {
     // One drift check waiting in the outbox covers every update until it goes (grouping on our side too).
     const waiting = await tx.outboxMessage.count({ where: { userId, topic: 'drift_check', subjectId: platformId, deliveredAt: null } });

@@ -7,7 +7,7 @@ import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '
 import { PlatformError } from '../../adapters/errors.js';
 import { hasAdapter } from '../../adapters/registry.js';
 import type { AuthData } from '../../adapters/types.js';
-import { sealCredentials } from '../../activities/credential-store.js';
+import { openCredentials, sealCredentials } from '../../activities/credential-store.js';
 import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
@@ -22,6 +22,7 @@ import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, noContent, platformParam } from '../schemas.js';
 import type { OAuthFlow } from '../oauth.js';
+import { checkCredentialFields, checkPartnerApi, credentialFieldsByKind, credentialsOf, connectBodyProperties, type ConnectBody } from './connect-credentials.js';
 import { filmmakersWebhookUrl } from './filmmakers-webhooks.js';
 
 export interface PlatformRouteDeps {
@@ -30,15 +31,6 @@ export interface PlatformRouteDeps {
   oauth: OAuthFlow;
   /** Connecting sends the first pushes and the pull schedule; settings and disconnecting send the schedule. */
   outbox: SyncOutbox;
-}
-
-interface ConnectBody {
-  apiKey?: string;
-  /** Optional for browser platforms with a read-only partner API (Filmmakers): pulls read through it. */
-  partnerApiToken?: string;
-  email?: string;
-  password?: string;
-  agencyEmail?: string;
 }
 
 const connectionSchema = {
@@ -56,7 +48,7 @@ const connectionSchema = {
     lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
     webhookUrl: {
       type: ['string', 'null'],
-      description: 'Filmmakers: the URL to register with Filmmakers for its webhooks (signed with the partner API token, which must be connected); null elsewhere',
+      description: "Filmmakers with a partner API token: the URL to register in Filmmakers' webhook settings (its webhooks are signed with that token); null elsewhere",
     },
   },
 } as const;
@@ -74,17 +66,10 @@ const platformSchema = {
       properties: { pushAvailability: { type: 'boolean' }, pullAvailability: { type: 'boolean' }, media: { type: 'boolean' }, profile: { type: 'boolean' } },
     },
     connects: { type: 'string', description: 'What connect expects: apiKey, email+password, agencyEmail, or an OAuth redirect' },
-    partnerApi: { type: 'boolean', description: 'connect also takes an optional read-only partnerApiToken, which pulls then use' },
+    partnerApi: { type: 'boolean', description: 'connect also takes an optional read-only partnerApiToken (and the partnerApiProfileId it should read), which profile and media reads then use' },
     connection: connectionSchema,
   },
 } as const;
-
-const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[]> = {
-  rest: ['apiKey'],
-  browser: ['email', 'password'],
-  email: ['agencyEmail'],
-  oauth: [],
-};
 
 const OAUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
 
@@ -146,13 +131,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            apiKey: { type: 'string', minLength: 1, maxLength: 500 },
-            email: { type: 'string', format: 'email', maxLength: 320 },
-            password: { type: 'string', minLength: 1, maxLength: 500 },
-            agencyEmail: { type: 'string', format: 'email', maxLength: 320 },
-            partnerApiToken: { type: 'string', minLength: 1, maxLength: 500, description: 'Filmmakers: the read-only partner API token, used for pulls' },
-          },
+          properties: connectBodyProperties,
         },
         response: {
           200: { type: 'object', properties: { authorizationUrl: { type: 'string' } }, description: 'OAuth: send the user to authorizationUrl' },
@@ -187,7 +166,9 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         return reply.code(200).send({ authorizationUrl: started.url });
       }
 
-      const credentials: AuthData = platform.kind === 'rest' ? { apiKey: body.apiKey } : platform.kind === 'browser' ? { email: body.email, password: body.password, partnerApiToken: body.partnerApiToken } : {};
+      const credentials = credentialsOf(platform, body);
+      // The token's check is a request or two, no browser: a bad token or profile id is refused before the login.
+      await checkPartnerApi(config, platform, credentials);
       const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
       const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
       const connection = await outbox.transaction(db, request.userId, async (tx, send) => {
@@ -347,16 +328,6 @@ async function connectedMessages(tx: Tx, userId: string, platform: PlatformEntry
   return [...(await fullComparisonMessages(tx, userId, platform.id)), { topic: 'pull_schedule', platformId: platform.id }];
 }
 
-function checkCredentialFields(platform: PlatformEntry, body: ConnectBody) {
-  const needed = credentialFieldsByKind[platform.kind];
-  const optional: (keyof ConnectBody)[] = platform.browser?.partnerApiPath ? ['partnerApiToken'] : [];
-  const given = Object.keys(body) as (keyof ConnectBody)[];
-  const foreign = given.filter((field) => !needed.includes(field) && !optional.includes(field));
-  if (foreign.length) throw new HttpError(400, `${platform.name} does not take ${foreign.join(', ')}${needed.length ? `; it needs ${needed.join(' and ')}` : ''}`);
-  const missing = needed.filter((field) => !body[field]);
-  if (missing.length) throw new HttpError(400, `${platform.name} needs ${missing.join(' and ')}`);
-}
-
 // The PKCE verifier is a secret until the callback uses it: sealed like credentials, bound to its state.
 const verifierOwner = (state: string) => `oauth-request:${state}`;
 
@@ -395,6 +366,7 @@ function presentConnection(connection: PlatformConnection | undefined, config: C
     pullIntervalMinutes: connection.pullIntervalMinutes,
     accountRef: connection.accountRef,
     lastSyncedAt: connection.lastSyncedAt?.toISOString() ?? null,
-    webhookUrl: connection.platformId === 'filmmakers' ? filmmakersWebhookUrl(config, connection.connectionRef) : null,
+    // Webhooks are signed with the partner API token: without one castsync could not verify them.
+    webhookUrl: connection.platformId === 'filmmakers' && openCredentials(config, connection.userId, connection.platformId, connection).partnerApiToken ? filmmakersWebhookUrl(config, connection.connectionRef) : null,
   };
 }

@@ -3,6 +3,7 @@
 // (denkungsart/filmmakers-api, file cited beside each); values the portal does not hold are null, never made up.
 // Pure functions apart from the clock kept in ResourceClock.
 import type { PortalMediaItem } from './media-pages.js';
+import { eyeColorKey, languagesObject } from './partner-api-attributes.js';
 import type { PortalProfile } from './profile-pages.js';
 
 /** One actor whose profile a token may read: the portal account's state as the API sees it. */
@@ -85,7 +86,8 @@ export function actorProfile(actor: PartnerApiActor, base: string, clock: Resour
     acting_age_from: profile.playingAgeFrom,
     acting_age_to: profile.playingAgeTo,
     height: profile.heightCm,
-    eye_color: profile.eyeColour,
+    // docs/actor-profiles.md: a key of the eye colour list (`"eye_color": "braun"`), see partner-api-attributes.ts.
+    eye_color: eyeColorKey(profile),
     profile_visibility: 'public',
     pictures: media.filter((item) => item.type === 'photo').map((item) => picture(item, base, clock)),
     // One showreel per video on the portal, each holding that one video as its medium.
@@ -93,11 +95,6 @@ export function actorProfile(actor: PartnerApiActor, base: string, clock: Resour
     showreel_ids: videos.map((item) => Number(item.id)),
     showreel_medium_ids: videos.map((item) => Number(item.id)),
   };
-}
-
-/** docs/actor-profiles.md: `languages` is `{ "language": "skill level" }`. */
-function languagesObject(profile: PortalProfile): Record<string, string> {
-  return Object.fromEntries(profile.languages.map(({ language, level }) => [language.toLowerCase(), level]));
 }
 
 /** docs/actor-profiles.md `pictures[]`: id, copyright, created_at, url, versions, orientation, dimensions, main_picture. */

@@ -4,6 +4,7 @@
 // says what the simulator does instead). The resources are built from the portal's own state on every request
 // (partner-api-resources.ts), so a change made through the portal's pages shows in the API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { attributeNames, attributeValues } from './partner-api-attributes.js';
 import { actorProfile, listedProfile, ResourceClock, showreel, showreelMedium, type PartnerApiActor } from './partner-api-resources.js';
 
 export type { PartnerApiActor } from './partner-api-resources.js';
@@ -88,6 +89,13 @@ export class PartnerApi {
     app.register(async (api) => {
       api.addHook('onRequest', async (request, reply) => this.admit(request, reply));
       // docs/api-reference.md, "Endpoints Overview": the resources castsync reads.
+      // docs/attributes.md: the closed lists whose keys profiles carry (eye colour, languages, levels).
+      api.get('/attributes', async () => attributeNames());
+      api.get('/attributes/', async () => attributeNames());
+      api.get('/attributes/:key', async (request, reply) => {
+        const values = attributeValues((request.params as { key: string }).key, (request.query as { locale?: string }).locale);
+        return values ? values : reply.code(404).send();
+      });
       api.get('/actor_profiles', async (request, reply) => this.profiles(request, reply));
       api.get('/actor_profiles/:id', async (request, reply) => this.profile(request, reply));
       api.get('/showreels/:id', async (request, reply) => this.video(request, reply, showreel));
