@@ -131,8 +131,13 @@ function expand(master: ICAL.Event, overrides: ICAL.Event[], placer: Placer, war
   const events: CalendarEvent[] = [];
   const iterator = master.iterator();
   // Occurrences starting after this wall-clock day cannot reach the window, whatever the zones' offsets.
-  const stopAfter = addDays(placer.window.until, 1);
-  const seen = new Set<string>();
+  const stopAfter = dayNumber(addDays(placer.window.until, 1));
+  // Nor can those that end, at their longest, before it begins: no need to place a series' past occurrences.
+  const spanDays = Math.ceil(Math.max(0, master.duration.toSeconds()) / 86_400) + 1;
+  const skipBefore = dayNumber(addDays(placer.window.from, -spanDays));
+  // Keyed by instant: an override may name its occurrence in another zone than the series (UTC for a TZID start).
+  const overridden = new Set(overrides.map((override) => override.recurrenceId.toUnixTime()));
+  const seen = new Set<number>();
   let reachedEnd = true;
   for (let count = 0; ; count++) {
     if (count >= MAX_ITERATIONS) {
@@ -141,11 +146,14 @@ function expand(master: ICAL.Event, overrides: ICAL.Event[], placer: Placer, war
     }
     const next = iterator.next();
     if (!next) break;
-    if (wallClockDay(next) > stopAfter) {
+    const day = next.year * 10_000 + next.month * 100 + next.day;
+    if (day > stopAfter) {
       reachedEnd = false;
       break;
     }
-    seen.add(next.toString());
+    const id = overridden.size ? next.toUnixTime() : Number.NaN;
+    if (overridden.has(id)) seen.add(id);
+    else if (day < skipBefore) continue;
     const details = master.getOccurrenceDetails(next);
     if (isCancelled(details.item)) continue;
     const placed = placer.place(details.item, details.startDate, details.endDate, next);
@@ -154,12 +162,16 @@ function expand(master: ICAL.Event, overrides: ICAL.Event[], placer: Placer, war
   // An occurrence from beyond the window that was moved into it.
   if (!reachedEnd) {
     for (const override of overrides) {
-      if (seen.has(override.recurrenceId.toString()) || isCancelled(override)) continue;
+      if (seen.has(override.recurrenceId.toUnixTime()) || isCancelled(override)) continue;
       const placed = placer.place(override, override.startDate, override.endDate, override.recurrenceId);
       if (placed) events.push(placed);
     }
   }
   return events;
+}
+
+function dayNumber(day: string): number {
+  return Number(day.replaceAll('-', ''));
 }
 
 function isCancelled(event: ICAL.Event): boolean {
