@@ -163,6 +163,59 @@ describe('an agency feed without VTIMEZONE', () => {
   });
 });
 
+describe('feeds that name their occurrences in other ways', () => {
+  const calendarOf = (...lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...lines, 'END:VCALENDAR'].join('\r\n');
+  const series = [
+    'BEGIN:VEVENT',
+    'UID:weekly-outlook',
+    'DTSTAMP:20261201T000000Z',
+    'DTSTART;TZID=Europe/Berlin:20270105T190000',
+    'DTEND;TZID=Europe/Berlin:20270105T210000',
+    'RRULE:FREQ=WEEKLY;COUNT=6',
+    'SUMMARY:Gesangsunterricht',
+    'END:VEVENT',
+  ];
+  const override = (recurrenceId: string, start: string, end: string) => [
+    'BEGIN:VEVENT',
+    'UID:weekly-outlook',
+    'DTSTAMP:20261201T000000Z',
+    recurrenceId,
+    `DTSTART;TZID=Europe/Berlin:${start}`,
+    `DTEND;TZID=Europe/Berlin:${end}`,
+    'SUMMARY:Gesangsunterricht (verlegt)',
+    'END:VEVENT',
+  ];
+  const berlinZone = fixture('google-export.ics').match(/BEGIN:VTIMEZONE[\s\S]*?END:VTIMEZONE\r\n/)![0].trimEnd().split('\r\n');
+
+  it('matches an override whose RECURRENCE-ID is in UTC to its occurrence in a TZID series', () => {
+    const ics = calendarOf(...berlinZone, ...series, ...override('RECURRENCE-ID:20270112T180000Z', '20270113T190000', '20270113T210000'));
+    const calendar = parseCalendar(ics, { timeZone: 'Europe/Berlin', window: year2027 });
+    expect(daysOf(calendar, 'weekly-outlook')).toEqual(['2027-01-05', '2027-01-13', '2027-01-19', '2027-01-26', '2027-02-02', '2027-02-09']);
+  });
+
+  it('brings in an occurrence moved from beyond the window into it', () => {
+    const ics = calendarOf(...berlinZone, ...series, ...override('RECURRENCE-ID;TZID=Europe/Berlin:20270209T190000', '20270125T190000', '20270125T210000'));
+    const calendar = parseCalendar(ics, { timeZone: 'Europe/Berlin', window: { from: '2027-01-01', until: '2027-01-27' } });
+    expect(daysOf(calendar, 'weekly-outlook')).toEqual(['2027-01-05', '2027-01-12', '2027-01-19', '2027-01-25', '2027-01-26']);
+  });
+
+  it("reads floating times in the calendar's X-WR-TIMEZONE when it has one", () => {
+    const ics = calendarOf(
+      'X-WR-TIMEZONE:America/New_York',
+      'BEGIN:VEVENT',
+      'UID:late-floating',
+      'DTSTAMP:20261201T000000Z',
+      'DTSTART:20270305T233000',
+      'DTEND:20270305T235900',
+      'SUMMARY:Late call',
+      'END:VEVENT',
+    );
+    const calendar = parseCalendar(ics, { timeZone: 'Europe/Berlin', window: year2027 });
+    // 23:30 in New York is 05:30 on the next day in Berlin.
+    expect(daysOf(calendar, 'late-floating')).toEqual(['2027-03-06']);
+  });
+});
+
 describe('windows, bad input and rules', () => {
   it('defaults to today .. 18 months in the user time zone', () => {
     // 23:30 UTC on 31 Aug is already 1 Sep in Berlin; 18 months on, February has no 31st.

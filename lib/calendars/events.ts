@@ -88,7 +88,8 @@ export function parseCalendar(text: string, options: ParseOptions): ParsedCalend
       masters.set(event.uid, event);
     }
   }
-  const placer = new Placer(options.timeZone, window);
+  const calendarZone = String(root.getFirstPropertyValue('x-wr-timezone') ?? '').trim();
+  const placer = new Placer(options.timeZone, window, isTimeZone(calendarZone) ? calendarZone : undefined);
   const events: CalendarEvent[] = [];
   for (const [uid, master] of masters) {
     const own = overrides.get(uid) ?? [];
@@ -182,6 +183,8 @@ class Placer {
   constructor(
     readonly timeZone: string,
     readonly window: CalendarWindow,
+    /** X-WR-TIMEZONE: where exports without TZIDs (older Google feeds) mean their floating times, as Apple Calendar reads them. */
+    readonly calendarZone?: string,
   ) {}
 
   /** The occurrence as a CalendarEvent on the user's days, or null when it misses the window. */
@@ -225,11 +228,12 @@ class Placer {
 
   /**
    * A timed start or end as an instant, and the zone to read its day in: the user's, except for a floating time
-   * (no zone at all), which means the same wall clock wherever the user is, so it is read as UTC of itself.
+   * (no zone at all, nor a calendar zone), which means the same wall clock wherever the user is, so it is read as
+   * UTC of itself.
    */
   private instant(item: ICAL.Event, time: ICAL.Time): { ms: number; zone: string; floating: boolean } {
     if (time.zone !== ICAL.Timezone.localTimezone) return { ms: time.toUnixTime() * 1000, zone: this.timeZone, floating: false };
-    const tzid = fallbackZone(item);
+    const tzid = fallbackZone(item) ?? this.calendarZone;
     if (tzid) return { ms: instantOf(time, tzid).getTime(), zone: this.timeZone, floating: false };
     return { ms: Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second), zone: 'UTC', floating: true };
   }
