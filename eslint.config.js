@@ -33,7 +33,7 @@ const workflowGlobalBans = ['process', 'require', 'Buffer', 'fetch', 'setInterva
 );
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'generated/', 'dist/', '.data/', '.temporal/', 'artifacts/'] },
+  { ignores: ['node_modules/', 'generated/', 'dist/', '.data/', '.temporal/', '.radicale/', 'artifacts/'] },
   {
     files: ['**/*.{ts,mts,cts}'],
     extends: [tseslint.configs.recommended],
