@@ -31,8 +31,8 @@ import { AGENCY, FLOOR_TASK_QUEUE, REST, variants, type Change, type Subject, ty
 
 const { values: flags } = parseArgs({
   options: {
-    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '5' },
-    samples: { type: 'string', default: process.env.BENCH_SAMPLES ?? '10' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
+    samples: { type: 'string', default: process.env.BENCH_SAMPLES ?? '15' },
     users: { type: 'string', default: process.env.BENCH_USERS ?? '50' },
     changes: { type: 'string', default: process.env.BENCH_CHANGES ?? '4' },
   },
@@ -169,6 +169,9 @@ function printTables(turns: Turn[], idleCpuPerSecond: CpuUse) {
       ` (/proc/<pid>/stat) and the PostgreSQL backends connected to the bench's database, counted for every variant alike; background work lands on` +
       ` whichever variant runs. Idle, with nothing submitted, they used ${cpuParts(idleCpuPerSecond, 1)} CPU ms per second. Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   );
+  for (const { variant } of turns.filter((t) => t.variant.retried > 0)) {
+    console.log(`\n${variant.name}: ${variant.retried} API calls answered 5xx and were sent again after 100 ms (counted in the times above).`);
+  }
 }
 
 async function main() {
