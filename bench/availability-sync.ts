@@ -12,6 +12,7 @@ import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
+import { quantile } from './support.js';
 import { buildStack, waitFor, type Stack, type TestUser } from '../test/support/stack-core.js';
 
 const SEQUENTIAL_CHANGES = Number(process.env.BENCH_SEQUENTIAL ?? 30);
@@ -25,7 +26,6 @@ interface BenchUser extends TestUser {
   agencyAddress: string;
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 const day = (offset: number) => new Date(Date.UTC(2028, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
 
 class Bench {

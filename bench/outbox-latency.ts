@@ -12,10 +12,10 @@ import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databas
 import { requestSync } from '../lib/sync-requests.js';
 import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
+import { quantile } from './support.js';
 import { buildStack, waitFor, type Stack, type TestUser } from '../test/support/stack-core.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 40);
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 const day = (offset: number) => new Date(Date.UTC(2029, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
 
 interface Sample {
