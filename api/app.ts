@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError } from 'fastify';
 import { validatorCompiler } from './validation.js';
 import { bodyDeadline } from './body-deadline.js';
+import { isDatabaseBusy } from './database-busy.js';
 import { rateLimits } from './rate-limits.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
@@ -62,6 +63,12 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: reasonPhrase(error.statusCode), message: error.message });
+    if (isDatabaseBusy(error)) {
+      // Every connection of the pool stayed busy past the transaction's maxWait (a burst): nothing was written, and
+      // the same request a moment later will most likely go through, which a 503 with Retry-After says; a 500 did not.
+      request.log.warn({ err: error }, 'database busy');
+      return reply.code(503).header('retry-after', '1').send({ statusCode: 503, error: reasonPhrase(503), message: 'the database is busy: nothing was changed; try again in a moment' });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ statusCode: status, error: reasonPhrase(status), message: status >= 500 ? 'internal error' : error.message });

@@ -1,7 +1,7 @@
 // The answers every route can give whatever it does, documented by class in one place (onRoute hooks), so the
 // OpenAPI document lists every status the gateway sends: validation (400), unknown ids (404), body limits (408, 413),
-// content types (415), rate limits (429), oversized URLs and headers (431) and, inside the bearer scope, authentication (401) and the cookie's CSRF
-// header (403). What only a route knows (its 2xx, 409, 503) stays in its own schema, which wins over these.
+// content types (415), rate limits (429), oversized URLs and headers (431), a database that stayed busy (503) and, inside the bearer scope,
+// authentication (401) and the cookie's CSRF header (403). What only a route knows (its 2xx, 409, its own 503) stays in its own schema, which wins over these.
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { bearerSecurity } from './auth.js';
 import { errorSchema } from './schemas.js';
@@ -25,6 +25,9 @@ const RESPONSES = {
   429: answer('Too Many Requests: rate limit reached; retry after Retry-After seconds', {
     headers: { 'retry-after': { type: 'integer', description: 'Seconds until a request may succeed again' } },
   }),
+  503: answer('Service Unavailable: the database stayed busy (a burst), nothing was changed; retry after Retry-After seconds (api/database-busy.ts)', {
+    headers: { 'retry-after': { type: 'integer', description: 'Seconds until a request may succeed again' } },
+  }),
 } as const;
 
 type Method = string | string[];
@@ -33,7 +36,7 @@ type Method = string | string[];
 export function documentStandardResponses(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     withSchema(route, (schema, method) => {
-      const responses: Record<string, object> = { 429: RESPONSES[429], 431: RESPONSES[431] };
+      const responses: Record<string, object> = { 429: RESPONSES[429], 431: RESPONSES[431], 503: RESPONSES[503] };
       if (schema.params || schema.querystring || schema.body || BODY_METHODS.has(method)) responses[400] = RESPONSES[400];
       if (schema.params) Object.assign(responses, { 404: RESPONSES[404], 414: RESPONSES[414] });
       if (BODY_METHODS.has(method)) Object.assign(responses, { 408: RESPONSES[408], 413: RESPONSES[413], 415: RESPONSES[415] });

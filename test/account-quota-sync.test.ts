@@ -1,14 +1,19 @@
 // An account's published request quota, kept by castsync itself (lib/request-quotas.ts), end to end on the real
 // Temporal server, PostgreSQL and the e-TALENTA simulator enforcing the same quota with 429s: once castsync has spent
 // the quota, the next push waits for it instead of provoking a 429; the status says which quota it waits for and
-// until when, the connection is not marked failing, and the push goes through when the quota has room again.
+// until when (the dashboard too), the connection is not marked failing, and the push goes through when the quota has
+// room again.
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
-const QUOTA = { requests: 4, perSeconds: 12 };
+const QUOTA = { requests: 4, perSeconds: 20 };
 
 let stack: Stack;
+let browser: Browser;
 beforeAll(async () => {
   stack = await startStack({
     restPlatforms: ['etalenta'],
@@ -21,7 +26,25 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** The dashboard's e-TALENTA card as the user sees it, in real Chromium: its badge and its message. */
+async function dashboardCard(user: TestUser) {
+  if (!stack.app.server.listening) await stack.app.listen({ port: 0, host: '127.0.0.1' });
+  browser ??= await launchChromium(stack.config.chromiumPath);
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}/app/`);
+  await page.getByLabel('API token').fill(user.token);
+  await page.keyboard.press('Enter');
+  const card = page.locator('[data-platform="etalenta"]');
+  await card.locator('.badge.syncing').waitFor({ timeout: 10_000 });
+  const seen = { badge: await card.locator('.badge').textContent(), message: await card.locator('p.error').first().textContent() };
+  await page.close();
+  return seen;
+}
 
 const block = (user: TestUser, day: string) =>
   stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: day, endDate: day, status: 'unavailable', type: 'block' } });
@@ -33,7 +56,7 @@ describe("an account's request quota", () => {
     const user = await stack.createUser();
     const sim = stack.simulators.etalenta!;
     const initial = await status(user);
-    expect(initial.quota).toEqual({ requests: 4, perSeconds: 12, usable: 4, used: 0, waitingUntil: null });
+    expect(initial.quota).toEqual({ requests: 4, perSeconds: 20, usable: 4, used: 0, waitingUntil: null });
 
     // Block one day after another, each once the one before reached the platform, until a push waits for the quota.
     let days = 0;
@@ -53,7 +76,7 @@ describe("an account's request quota", () => {
       waiting = seen.waiting;
     }
     expect(waiting.errorMessage).toMatch(
-      /^waiting for e-TALENTA's account quota \(4 requests per 12 s\): castsync has spent it and sends nothing more until \d\d:\d\d:\d\d UTC \(in \d+ s\); next attempt in \d+ s$/,
+      /^waiting for e-TALENTA's account quota \(4 requests per 20 s\): castsync has spent it and sends nothing more until \d\d:\d\d:\d\d UTC \(in \d+ s\); next attempt in \d+ s$/,
     );
 
     const now = await status(user);
@@ -61,6 +84,10 @@ describe("an account's request quota", () => {
     expect(Date.parse(now.quota.waitingUntil)).toBeGreaterThan(Date.now() - 1000);
     // castsync pacing itself is no trouble of the connection.
     expect(now.connectionStatus).toBe('ok');
+    // The dashboard says so in words.
+    const seen = await dashboardCard(user);
+    expect(seen.badge).toBe('waiting for quota');
+    expect(seen.message).toMatch(/^the account's quota \(4 requests per 20 s\) is spent; castsync sends again at /);
 
     // The push goes through once the quota has room, and the platform never had to refuse a request.
     await waitFor(() => sim.calendar(user.apiKeys.etalenta!).length === days, { what: 'every blocked day on the platform', timeoutMs: 40_000 });

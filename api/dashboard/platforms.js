@@ -196,6 +196,12 @@ function connectionState(platform, status) {
   if (c.status === 'needs_reauth') return { key: 'needs-reauth', label: 'needs re-authorization', message: c.statusMessage };
   const sync = status?.sync;
   const lastError = sync?.lastErrorType ?? status?.lastAttempt?.errorType ?? '';
+  const quotaUntil = status?.quota?.waitingUntil;
+  if (quotaUntil && (lastError === 'QuotaWaitError' || (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)))) {
+    // castsync pacing itself within the account's published quota (lib/request-quotas.ts): no trouble, a wait.
+    const { requests, perSeconds } = status.quota;
+    return { key: 'syncing', label: 'waiting for quota', message: `the account's quota (${requests} requests per ${perSeconds} s) is spent; castsync sends again at ${new Date(quotaUntil).toLocaleTimeString()}` };
+  }
   if (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)) {
     return /RateLimit/i.test(lastError) ? { key: 'syncing', label: 'rate-limited', message: sync.lastError } : { key: 'syncing', label: 'syncing' };
   }
