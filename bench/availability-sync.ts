@@ -12,7 +12,7 @@ import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
-import { quantile } from './support.js';
+import { quantile, runBenchmark } from './support.js';
 import { buildStack, waitFor, type Stack, type TestUser } from '../test/support/stack-core.js';
 
 const SEQUENTIAL_CHANGES = Number(process.env.BENCH_SEQUENTIAL ?? 30);
@@ -139,10 +139,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -24,7 +24,7 @@ import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { stopChild } from '../lib/temporal-server.js';
 import { buildStack, type Stack } from '../test/support/stack-core.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
-import { quantile } from './support.js';
+import { quantile, runBenchmark } from './support.js';
 import { CpuMeter, PlatformTally, addCpu, cpuParts, noCpu, scaleCpu, totalCpu, type CpuUse } from './floor/meter.js';
 import { createFloorActivities } from './floor/requests.js';
 import { AGENCY, FLOOR_TASK_QUEUE, REST, variants, type Change, type Subject, type Variant } from './floor/variants.js';
@@ -253,10 +253,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -12,7 +12,7 @@ import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databas
 import { requestSync } from '../lib/sync-requests.js';
 import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
-import { quantile } from './support.js';
+import { quantile, runBenchmark } from './support.js';
 import { buildStack, waitFor, type Stack, type TestUser } from '../test/support/stack-core.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 40);
@@ -77,10 +77,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);
