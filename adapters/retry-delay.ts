@@ -4,6 +4,7 @@
 // from its 07 revision on); whatever it says, the wait is clamped to the catalog's maxRetryWaitMs and never below zero, so no header, however wrong,
 // parks a sync for longer than a few minutes. The reason text goes into the error message, and from there into the
 // sync log and the connection's status (activities/failures.ts).
+import { parseList } from 'structured-headers';
 import { getPlatform, isPlatformId, type PlatformEntry, type PlatformId } from './catalog.js';
 
 /** Longest wait a platform's header may ask for, unless its catalog entry sets maxRetryWaitMs. */
@@ -108,50 +109,29 @@ function rateLimitResetWait(value: string | undefined, now: number): AskedWait |
 
 /**
  * The newer drafts' single RateLimit field (draft-ietf-httpapi-ratelimit-headers-07 on): an RFC 9651 List of quota
- * policies, each a string or token naming the policy with parameters, `r` the remaining quota and `t` the seconds
- * until it resets, e.g. `RateLimit: "default";r=0;t=30`. A server may name several policies; the wait is for the
- * exhausted ones (r=0), the longest of them, since the request waits for every one it ran out of; none exhausted
- * (or no `r` given), the longest `t` of all. Only what the wait needs is parsed: policy items and integer
- * parameters; an item that does not parse is skipped, and a field with no usable `t` is no answer.
+ * policies, each naming the policy with parameters, `r` the remaining quota and `t` the seconds until it resets,
+ * e.g. `RateLimit: "default";r=0;t=30`, parsed with structured-headers. A server may name several policies; the
+ * wait is for the exhausted ones (r=0), the longest of them, since the request waits for every one it ran out of;
+ * none exhausted (or no `r` given), the longest `t` of all. A field that does not parse, or has no usable `t`, is
+ * no answer.
  */
 function structuredRateLimitWait(value: string | undefined): AskedWait | undefined {
   if (value === undefined) return undefined;
-  const policies = splitList(value).flatMap((member) => {
-    const item = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z*][\w:/!#$%&'*+.^`|~-]*)((?:\s*;\s*[a-z*][a-z0-9_.*-]*(?:=[^;]*)?)*)$/.exec(member.trim());
-    if (!item) return [];
-    const params = new Map<string, string>();
-    for (const [, key, raw] of (item[1] ?? '').matchAll(/;\s*([a-z*][a-z0-9_.*-]*)(?:=([^;]*))?/g)) params.set(key!, (raw ?? '').trim());
+  let members: ReturnType<typeof parseList>;
+  try {
+    members = parseList(value);
+  } catch {
+    return undefined;
+  }
+  const policies = members.flatMap(([, params]) => {
     const t = params.get('t');
-    if (t === undefined || !/^\d{1,15}$/.test(t)) return [];
-    const r = params.get('r');
-    return [{ seconds: Number(t), exhausted: r !== undefined && /^0+$/.test(r) }];
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return [];
+    return [{ seconds: t, exhausted: params.get('r') === 0 }];
   });
   if (!policies.length) return undefined;
   const exhausted = policies.filter((p) => p.exhausted);
   const seconds = Math.max(...(exhausted.length ? exhausted : policies).map((p) => p.seconds));
   return { askedMs: seconds * 1000, asked: `asked to wait ${formatDuration(seconds * 1000)} (RateLimit: ${value.trim()})` };
-}
-
-/** The members of an RFC 9651 List: split at commas outside quoted strings. */
-function splitList(value: string): string[] {
-  const members: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i += 1) {
-    const char = value[i]!;
-    if (quoted && char === '\\') {
-      current += char + (value[i + 1] ?? '');
-      i += 1;
-      continue;
-    }
-    if (char === '"') quoted = !quoted;
-    if (char === ',' && !quoted) {
-      members.push(current);
-      current = '';
-    } else current += char;
-  }
-  members.push(current);
-  return members.filter((m) => m.trim() !== '');
 }
 
 /** A non-negative number of seconds; anything else (negative, words, a date) is undefined. */
