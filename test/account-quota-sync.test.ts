@@ -3,11 +3,10 @@
 // the quota, the next push waits for it instead of provoking a 429; the status says which quota it waits for and
 // until when (the dashboard too), the connection is not marked failing, and the push goes through when the quota has
 // room again.
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { ErrorType } from '../adapters/error-types.js';
+import { openDashboard, signInWithToken } from './support/dashboard.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const QUOTA = { requests: 4, perSeconds: 20 };
@@ -33,12 +32,10 @@ afterAll(async () => {
 
 /** The dashboard's e-TALENTA card as the user sees it, in real Chromium: its badge and its message. */
 async function dashboardCard(user: TestUser) {
-  if (!stack.app.server.listening) await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  browser ??= await launchChromium(stack.config.chromiumPath);
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}/app/`);
-  await page.getByLabel('API token').fill(user.token);
-  await page.keyboard.press('Enter');
+  const dashboard = await openDashboard(stack);
+  browser = dashboard.browser;
+  const { page, base } = dashboard;
+  await signInWithToken(page, base, user.token);
   const card = page.locator('[data-platform="etalenta"]');
   await card.locator('.badge.syncing').waitFor({ timeout: 10_000 });
   const seen = { badge: await card.locator('.badge').textContent(), message: await card.locator('p.error').first().textContent() };

@@ -15,6 +15,7 @@ import { CHROMIUM_MISSING_REASON, chromiumStatus } from '../lib/chromium.js';
 import { loadConfig } from '../lib/config.js';
 import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { createWorkers, type WorkerSet } from '../worker.js';
+import { signInWithToken } from './support/dashboard.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const REAL_CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -179,10 +180,7 @@ describe('the dashboard without Chromium on the server', () => {
 
   it('shows the browser platforms as unavailable with the reason and no connect form', async () => {
     const user = await portalUser(); // connected to Filmmakers before Chromium went missing
-    await page.goto(`${base}/app/`);
-    await page.getByLabel('API token').fill(user.token);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Platforms', level: 2 }).waitFor();
+    await signInWithToken(page, base, user.token);
 
     const card = (id: string) => page.locator(`[data-platform="${id}"]`);
     await card('casting-network').getByText(CHROMIUM_MISSING_REASON).waitFor();

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { freePort } from '../lib/temporal-server.js';
+import { signInWithToken } from './support/dashboard.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
 const TIMEOUT = 20_000;
@@ -39,10 +40,7 @@ afterAll(async () => {
 
 describe('the Account section', () => {
   it('downloads the export, refuses a wrong address, and deletes the account', async () => {
-    await page.goto(`${base}/app/`);
-    await page.getByLabel('API token').fill(user.token);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Platforms', level: 2 }).waitFor();
+    await signInWithToken(page, base, user.token);
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Account', level: 2 }).waitFor();
     await page.getByText(`<${email}>`).waitFor();

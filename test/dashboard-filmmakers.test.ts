@@ -2,14 +2,13 @@
 // reads several actor profiles is refused with the ids it reads; named, the connection is made, and the card shows
 // the webhook URL to paste into Filmmakers' settings, with a copy button. Screenshots under artifacts/dashboard/.
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser } from '../adapters/browser/browser-adapter.js';
-import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { projectRoot } from '../lib/paths.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
+import { openDashboard, signInWithToken } from './support/dashboard.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
 const shots = path.join(projectRoot, 'artifacts', 'dashboard');
@@ -31,13 +30,9 @@ beforeAll(async () => {
   await portal.start();
   portal.addAccount(EMAIL, PASSWORD, { partnerApiToken: TOKEN });
   stack = await startStack({ restPlatforms: [], workers: false, env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
-  await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  ({ base, browser, page } = await openDashboard(stack, { timeoutMs: TIMEOUT }));
   user = await stack.createUser({ platforms: [] });
   await mkdir(shots, { recursive: true });
-  browser = await launchChromium(stack.config.chromiumPath);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(TIMEOUT);
 });
 
 afterAll(async () => {
@@ -52,10 +47,7 @@ const notice = () => page.locator('#notice');
 
 describe('connecting Filmmakers with a partner API token in the dashboard', () => {
   it('asks for the profile id when the token reads several, then shows the webhook URL to copy', async () => {
-    await page.goto(`${base}/app/`);
-    await page.getByLabel('API token').fill(user.token);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Platforms', level: 2 }).waitFor();
+    await signInWithToken(page, base, user.token);
 
     const form = card();
     await form.getByLabel('E-mail').fill(EMAIL);

@@ -4,17 +4,16 @@
 // photo, reorder with the keyboard, edit a caption, delete; edit the profile with per-field visibility.
 // Screenshots are kept under artifacts/dashboard/.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
-import { launchChromium } from '../adapters/browser/browser-pool.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser } from '../adapters/browser/browser-adapter.js';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { projectRoot } from '../lib/paths.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
+import { openDashboard, signInWithToken } from './support/dashboard.js';
 import { image, tinyPdf } from './support/media-files.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
@@ -45,13 +44,9 @@ beforeAll(async () => {
     workerPlatforms: ['filmmakers', 'agentur-iris-mueller'],
     env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url, CASTSYNC_PLATFORM_URL_AGENTUR_IRIS_MUELLER: smtp.url, CASTSYNC_DATA_DIR: dataDir },
   });
-  await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`;
+  ({ base, browser, page } = await openDashboard(stack, { timeoutMs: TIMEOUT }));
   user = await stack.createUser({ platforms: [] });
   await mkdir(shots, { recursive: true });
-  browser = await launchChromium(stack.config.chromiumPath);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(TIMEOUT);
 });
 
 afterAll(async () => {
@@ -78,10 +73,7 @@ async function chooseFile(name: string, buffer: Buffer, mimeType = 'image/jpeg')
 
 describe('dashboard media, profile and settings in Chromium', () => {
   it('signs in', async () => {
-    await page.goto(`${base}/app/`);
-    await page.getByLabel('API token').fill(user.token);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Platforms', level: 2 }).waitFor();
+    await signInWithToken(page, base, user.token);
   });
 
   it('connects Filmmakers with e-mail and password, after showing why a wrong password was refused', async () => {
