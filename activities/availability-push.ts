@@ -3,7 +3,7 @@
 // the same state twice changes nothing on the platform.
 import { Context } from '@temporalio/activity';
 import type { AvailabilityItem } from '../adapters/types.js';
-import type { Availability } from '../generated/prisma/client.js';
+import type { Availability, PlatformAvailabilityState } from '../generated/prisma/client.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
@@ -34,22 +34,11 @@ export interface PushAvailabilityResult {
 export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   /** What the platform confirmed at its last successful push, entry by entry (deleted ones until confirmed gone). */
-  async function loadLastConfirmed(userId: string, platformId: string): Promise<AvailabilityItem[]> {
-    const states = await db.platformAvailabilityState.findMany({
+  function loadConfirmedStates(userId: string, platformId: string): Promise<PlatformAvailabilityState[]> {
+    return db.platformAvailabilityState.findMany({
       // Entries imported from this platform are its own, not ours to confirm (the push leaves them out too).
       where: { userId, platformId, confirmedDeleted: false, confirmedVersion: { not: null }, availability: { source: { not: platformId } } },
     });
-    return states.map((s) => ({
-      id: s.availabilityId,
-      startDate: toDay(s.confirmedStart!),
-      endDate: toDay(s.confirmedEnd!),
-      status: s.confirmedStatus!,
-      type: s.confirmedType!,
-      optionRank: s.confirmedOptionRank,
-      optionHolder: s.confirmedOptionHolder,
-      note: s.confirmedNote,
-      version: s.confirmedVersion!,
-    }));
   }
 
   return {
@@ -59,11 +48,12 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       const context = Context.current();
       try {
         const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
-        const [wanted, lastConfirmed] = await Promise.all([
+        const [wanted, confirmedStates] = await Promise.all([
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
-          loadLastConfirmed(userId, platformId),
+          loadConfirmedStates(userId, platformId),
         ]);
+        const lastConfirmed = confirmedStates.map(confirmedItem);
         if (!force && confirmsAll(lastConfirmed, wanted)) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
@@ -72,13 +62,25 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         attempt.throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));
+        const accepted = wanted.filter((a) => result.confirmed[a.id] && !rejectedIds.has(a.id));
+        // Only rows whose confirmation changed are written: rewriting every entry's row on every push made the
+        // write grow with the calendar (65 ms at 6–15 entries, 133 ms at 46–55) although a change touches one.
+        const { created, changed } = changedConfirmations(accepted, confirmedStates, result.confirmed);
         await db.$transaction(
           async (tx) => {
-            for (const a of wanted.filter((a) => result.confirmed[a.id] && !rejectedIds.has(a.id))) {
-              await tx.platformAvailabilityState.upsert({
-                where: { availabilityId_platformId: { availabilityId: a.id, platformId } },
-                create: { userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt },
-                update: { ...confirmedFields(a, result.confirmed[a.id]!), syncedAt, lastError: null },
+            if (created.length) {
+              await tx.platformAvailabilityState.createMany({
+                data: created.map((a) => ({ userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt })),
+                skipDuplicates: true,
+              });
+            }
+            // A row may exist without counting as confirmed (refused before, or confirmed gone before the entry was
+            // restored): createMany skipped it, so it is written here, as are the rows of changed confirmations.
+            const createdNow = { confirmedVersion: { not: null }, confirmedDeleted: false, syncedAt };
+            for (const a of [...changed, ...created]) {
+              await tx.platformAvailabilityState.updateMany({
+                where: { availabilityId: a.id, platformId, ...(created.includes(a) ? { NOT: createdNow } : {}) },
+                data: { ...confirmedFields(a, result.confirmed[a.id]!), syncedAt, lastError: null },
               });
             }
             for (const r of result.rejected) {
@@ -119,6 +121,36 @@ function confirmsAll(lastConfirmed: AvailabilityItem[], wanted: Availability[]):
   return wanted.every((entry) => confirmedVersion.get(entry.id) === entry.version);
 }
 
+
+/**
+ * The accepted entries whose confirmation this push changes: `created` have no state that counts as confirmed,
+ * `changed` have one of another version or external id, or one that still carries an old refusal.
+ */
+function changedConfirmations(accepted: Availability[], states: PlatformAvailabilityState[], externalIds: Record<string, string>) {
+  const stateOf = new Map(states.map((state) => [state.availabilityId, state]));
+  const created: Availability[] = [];
+  const changed: Availability[] = [];
+  for (const entry of accepted) {
+    const state = stateOf.get(entry.id);
+    if (!state) created.push(entry);
+    else if (state.confirmedVersion !== entry.version || state.externalId !== externalIds[entry.id] || state.lastError !== null) changed.push(entry);
+  }
+  return { created, changed };
+}
+
+function confirmedItem(s: PlatformAvailabilityState): AvailabilityItem {
+  return {
+    id: s.availabilityId,
+    startDate: toDay(s.confirmedStart!),
+    endDate: toDay(s.confirmedEnd!),
+    status: s.confirmedStatus!,
+    type: s.confirmedType!,
+    optionRank: s.confirmedOptionRank,
+    optionHolder: s.confirmedOptionHolder,
+    note: s.confirmedNote,
+    version: s.confirmedVersion!,
+  };
+}
 
 function confirmedFields(a: Availability, externalId: string) {
   return {
