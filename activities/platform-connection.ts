@@ -10,7 +10,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { fullComparisonMessages } from '../lib/full-comparison.js';
 import type { Tx } from '../lib/options.js';
-import { addToOutbox } from '../lib/outbox.js';
+import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { connectionQuotas } from '../lib/request-quotas.js';
 import type { SyncedData } from '../workflows/ids.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
@@ -30,11 +30,12 @@ export async function loadConnectedAdapter(
   { userId, platformId, onProgress }: { userId: string; platformId: string; onProgress?: (detail: string) => void },
 ): Promise<ConnectedAdapter> {
   const platform = getPlatform(platformId);
-  const connection = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } } });
-  if (!connection?.connected) {
+  // One query for the connection and the user's name: each round trip through Prisma costs about 2 ms.
+  const found = await db.platformConnection.findUnique({ where: { userId_platformId: { userId, platformId } }, include: { user: { select: { name: true } } } });
+  if (!found?.connected) {
     throw ApplicationFailure.create({ type: ErrorType.notConnected, message: `${platform.name} is not connected`, nonRetryable: true });
   }
-  const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
+  const { user, ...connection } = found;
   const adapter = adapterFor(config, {
     platformId,
     credentials: openCredentials(config, userId, platformId, connection),
@@ -51,9 +52,12 @@ export async function loadConnectedAdapter(
 export async function recordConnectionTrouble(db: Db, userId: string, platformId: string, failure: ApplicationFailure) {
   // Not the platform's trouble: castsync is pacing itself (the status route's quota says until when).
   if (failure.type === ErrorType.notConnected || failure.type === ErrorType.quotaWait) return;
-  await db.platformConnection.updateMany({
-    where: { userId, platformId },
-    data: { status: isAuthFailure(failure) ? 'needs_reauth' : 'failing', statusMessage: failure.message },
+  const status = isAuthFailure(failure) ? 'needs_reauth' : 'failing';
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.platformConnection.updateMany({ where: { userId, platformId, NOT: { status } }, data: { status, statusMessage: failure.message } });
+    // Rounds leave a needs_reauth connection out: the user's other sync workflows must list their platforms again.
+    if (count > 0 && status === 'needs_reauth') await addToOutbox(tx, userId, [{ topic: 'sync_targets' }]);
+    if (count === 0) await tx.platformConnection.updateMany({ where: { userId, platformId }, data: { statusMessage: failure.message } });
   });
 }
 
@@ -76,6 +80,11 @@ export async function connectionAnswered(
     troubled?: ('needs_reauth' | 'failing')[];
   },
 ): Promise<{ recovered: 'needs_reauth' | 'failing' | null }> {
+  // The common case first, in one statement: the connection was fine and stays so.
+  if (syncedAt) {
+    const { count } = await tx.platformConnection.updateMany({ where: { userId, platformId, status: 'ok' }, data: { lastSyncedAt: syncedAt } });
+    if (count > 0) return { recovered: null };
+  }
   let recovered: 'needs_reauth' | 'failing' | null = null;
   for (const status of troubled) {
     const { count } = await tx.platformConnection.updateMany({
@@ -92,7 +101,7 @@ export async function connectionAnswered(
     return { recovered };
   }
   const messages = await fullComparisonMessages(tx, userId, platformId);
-  const due = recovered === 'failing' ? messages.filter((m) => !(m.topic === 'sync' && m.data === answered)) : messages;
+  const due: OutboxMessageInput[] = recovered === 'failing' ? messages.filter((m) => !(m.topic === 'sync' && m.data === answered)) : [...messages, { topic: 'sync_targets' }];
   await addToOutbox(tx, userId, due);
   return { recovered };
 }

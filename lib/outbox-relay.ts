@@ -13,7 +13,7 @@ import { isLiveOption } from './options.js';
 import { addToOutbox, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
 import { syncPullSchedule, triggerPull } from './pull-schedules.js';
 import { syncReconcileSchedule } from './reconcile-schedules.js';
-import { requestSync } from './sync-requests.js';
+import { announceSyncTargetsChanged, requestSync } from './sync-requests.js';
 import { withinMs } from './temporal-client.js';
 
 export interface RelayLog {
@@ -182,6 +182,8 @@ export class OutboxRelay implements SyncOutbox {
             outboxId: String(row.id),
           });
           return;
+        case 'sync_targets':
+          return announceSyncTargetsChanged(this.temporal, row.userId);
         case 'option_timer':
           return this.keepOptionTimer(row.userId, row.subjectId!);
         case 'pull_schedule':

@@ -10,6 +10,8 @@ import { currentRequestId } from './request-context.js';
 export type OutboxMessageInput =
   /** Ask the user's sync workflow for this data to push: to every platform the change concerns, or (manual) to these. */
   | { topic: 'sync'; data: SyncedData; platformIds?: string[]; manual?: boolean }
+  /** The platforms the user's sync workflows push to changed (a connection or its sync settings): they list them again. */
+  | { topic: 'sync_targets' }
   /** Make the option's expiry timer match the entry as it is when delivered. */
   | { topic: 'option_timer'; availabilityId: string }
   /** Make the connection's schedules (pull, reconcile) match its settings as they are when delivered. */
@@ -43,6 +45,8 @@ function columnsOf(message: OutboxMessageInput) {
   switch (message.topic) {
     case 'sync':
       return { topic: message.topic, data: message.data, platformIds: message.platformIds ?? [], manual: message.manual ?? false };
+    case 'sync_targets':
+      return { topic: message.topic };
     case 'option_timer':
       return { topic: message.topic, subjectId: message.availabilityId };
     case 'pull_schedule':

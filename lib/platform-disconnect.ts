@@ -42,7 +42,7 @@ export async function disconnectPlatform({ db, config, oauth, outbox }: Disconne
     if (count === 0) return false;
     await recordAudit(tx, { userId, actor: 'user', requestId, action: 'connection.disconnect', target: platform.id });
     // The relay removes the schedule, since the connection is gone when it delivers.
-    await send([{ topic: 'pull_schedule', platformId: platform.id }]);
+    await send([{ topic: 'pull_schedule', platformId: platform.id }, { topic: 'sync_targets' }]);
     return true;
   });
 }

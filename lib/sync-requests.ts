@@ -1,8 +1,8 @@
 // The one way to tell Temporal about a change of a user's data: signalWithStart on the user's sync workflow for
 // that kind of data. Only the outbox relay calls it (lib/outbox-relay.ts); everything else writes an outbox row.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
-import { syncSignals, type SyncRequest } from '../workflows/sync-signals.js';
+import { syncSignals, syncTargetsChangedSignal, type SyncRequest } from '../workflows/sync-signals.js';
 import { syncWorkflowId, type SyncedData } from '../workflows/ids.js';
 import { SYNC_LOOP_FEATURES, type SyncLoopInput } from '../workflows/platform-sync-loop.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
@@ -32,4 +32,19 @@ export async function requestSync(client: Client, config: Config, data: SyncedDa
     typedSearchAttributes: [{ key: userIdAttribute, value: userId }],
   });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+}
+
+/**
+ * Tells the user's running sync workflows that the platforms they push to changed (they list them again at their
+ * next round). A workflow that is not running lists them when it starts: nothing to tell.
+ */
+export async function announceSyncTargetsChanged(client: Client, userId: string) {
+  for (const data of Object.keys(workflowTypes) as SyncedData[]) {
+    await client.workflow
+      .getHandle(syncWorkflowId(data, userId))
+      .signal(syncTargetsChangedSignal)
+      .catch((error: unknown) => {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+  }
 }

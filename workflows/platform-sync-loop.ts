@@ -8,7 +8,7 @@ import { condition, patched, setHandler, sleep, upsertSearchAttributes, workflow
 import type { SyncTarget, SyncTargetQuery } from '../activities/sync-targets.js';
 import { DEFAULT_REDRIVE, failureOf, nextRedrive, retryWindowExhausted } from './redrive.js';
 import { platformsAttribute } from './search-attributes.js';
-import { syncSignals, type PlatformSyncView, type SyncRequest } from './sync-signals.js';
+import { syncSignals, syncTargetsChangedSignal, type PlatformSyncView, type SyncRequest } from './sync-signals.js';
 import type { SyncedData } from './ids.js';
 
 export interface SyncLoopInput {
@@ -75,10 +75,24 @@ export interface SyncLoopFeatures {
   burstCountsChanges?: boolean;
   redriveAfterRetryWindow?: boolean;
   mediaPushTimeoutsFromWork?: boolean;
+  /**
+   * The platforms of a round are held in the run's state and listed again (the listTargets local activity) only
+   * at the first round, after a manual request, after a syncTargetsChanged signal, after a push refused for its
+   * credentials, and when TARGETS_HELD_MS have passed: a change costs no database read in its workflow task.
+   */
+  targetsHeld?: boolean;
+  /** One idle timer per idle period, restarted when it fires early, instead of a timer started and cancelled every round. */
+  idleTimerPerPeriod?: boolean;
 }
 
 /** What a run started (or continued as new) now gets: every change so far. */
-export const SYNC_LOOP_FEATURES: Required<SyncLoopFeatures> = { burstCountsChanges: true, redriveAfterRetryWindow: true, mediaPushTimeoutsFromWork: true };
+export const SYNC_LOOP_FEATURES: Required<SyncLoopFeatures> = {
+  burstCountsChanges: true,
+  redriveAfterRetryWindow: true,
+  mediaPushTimeoutsFromWork: true,
+  targetsHeld: true,
+  idleTimerPerPeriod: true,
+};
 
 /** The feature as the run's input says, or, for runs started before inputs carried features, its patch marker. */
 export function usesFeature(input: SyncLoopInput, feature: keyof SyncLoopFeatures, patchId: string): boolean {
@@ -86,6 +100,8 @@ export function usesFeature(input: SyncLoopInput, feature: keyof SyncLoopFeature
 }
 
 const ROUNDS_BEFORE_CONTINUE_AS_NEW = 200;
+/** Held platforms are listed again after this long even without a signal: a lost signal costs a few minutes at most. */
+const TARGETS_HELD_MS = 5 * 60 * 1000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
 /** Request ids handed to one push at most: enough to follow a change, bounded for a burst of thousands. */
 const MAX_REQUEST_IDS_PER_PUSH = 20;
@@ -123,6 +139,21 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
     }
     requests.push(request);
   });
+  const holdsTargets = input.features?.targetsHeld === true;
+  /** The platforms of a round without manual requests, as last listed (targetsHeld), and when they were listed. */
+  let heldTargets: SyncTarget[] | null = null;
+  let heldSince = 0;
+  setHandler(syncTargetsChangedSignal, () => {
+    heldTargets = null;
+  });
+  async function targetsOfRound(manualPlatformIds: string[], includeAutoSync: boolean): Promise<SyncTarget[]> {
+    if (holdsTargets && manualPlatformIds.length === 0 && heldTargets && Date.now() - heldSince < TARGETS_HELD_MS) return heldTargets;
+    const targets = await steps.listTargets({ userId, manualPlatformIds, includeAutoSync });
+    // A manual request lists platforms auto-sync leaves out; and it often follows a reconnect: list afresh next time.
+    heldTargets = holdsTargets && manualPlatformIds.length === 0 ? targets : null;
+    heldSince = Date.now();
+    return targets;
+  }
   setHandler(signals.state, () => ({ userId, platforms: [...views.values()].map((v) => ({ ...v, queued: dirty.has(v.platformId) })) }));
 
   const viewOf = (platformId: string): PlatformSyncView => {
@@ -158,6 +189,8 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
               redrive: null,
             });
           } catch (error) {
+            // The push may have marked the connection needs_reauth or found it gone: list the platforms again.
+            heldTargets = null;
             const failure = failureOf(error);
             view.state = 'failed';
             view.lastError = failure.message;
@@ -203,15 +236,17 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
     void keepPlatformInStep(target);
   }
 
+  const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idle = input.features?.idleTimerPerPeriod ? idleWatch(idleTimeoutMs) : null;
   for (let round = 1; ; round += 1) {
-    const changed = await condition(() => requests.length > 0, input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    const changed = idle ? await idle.nextRequest(() => requests.length > 0) : await condition(() => requests.length > 0, idleTimeoutMs);
     if (!changed) {
       await condition(() => running.size === 0 || requests.length > 0);
       if (requests.length === 0) return;
     }
     const batch = requests.splice(0);
     const manualPlatformIds = [...new Set(batch.flatMap((r) => (r.manual ? (r.platformIds ?? []) : [])))];
-    const targets = await steps.listTargets({ userId, manualPlatformIds, includeAutoSync: batch.some((r) => !r.manual) });
+    const targets = await targetsOfRound(manualPlatformIds, batch.some((r) => !r.manual));
     for (const platformId of manualPlatformIds) forced.add(platformId);
     publishPlatforms(targets.map((t) => t.platformId));
     for (const target of targets) {
@@ -238,4 +273,30 @@ export async function runPlatformSyncLoop(input: SyncLoopInput, steps: SyncLoopS
       await steps.continueAsNew({ ...input, features: SYNC_LOOP_FEATURES, carried: { views: [...views.values()], requests: carriedRequests, outboxIds, ...(redrives.length ? { redrives } : {}) } });
     }
   }
+}
+
+/**
+ * The idle timeout without a timer per round: one timer runs for the whole idle period and, when it fires, starts
+ * again for what is left since the last request. A round then adds only its signal, its task and its pushes to the
+ * history (a timer started and cancelled every round was two more events per change).
+ */
+function idleWatch(idleTimeoutMs: number) {
+  let lastRequestAt = Date.now();
+  let timedOut = false;
+  let timer: Promise<void> | null = null;
+  const watch = async () => {
+    for (let left = idleTimeoutMs; left > 0; left = lastRequestAt + idleTimeoutMs - Date.now()) await sleep(left);
+    timedOut = true;
+  };
+  return {
+    /** Until a request is waiting (true) or nothing came for the idle timeout (false). */
+    async nextRequest(waiting: () => boolean): Promise<boolean> {
+      timer ??= watch().finally(() => (timer = null));
+      await condition(() => waiting() || timedOut);
+      if (!waiting()) return false;
+      lastRequestAt = Date.now();
+      timedOut = false;
+      return true;
+    },
+  };
 }

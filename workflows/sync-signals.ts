@@ -39,6 +39,13 @@ function signalsFor(requested: string, state: string) {
   return { requested: defineSignal<[SyncRequest]>(requested), state: defineQuery<SyncView>(state) };
 }
 
+/**
+ * A user's connections changed in a way that changes which platforms a round pushes to (connected, disconnected,
+ * sync settings, needs_reauth and back): the run lists them again at its next round. One name for every sync
+ * workflow type; the outbox relay sends it to the user's running sync workflows (topic sync_targets).
+ */
+export const syncTargetsChangedSignal = defineSignal('syncTargetsChanged');
+
 export const syncSignals = {
   availability: signalsFor('availabilitySyncRequested', 'availabilitySyncState'),
   media: signalsFor('mediaSyncRequested', 'mediaSyncState'),

@@ -193,6 +193,7 @@ async function act(tx: Tx, connection: PlatformConnection, event: FilmmakersEven
     // (a reconnect compares everything in full); the message says why, so nobody looks for a wrong password.
     const statusMessage = 'Filmmakers reports that the actor profile was deleted. Connect again once the profile exists, or disconnect Filmmakers.';
     await tx.platformConnection.update({ where: { id: connection.id }, data: { status: 'needs_reauth', statusMessage } });
+    await send([{ topic: 'sync_targets' }]);
     await recordAudit(tx, { userId, actor: 'system', action: 'connection.profile_deleted', target: platformId, details: { profileId: String(event.data?.id ?? '') } });
   }
   // Other event types: acknowledged (Filmmakers would retry anything else) and recorded, nothing to do.

@@ -211,6 +211,7 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
         if (count === 0) throw new HttpError(404, `${platform.name} is not connected`);
         await recordAudit(tx, { ...byUser(request), action: 'connection.settings', target: platform.id, details: { ...request.body } });
         if (PULL_SETTINGS.some((field) => field in request.body)) await send([{ topic: 'pull_schedule', platformId: platform.id }]);
+        if (TARGET_SETTINGS.some((field) => field in request.body)) await send([{ topic: 'sync_targets' }]);
         return tx.platformConnection.findUniqueOrThrow({ where: { userId_platformId: { userId: request.userId, platformId: platform.id } } });
       });
       return { platformId: platform.id, connection: presentConnection(connection, config) };
@@ -317,6 +318,9 @@ interface CallbackQuery {
   error_description?: string;
 }
 
+/** Settings that decide whether a connection is among the platforms a sync round pushes to (activities/sync-targets.ts). */
+const TARGET_SETTINGS = ['autoSync', 'syncAvailability', 'syncMedia', 'syncProfile'] as const;
+
 /** Settings that decide whether, and how often, a connection is pulled. */
 const PULL_SETTINGS = ['pullIntervalMinutes', 'syncAvailability', 'autoSync'] as const;
 
@@ -325,7 +329,7 @@ const PULL_SETTINGS = ['pullIntervalMinutes', 'syncAvailability', 'autoSync'] as
  * (so changes made while it needed re-authorization reach it now), and its pull schedule.
  */
 async function connectedMessages(tx: Tx, userId: string, platform: PlatformEntry): Promise<OutboxMessageInput[]> {
-  return [...(await fullComparisonMessages(tx, userId, platform.id)), { topic: 'pull_schedule', platformId: platform.id }];
+  return [...(await fullComparisonMessages(tx, userId, platform.id)), { topic: 'pull_schedule', platformId: platform.id }, { topic: 'sync_targets' }];
 }
 
 // The PKCE verifier is a secret until the callback uses it: sealed like credentials, bound to its state.

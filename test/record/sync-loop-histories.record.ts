@@ -9,7 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { parseDay } from '../../lib/days.js';
-import { syncSignals } from '../../workflows/sync-signals.js';
+import { SYNC_LOOP_FEATURES } from '../../workflows/platform-sync-loop.js';
+import { syncSignals, syncTargetsChangedSignal } from '../../workflows/sync-signals.js';
 import { historyToFixture } from '../support/histories.js';
 import { fixturesDir as fixtures, recordingActor, until, useRecordingStack } from './recording-stack.js';
 
@@ -71,4 +72,28 @@ it('records an availability sync through an outage longer than the retry window'
   const lastHistory = historyToFixture(await last.fetchHistory());
   expect(lastHistory).toContain('WORKFLOW_EXECUTION_COMPLETED');
   await writeFile(path.join(fixtures, 'availability-sync-after-continue-as-new.json'), lastHistory);
+});
+
+it('records a run that holds its platforms and keeps one idle timer (the features of runs started now)', async () => {
+  const { apiKey, user, signal } = await recordingActor(stack, 'availability', { coalesceMs: 0, features: SYNC_LOOP_FEATURES });
+  const block = (day: string) => stack.db.availability.create({ data: { userId: user.id, startDate: parseDay(day)!, endDate: parseDay(day)!, status: 'unavailable', type: 'block' } });
+  const held = () => stack.sim.calendar(apiKey).length;
+
+  await block('2027-10-01');
+  const run = await signal({ requestId: 'held-1' });
+  await until(() => held() === 1, 'the first push (platforms listed)');
+  await block('2027-10-02');
+  await signal({ requestId: 'held-2' });
+  await until(() => held() === 2, 'the second push (platforms held)');
+  await run.signal(syncTargetsChangedSignal);
+  await block('2027-10-03');
+  await signal({ requestId: 'held-3' });
+  await until(() => held() === 3, 'the push after the platforms changed (listed again)');
+  await signal({ manual: true, platformIds: ['etalenta'], requestId: 'held-4' });
+  await until(async () => (await stack.db.syncLog.count({ where: { userId: user.id, status: 'success' } })) === 4, 'the manual push');
+  await stack.env.sleep(2 * 60 * MINUTE); // idle: the run completes
+  await run.result();
+  const history = historyToFixture(await run.fetchHistory());
+  expect(history).toContain('WORKFLOW_EXECUTION_COMPLETED');
+  await writeFile(path.join(fixtures, 'availability-sync-held-targets.json'), history);
 });
