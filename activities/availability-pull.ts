@@ -29,6 +29,22 @@ export interface PullAvailabilityResult {
   pushRequested: boolean;
 }
 
+/** The activity's result: the summary, and the checks the workflow runs next (so it decides from a recorded result). */
+export interface PullAvailabilityOutcome extends PullAvailabilityResult {
+  followUps: PullFollowUps;
+}
+
+export interface PullFollowUps {
+  mediaDrift: boolean;
+  profileDrift: boolean;
+}
+
+/** Media drift where the platform takes media; profile drift only through a read-only API (Filmmakers' partner API). */
+export function pullFollowUps(platformId: string): PullFollowUps {
+  const platform = getPlatform(platformId);
+  return { mediaDrift: platform.capabilities.media, profileDrift: platform.capabilities.profile && Boolean(platform.browser?.partnerApiPath) };
+}
+
 const HEARTBEAT_EVERY_MS = 1000;
 
 export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
@@ -53,7 +69,7 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
   }
 
   return {
-    async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityResult> {
+    async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityOutcome> {
       const log = await openSyncLog(db, userId, platformId, 'pull_availability');
       const context = Context.current();
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
@@ -61,7 +77,7 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
         if (!connection.syncAvailability || !connection.autoSync) {
           await closeSyncLog(db, log, { status: 'skipped', errorMessage: 'availability sync or auto-sync is off for this platform' });
-          return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false };
+          return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false, followUps: pullFollowUps(platformId) };
         }
         // Read before listing: only confirmations older than the listing can be held against what it shows.
         const before = await loadOurEntries(db, userId, platformId);
@@ -74,7 +90,7 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         // The platform answered: an earlier outage is over, and what it missed meanwhile is compared in full. (Not
         // a re-authorization: a pull may not have needed to sign in at all, its session still being good.)
         await db.$transaction((tx) => connectionAnswered(tx, { userId, platformId, troubled: ['failing'] }));
-        return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
+        return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested, followUps: pullFollowUps(platformId) };
       } catch (error) {
         throw await failedAttempt(db, log, { userId, platformId }, error);
       } finally {
