@@ -1,7 +1,6 @@
 // Reads one platform's calendar and merges it into ours (activities/availability-merge.ts decides; this file
 // reads and writes). Run by availabilityPullWorkflow on the platform's task queue, on the connection's schedule.
-// One SyncLog row per attempt, heartbeats while the platform answers, typed failures as for pushes.
-import { Context } from '@temporalio/activity';
+// It runs in the attempt envelope (attempt.ts): one SyncLog row per attempt, heartbeats, typed failures.
 import { getPlatform } from '../adapters/catalog.js';
 import type { PlatformAvailabilityItem } from '../adapters/types.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -10,8 +9,9 @@ import { parseDay } from '../lib/days.js';
 import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
 import type { ActivityDeps } from './index.js';
-import { connectionAnswered, failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { beginAttempt } from './attempt.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
+import { closeSyncLog } from './sync-log.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,8 +45,6 @@ export function pullFollowUps(platformId: string): PullFollowUps {
   return { mediaDrift: platform.capabilities.media, profileDrift: platform.capabilities.profile && Boolean(platform.browser?.partnerApiPath) };
 }
 
-const HEARTBEAT_EVERY_MS = 1000;
-
 export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
   /** Writes the plan in one transaction; serialized per connection, so overlapping attempts never import twice. */
   async function mergePulled(userId: string, platformId: string, pulled: PlatformAvailabilityItem[], before: OurEntry[]): Promise<MergePlan> {
@@ -70,11 +68,10 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
 
   return {
     async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityOutcome> {
-      const log = await openSyncLog(db, userId, platformId, 'pull_availability');
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      const attempt = await beginAttempt(db, config, { userId, platformId, operation: 'pull_availability' });
+      const { log } = attempt;
       try {
-        const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+        const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: attempt.heartbeat });
         if (!connection.syncAvailability || !connection.autoSync) {
           await closeSyncLog(db, log, { status: 'skipped', errorMessage: 'availability sync or auto-sync is off for this platform' });
           return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false, followUps: pullFollowUps(platformId) };
@@ -82,6 +79,7 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         // Read before listing: only confirmations older than the listing can be held against what it shows.
         const before = await loadOurEntries(db, userId, platformId);
         const pulled = await adapter.pullAvailability();
+        attempt.throwIfCancelled(); // a stopped pull merges nothing: the next one lists the platform again
         const plan = await mergePulled(userId, platformId, pulled, before);
         const pushRequested = plan.imports.length > 0 || plan.pushThisPlatform;
         const imported = plan.imports.length;
@@ -92,9 +90,9 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         await db.$transaction((tx) => connectionAnswered(tx, { userId, platformId, troubled: ['failing'] }));
         return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested, followUps: pullFollowUps(platformId) };
       } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
+        throw await attempt.failed(error);
       } finally {
-        clearInterval(beat);
+        await attempt.end();
       }
     },
   };

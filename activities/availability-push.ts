@@ -9,7 +9,7 @@ import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
 import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
-import { beginPushAttempt } from './push-attempt.js';
+import { beginAttempt } from './attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
@@ -43,7 +43,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds });
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds });
       const { log } = attempt;
       const context = Context.current();
       try {
