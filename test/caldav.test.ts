@@ -1,0 +1,235 @@
+// CalDAV against a real Radicale: discovery from a server address, failures typed like a platform's, reading a
+// calendar cheaply (an unchanged ctag costs one request, sync tokens bring edits and deletions) that another client
+// (tsdav directly, as Apple Calendar would) writes to. A proxy in front of Radicale counts requests and injects faults.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import ICAL from 'ical.js';
+import { createDAVClient, type DAVCalendar } from 'tsdav';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorType } from '../adapters/error-types.js';
+import { PlatformError } from '../adapters/errors.js';
+import { readCalendarChanges, discoverCalendars, type CalDavAccount, type CalDavObject } from '../lib/calendars/caldav.js';
+import { parseCalendar } from '../lib/calendars/events.js';
+import { startProxy, type CountingProxy } from './support/http-proxy.js';
+import { startRadicale, type RadicaleServer } from './support/radicale.js';
+
+let radicale: RadicaleServer;
+let proxy: CountingProxy;
+let other: Awaited<ReturnType<typeof createDAVClient>>;
+let account: CalDavAccount;
+const allowHttpHosts = ['127.0.0.1'];
+const year2027 = { start: new Date('2027-01-01T00:00:00Z'), end: new Date('2028-01-01T00:00:00Z') };
+
+beforeAll(async () => {
+  radicale = await startRadicale();
+  proxy = await startProxy(radicale.url);
+  account = { serverUrl: radicale.url, username: radicale.username, password: radicale.password, allowHttpHosts };
+  other = await createDAVClient({
+    serverUrl: radicale.url,
+    credentials: { username: radicale.username, password: radicale.password },
+    authMethod: 'Basic',
+    defaultAccountType: 'caldav',
+  });
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await radicale?.stop();
+});
+
+beforeEach(() => {
+  proxy.fault = 'none';
+  proxy.reset();
+});
+
+let calendars = 0;
+/** A new calendar made by the other client, as a calendar app would. */
+async function newCalendar(displayname: string): Promise<DAVCalendar> {
+  const url = `${radicale.url}${radicale.username}/calendar-${++calendars}/`;
+  await other.makeCalendar({ url, props: { displayname } });
+  return { url };
+}
+
+function vevent(uid: string, day: string, summary: string, extra: string[] = []): string {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//Apple Inc.//macOS 15.1//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20261201T090000Z',
+    `DTSTART;VALUE=DATE:${day.replaceAll('-', '')}`,
+    `DTEND;VALUE=DATE:${next.toISOString().slice(0, 10).replaceAll('-', '')}`,
+    `SUMMARY:${summary}`,
+    ...extra,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}
+
+function daysOf(objects: CalDavObject[]) {
+  return objects
+    .flatMap((object) => parseCalendar(object.ics, { timeZone: 'Europe/Berlin', window: { from: '2027-01-01', until: '2028-01-01' } }).events)
+    .map((event) => [event.uid, event.firstDay, event.lastDay, event.summary])
+    .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+}
+
+async function failure(promise: Promise<unknown>): Promise<PlatformError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(PlatformError);
+  return error as PlatformError;
+}
+
+describe('discovery', () => {
+  it('finds the calendars from the server address through /.well-known/caldav, with their validators', async () => {
+    const calendar = await newCalendar('Drehs & Proben');
+    const found = await discoverCalendars(account);
+    expect(found.principalUrl).toBe(`${radicale.url}${radicale.username}/`);
+    const listed = found.calendars.find((entry) => entry.url === calendar.url);
+    expect(listed).toMatchObject({ displayName: 'Drehs & Proben', events: true, writable: true, syncCollection: true });
+    expect(listed?.ctag).toEqual(expect.any(String));
+    expect(listed?.syncToken).toEqual(expect.any(String));
+  });
+
+  it('finds them from the principal address as well', async () => {
+    const calendar = await newCalendar('Privat');
+    const found = await discoverCalendars({ ...account, serverUrl: `${radicale.url}${radicale.username}/` });
+    expect(found.calendars.map((entry) => entry.url)).toContain(calendar.url);
+  });
+
+  it('turns a wrong app password into an auth error that never names the password', async () => {
+    const error = await failure(discoverCalendars({ ...account, password: 'wrong-app-password' }));
+    expect(error).toMatchObject({ type: ErrorType.auth, retryable: false, details: { status: 401 } });
+    expect(error.message).toMatch(/refused the credentials/);
+    expect(error.message).not.toContain('wrong-app-password');
+    expect(JSON.stringify(error)).not.toContain('wrong-app-password');
+  });
+
+  it('says clearly when the address is no CalDAV server, without retrying', async () => {
+    const web = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Willkommen</body></html>'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const error = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${(web.address() as AddressInfo).port}/` }));
+      expect(error).toMatchObject({ type: ErrorType.client, retryable: false });
+      expect(error.message).toMatch(/is not a CalDAV server/);
+    } finally {
+      web.closeAllConnections();
+      await new Promise((resolve) => web.close(resolve));
+    }
+  });
+
+  it('allows plain http only for listed hosts, and no credentials in the address', async () => {
+    const refused = await failure(discoverCalendars({ ...account, serverUrl: proxy.url(radicale.url), allowHttpHosts: [] }));
+    expect(refused).toMatchObject({ type: ErrorType.validation, retryable: false });
+    expect(refused.message).toMatch(/only https:\/\/ CalDAV servers are allowed/);
+    const inline = await failure(discoverCalendars({ ...account, serverUrl: `http://actor:${radicale.password}@127.0.0.1:1/` }));
+    expect(inline).toMatchObject({ type: ErrorType.validation });
+    expect(inline.message).not.toContain(radicale.password);
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it('makes a server error and an unreachable server retryable', async () => {
+    proxy.fault = '503';
+    expect(await failure(discoverCalendars({ ...account, serverUrl: proxy.url(radicale.url) }))).toMatchObject({ type: ErrorType.server, retryable: true });
+    proxy.fault = 'drop';
+    expect(await failure(discoverCalendars({ ...account, serverUrl: proxy.url(radicale.url) }))).toMatchObject({ type: ErrorType.network, retryable: true });
+  });
+});
+
+describe('reading a calendar', () => {
+  it('reads an event another client put, then costs one request while nothing changes', async () => {
+    const calendar = await newCalendar('Apple');
+    await other.createCalendarObject({ calendar, filename: 'fitting.ics', iCalString: vevent('fitting-1@apple', '2027-03-15', 'Kostümprobe') });
+    const through = { ...account, serverUrl: proxy.url(radicale.url) };
+    const first = await readCalendarChanges(through, { url: proxy.url(calendar.url) }, {}, { window: year2027 });
+    expect(first.unchanged).toBe(false);
+    if (first.unchanged) return;
+    expect(first.full).toBe(true);
+    expect(daysOf(first.changed)).toEqual([['fitting-1@apple', '2027-03-15', '2027-03-15', 'Kostümprobe']]);
+    expect(first.changed[0]?.etag).toEqual(expect.any(String));
+
+    proxy.reset();
+    const again = await readCalendarChanges(through, { url: proxy.url(calendar.url) }, { ctag: first.ctag, syncToken: first.syncToken });
+    expect(again).toEqual({ unchanged: true, ctag: first.ctag, syncToken: first.syncToken });
+    expect(proxy.requests).toHaveLength(1);
+    expect(proxy.requests[0]).toMatch(/^PROPFIND /);
+  });
+
+  it('brings an edit, a new event and a deletion through the sync token, not a full read', async () => {
+    const calendar = await newCalendar('Nextcloud');
+    await other.createCalendarObject({ calendar, filename: 'a.ics', iCalString: vevent('a@nextcloud', '2027-04-01', 'Dreh') });
+    await other.createCalendarObject({ calendar, filename: 'b.ics', iCalString: vevent('b@nextcloud', '2027-04-02', 'Probe') });
+    const first = await readCalendarChanges(account, calendar, {}, { window: year2027 });
+    if (first.unchanged) throw new Error('a new calendar read as unchanged');
+    const [a] = await other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}a.ics`] });
+
+    await other.updateCalendarObject({ calendarObject: { url: `${calendar.url}a.ics`, etag: a?.etag, data: vevent('a@nextcloud', '2027-04-08', 'Dreh (verschoben)') } });
+    await other.deleteCalendarObject({ calendarObject: { url: `${calendar.url}b.ics` } });
+    await other.createCalendarObject({ calendar, filename: 'c.ics', iCalString: vevent('c@nextcloud', '2027-04-03', 'Casting') });
+
+    proxy.reset();
+    const through = { ...account, serverUrl: proxy.url(radicale.url) };
+    const next = await readCalendarChanges(through, { url: proxy.url(calendar.url) }, { ctag: first.ctag, syncToken: first.syncToken }, { window: year2027 });
+    if (next.unchanged) throw new Error('changes read as unchanged');
+    expect(next.full).toBe(false);
+    expect(proxy.requests.map((request) => request.split(' ')[0])).toEqual(['PROPFIND', 'REPORT']);
+    expect(daysOf(next.changed)).toEqual([
+      ['c@nextcloud', '2027-04-03', '2027-04-03', 'Casting'],
+      ['a@nextcloud', '2027-04-08', '2027-04-08', 'Dreh (verschoben)'],
+    ]);
+    expect(next.deleted).toEqual([proxy.url(`${calendar.url}b.ics`)]);
+    expect(next.syncToken).not.toBe(first.syncToken);
+    expect(next.ctag).not.toBe(first.ctag);
+
+    const after = await readCalendarChanges(account, calendar, { ctag: next.ctag, syncToken: next.syncToken });
+    expect(after.unchanged).toBe(true);
+  });
+
+  it('reads the whole window again when the server no longer knows the sync token', async () => {
+    const calendar = await newCalendar('Alt');
+    await other.createCalendarObject({ calendar, filename: 'a.ics', iCalString: vevent('a@old', '2027-05-01', 'Lesung') });
+    const read = await readCalendarChanges(account, calendar, { ctag: '"stale"', syncToken: 'http://radicale.org/ns/sync/unknown' }, { window: year2027 });
+    if (read.unchanged) throw new Error('read as unchanged');
+    expect(read.full).toBe(true);
+    expect(daysOf(read.changed)).toEqual([['a@old', '2027-05-01', '2027-05-01', 'Lesung']]);
+  });
+
+  it('keeps a recurring event with a moved, an excluded and a cancelled occurrence through the round trip', async () => {
+    const calendar = await newCalendar('Theater');
+    const rehearsal = onlyEvent(readFileSync(path.join(import.meta.dirname, 'fixtures', 'calendars', 'google-export.ics'), 'utf8'), '3k9f0rehearsal2h7q1@google.com');
+    await other.createCalendarObject({ calendar, filename: 'rehearsal.ics', iCalString: rehearsal });
+    const read = await readCalendarChanges(account, calendar, {}, { window: year2027 });
+    if (read.unchanged) throw new Error('read as unchanged');
+    expect(read.changed).toHaveLength(1);
+    const parse = (text: string) => parseCalendar(text, { timeZone: 'Europe/Berlin', window: { from: '2027-01-01', until: '2028-01-01' } }).events;
+    const days = parse(read.changed[0]!.ics).map((event) => [event.firstDay, event.recurrenceId, event.summary]);
+    expect(days).toEqual(parse(rehearsal).map((event) => [event.firstDay, event.recurrenceId, event.summary]));
+    expect(days.map(([day]) => day)).toEqual(['2027-01-05', '2027-01-12', '2027-01-28', '2027-02-02', '2027-02-16', '2027-02-23']);
+  });
+
+  it('says clearly when the calendar is gone, and refuses a wrong password as auth', async () => {
+    const gone = await failure(readCalendarChanges(account, { url: `${radicale.url}${radicale.username}/no-such-calendar/` }, {}));
+    expect(gone).toMatchObject({ type: ErrorType.client, retryable: false });
+    expect(gone.message).toMatch(/no longer exists/);
+    const calendar = await newCalendar('Auth');
+    expect(await failure(readCalendarChanges({ ...account, password: 'nope' }, calendar, {}))).toMatchObject({ type: ErrorType.auth });
+  });
+});
+
+/** The VTIMEZONEs and the one event (its series and overrides) of a larger export: one CalDAV object. */
+function onlyEvent(text: string, uid: string): string {
+  const root = new ICAL.Component(ICAL.parse(text));
+  for (const event of root.getAllSubcomponents('vevent')) {
+    if (event.getFirstPropertyValue('uid') !== uid) root.removeSubcomponent(event);
+  }
+  root.removeAllProperties('method');
+  return root.toString();
+}
