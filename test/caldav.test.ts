@@ -1,6 +1,7 @@
 // CalDAV against a real Radicale: discovery from a server address, failures typed like a platform's, reading a
-// calendar cheaply (an unchanged ctag costs one request, sync tokens bring edits and deletions) that another client
-// (tsdav directly, as Apple Calendar would) writes to. A proxy in front of Radicale counts requests and injects faults.
+// calendar cheaply (an unchanged ctag costs one request, sync tokens bring edits and deletions), castsync's entries
+// written to a destination calendar and read back by another client (tsdav directly, as Apple Calendar would), and
+// recognised so an import never takes them back. A counting proxy in front of Radicale counts and injects faults.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +11,11 @@ import { createDAVClient, type DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
+import type { AvailabilityItem } from '../adapters/types.js';
 import { readCalendarChanges, discoverCalendars, type CalDavAccount, type CalDavObject } from '../lib/calendars/caldav.js';
+import { castsyncIdOf, eventHref, isCastsyncEvent, putEvent, removeEvent } from '../lib/calendars/caldav-write.js';
 import { parseCalendar } from '../lib/calendars/events.js';
+import { eventUid } from '../lib/ics.js';
 import { startProxy, type CountingProxy } from './support/http-proxy.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
 
@@ -224,6 +228,122 @@ describe('reading a calendar', () => {
   });
 });
 
+const booking: AvailabilityItem = {
+  id: '0b6f3c1e-4d2a-4f7e-9a51-2c8d7e6f1a01',
+  startDate: '2027-06-14',
+  endDate: '2027-06-16',
+  status: 'unavailable',
+  type: 'booking',
+  optionHolder: 'Studio Hamburg',
+  version: 1,
+};
+const option: AvailabilityItem = {
+  id: '7d1e2f3a-5b6c-4d8e-8f90-1a2b3c4d5e02',
+  startDate: '2027-06-21',
+  endDate: '2027-06-21',
+  status: 'tentative',
+  type: 'booking',
+  optionRank: 2,
+  optionHolder: 'UFA Fiction',
+  version: 1,
+};
+
+describe('castsync entries in a destination calendar', () => {
+  it('writes a firm booking and an option that another client reads, with castsync UIDs an import recognises', async () => {
+    const calendar = await newCalendar('castsync');
+    const written = await Promise.all([booking, option].map((item) => putEvent(account, { calendarUrl: calendar.url }, item)));
+    expect(written.map((result) => result.outcome)).toEqual(['created', 'created']);
+    expect(written[0]).toMatchObject({ href: eventHref(calendar.url, booking.id), etag: expect.any(String) });
+
+    const objects = await other.fetchCalendarObjects({ calendar });
+    const events = objects.flatMap((object) => eventsOf(String(object.data)));
+    expect(events.sort((a, b) => a.start.localeCompare(b.start))).toEqual([
+      { uid: eventUid(booking.id), start: '2027-06-14', end: '2027-06-17', summary: 'Festbuchung für Studio Hamburg', status: 'CONFIRMED', transp: 'OPAQUE' },
+      { uid: eventUid(option.id), start: '2027-06-21', end: '2027-06-22', summary: '2. Option für UFA Fiction', status: 'TENTATIVE', transp: 'OPAQUE' },
+    ]);
+
+    // Read back as a source would: every event is castsync's own, so none becomes a new block.
+    const read = await readCalendarChanges(account, calendar, {}, { window: year2027 });
+    if (read.unchanged) throw new Error('read as unchanged');
+    const uids = read.changed.flatMap((object) => parseCalendar(object.ics, { timeZone: 'Europe/Berlin', window: { from: '2027-01-01', until: '2028-01-01' } }).events.map((event) => event.uid));
+    expect(uids).toHaveLength(2);
+    expect(uids.every(isCastsyncEvent)).toBe(true);
+    expect(uids.map(castsyncIdOf).sort()).toEqual([booking.id, option.id].sort());
+    expect(isCastsyncEvent('fitting-1@apple')).toBe(false);
+    expect(isCastsyncEvent('@castsync')).toBe(false);
+  });
+
+  it('updates an entry over the ETag it knows, and reports a change made in the calendar app as a conflict', async () => {
+    const calendar = await newCalendar('castsync-updates');
+    const created = await putEvent(account, { calendarUrl: calendar.url }, option);
+    if (created.outcome === 'conflict') throw new Error('conflict on create');
+    const moved = { ...option, startDate: '2027-06-22', endDate: '2027-06-23', optionRank: 1, version: 2 };
+    const updated = await putEvent(account, { calendarUrl: calendar.url, href: created.href, etag: created.etag }, moved);
+    expect(updated).toMatchObject({ outcome: 'updated', href: created.href, etag: expect.any(String) });
+    expect(updated.outcome !== 'conflict' && updated.etag).not.toBe(created.etag);
+    const [seen] = await other.fetchCalendarObjects({ calendar });
+    expect(eventsOf(String(seen?.data))).toMatchObject([{ start: '2027-06-22', end: '2027-06-24', summary: '1. Option für UFA Fiction' }]);
+    expect(String(seen?.data)).toContain('SEQUENCE:2');
+
+    // The user edits the event in their calendar app: the old ETag no longer matches and nothing is overwritten.
+    await other.updateCalendarObject({ calendarObject: { url: created.href, etag: seen?.etag, data: String(seen?.data).replace('1. Option', '1. Option (Kunde angerufen)') } });
+    const stale = await putEvent(account, { calendarUrl: calendar.url, href: created.href, etag: updated.outcome !== 'conflict' ? updated.etag : undefined }, { ...moved, version: 3 });
+    expect(stale).toEqual({ outcome: 'conflict', href: created.href });
+    const [kept] = await other.fetchCalendarObjects({ calendar });
+    expect(String(kept?.data)).toContain('Kunde angerufen');
+    expect(await putEvent(account, { calendarUrl: calendar.url, href: created.href }, { ...moved, version: 3 }, { force: true })).toMatchObject({ outcome: 'updated' });
+  });
+
+  it('takes over its own object when the answer to a create was lost, and leaves an object of another app alone', async () => {
+    const calendar = await newCalendar('castsync-retries');
+    await putEvent(account, { calendarUrl: calendar.url }, booking);
+    // A retried create without the ETag it never got: the object at its address is its own, so it is updated.
+    expect(await putEvent(account, { calendarUrl: calendar.url }, { ...booking, version: 2 })).toMatchObject({ outcome: 'updated', etag: expect.any(String) });
+    const foreignHref = eventHref(calendar.url, option.id);
+    await other.createCalendarObject({ calendar, filename: new URL(foreignHref).pathname.split('/').pop()!, iCalString: vevent('someone-else@apple', '2027-06-21', 'Privat') });
+    expect(await putEvent(account, { calendarUrl: calendar.url }, option)).toEqual({ outcome: 'conflict', href: foreignHref });
+    expect(eventsOf(String((await other.fetchCalendarObjects({ calendar, objectUrls: [foreignHref] }))[0]?.data))[0]?.uid).toBe('someone-else@apple');
+  });
+
+  it('removes an entry as it goes, tolerating one that is already gone', async () => {
+    const calendar = await newCalendar('castsync-removals');
+    const created = await putEvent(account, { calendarUrl: calendar.url }, booking);
+    const before = await readCalendarChanges(account, calendar, {}, { window: year2027 });
+    if (created.outcome === 'conflict' || before.unchanged) throw new Error('not written');
+    expect(await removeEvent(account, created.href, created.etag)).toBe('removed');
+    expect(await other.fetchCalendarObjects({ calendar })).toEqual([]);
+    expect(await removeEvent(account, created.href, created.etag)).toBe('gone');
+    const after = await readCalendarChanges(account, calendar, before);
+    expect(after).toMatchObject({ unchanged: false, full: false, changed: [], deleted: [created.href] });
+  });
+
+  it('keeps an entry the user changed in the calendar app when asked to remove the old version', async () => {
+    const calendar = await newCalendar('castsync-kept');
+    const created = await putEvent(account, { calendarUrl: calendar.url }, booking);
+    if (created.outcome === 'conflict') throw new Error('conflict on create');
+    const [seen] = await other.fetchCalendarObjects({ calendar });
+    await other.updateCalendarObject({ calendarObject: { url: created.href, etag: seen?.etag, data: String(seen?.data).replace('Festbuchung', 'Festbuchung!') } });
+    expect(await removeEvent(account, created.href, created.etag)).toBe('conflict');
+    expect(await other.fetchCalendarObjects({ calendar })).toHaveLength(1);
+  });
+});
+
+describe('writing failures', () => {
+  it('fails a write to a calendar that is gone without retrying, and a server error or a dropped connection with retrying', async () => {
+    const gone = await failure(putEvent(account, { calendarUrl: `${radicale.url}${radicale.username}/deleted-calendar/` }, booking));
+    expect(gone).toMatchObject({ type: ErrorType.client, retryable: false });
+    expect(gone.message).toMatch(/pick the destination calendar again/);
+    const calendar = await newCalendar('castsync-faults');
+    const through = { ...account, serverUrl: proxy.url(radicale.url) };
+    proxy.fault = '503';
+    expect(await failure(putEvent(through, { calendarUrl: proxy.url(calendar.url) }, booking))).toMatchObject({ type: ErrorType.server, retryable: true });
+    proxy.fault = 'drop';
+    expect(await failure(removeEvent(through, eventHref(proxy.url(calendar.url), booking.id)))).toMatchObject({ type: ErrorType.network, retryable: true });
+    proxy.fault = 'none';
+    expect(await other.fetchCalendarObjects({ calendar })).toEqual([]);
+  });
+});
+
 /** The VTIMEZONEs and the one event (its series and overrides) of a larger export: one CalDAV object. */
 function onlyEvent(text: string, uid: string): string {
   const root = new ICAL.Component(ICAL.parse(text));
@@ -232,4 +352,16 @@ function onlyEvent(text: string, uid: string): string {
   }
   root.removeAllProperties('method');
   return root.toString();
+}
+
+function eventsOf(text: string) {
+  const root = new ICAL.Component(ICAL.parse(text));
+  return root.getAllSubcomponents('vevent').map((event) => ({
+    uid: String(event.getFirstPropertyValue('uid')),
+    start: String(event.getFirstPropertyValue('dtstart')),
+    end: String(event.getFirstPropertyValue('dtend')),
+    summary: String(event.getFirstPropertyValue('summary')),
+    status: String(event.getFirstPropertyValue('status')),
+    transp: String(event.getFirstPropertyValue('transp')),
+  }));
 }
