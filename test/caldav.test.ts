@@ -95,9 +95,10 @@ async function failure(promise: Promise<unknown>): Promise<PlatformError> {
 describe('discovery', () => {
   it('finds the calendars from the server address through /.well-known/caldav, with their validators', async () => {
     const calendar = await newCalendar('Drehs & Proben');
-    const found = await discoverCalendars(account);
-    expect(found.principalUrl).toBe(`${radicale.url}${radicale.username}/`);
-    const listed = found.calendars.find((entry) => entry.url === calendar.url);
+    const found = await discoverCalendars({ ...account, serverUrl: proxy.url(radicale.url) });
+    expect(proxy.requests[0]).toBe('PROPFIND /.well-known/caldav');
+    expect(found.principalUrl).toBe(proxy.url(`${radicale.url}${radicale.username}/`));
+    const listed = found.calendars.find((entry) => entry.url === proxy.url(calendar.url));
     expect(listed).toMatchObject({ displayName: 'Drehs & Proben', events: true, writable: true, syncCollection: true });
     expect(listed?.ctag).toEqual(expect.any(String));
     expect(listed?.syncToken).toEqual(expect.any(String));
@@ -118,15 +119,13 @@ describe('discovery', () => {
   });
 
   it('says clearly when the address is no CalDAV server, without retrying', async () => {
-    const web = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Willkommen</body></html>'));
-    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const web = await serveOnce((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Willkommen</body></html>'));
     try {
-      const error = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${(web.address() as AddressInfo).port}/` }));
+      const error = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${web.port}/` }));
       expect(error).toMatchObject({ type: ErrorType.client, retryable: false });
       expect(error.message).toMatch(/is not a CalDAV server/);
     } finally {
-      web.closeAllConnections();
-      await new Promise((resolve) => web.close(resolve));
+      await web.close();
     }
   });
 
@@ -138,6 +137,51 @@ describe('discovery', () => {
     expect(inline).toMatchObject({ type: ErrorType.validation });
     expect(inline.message).not.toContain(radicale.password);
     expect(proxy.requests).toEqual([]);
+  });
+
+  it('follows no redirect to a plain http host nobody allowed, so the app password never goes there', async () => {
+    const elsewhere = await serveOnce((_req, res) => res.writeHead(500).end());
+    // The well-known address (read by tsdav) and any other request (followed by castsync's fetch) both point away.
+    const wellKnownToo = { value: true };
+    const redirecting = await serveOnce((req, res) => {
+      if (req.url?.startsWith('/.well-known/') && !wellKnownToo.value) res.writeHead(404).end();
+      else res.writeHead(301, { location: `http://localhost:${elsewhere.port}/dav/` }).end();
+    });
+    try {
+      const discovered = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${redirecting.port}/` }));
+      expect(discovered).toMatchObject({ type: ErrorType.validation, retryable: false });
+      expect(discovered.message).toMatch(/sent us to http:\/\/localhost:\d+: only https:\/\/ CalDAV servers are allowed/);
+      wellKnownToo.value = false;
+      const followed = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${redirecting.port}/` }));
+      expect(followed).toMatchObject({ type: ErrorType.validation, retryable: false });
+      expect(followed.message).toMatch(/redirected to http:\/\/localhost:\d+: only https:\/\/ CalDAV servers are allowed/);
+      expect(elsewhere.requests).toBe(0);
+    } finally {
+      await elsewhere.close();
+      await redirecting.close();
+    }
+  });
+
+  it('follows redirects to an allowed host with the same request', async () => {
+    const calendar = await newCalendar('Umgezogen');
+    const radicalePort = new URL(radicale.url).port;
+    const moved = await serveOnce((req, res) => res.writeHead(req.method === 'PROPFIND' ? 308 : 301, { location: `http://localhost:${radicalePort}${req.url}` }).end());
+    try {
+      const found = await discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${moved.port}/`, allowHttpHosts: ['127.0.0.1', 'localhost'] });
+      expect(found.calendars.map((entry) => new URL(entry.url).pathname)).toContain(new URL(calendar.url).pathname);
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('gives up on a server that does not answer in time, as a retryable timeout', async () => {
+    const silent = await serveOnce(() => undefined);
+    try {
+      const error = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${silent.port}/`, timeoutMs: 300 }));
+      expect(error).toMatchObject({ type: ErrorType.timeout, retryable: true });
+    } finally {
+      await silent.close();
+    }
   });
 
   it('makes a server error and an unreachable server retryable', async () => {
@@ -343,6 +387,27 @@ describe('writing failures', () => {
     expect(await other.fetchCalendarObjects({ calendar })).toEqual([]);
   });
 });
+
+/** A local HTTP server that is not Radicale: what answers, and how many requests reached it. */
+async function serveOnce(handler: http.RequestListener) {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /** The VTIMEZONEs and the one event (its series and overrides) of a larger export: one CalDAV object. */
 function onlyEvent(text: string, uid: string): string {
