@@ -142,7 +142,10 @@ export async function readCalendarChanges(
     const changes = await changesSince(session, url, previous.syncToken);
     if (changes) {
       const syncToken = changes.syncToken ?? current.syncToken;
-      return { unchanged: false, full: false, changed: changes.changed, deleted: changes.deleted, ...text('ctag', current.ctag), ...text('syncToken', syncToken) };
+      // A report the server cut short (507, RFC 6578 3.6) leaves a token for the rest: no ctag, so the next read
+      // goes on from that token instead of finding the calendar unchanged.
+      const ctag = changes.truncated ? {} : text('ctag', current.ctag);
+      return { unchanged: false, full: false, changed: changes.changed, deleted: changes.deleted, ...ctag, ...text('syncToken', syncToken) };
     }
   }
   const changed = await objectsInWindow(session, url, options);
@@ -188,6 +191,7 @@ async function changesSince(session: CalDavSession, url: string, syncToken: stri
     throw notACalendar(session, `its changes could not be read (${first.status})`);
   }
   const members = answers.filter((found) => found.href && !urlMatches(url, found.href, url));
+  const truncated = answers.some((found) => found.status === 507 && found.href && urlMatches(url, found.href, url));
   const deleted = members.filter((found) => found.status === 404).map((found) => absolute(found.href!, url));
   const changed: CalDavObject[] = [];
   const missing: string[] = [];
@@ -199,7 +203,7 @@ async function changesSince(session: CalDavSession, url: string, syncToken: stri
   // Servers may leave calendar-data out of a sync report; those objects are fetched in one multiget.
   if (missing.length) changed.push(...(await multiGet(session, url, missing)));
   const token = (first?.raw as { multistatus?: { syncToken?: unknown } } | undefined)?.multistatus?.syncToken;
-  return { changed, deleted, syncToken: token == null ? undefined : String(token) };
+  return { changed, deleted, truncated, syncToken: token == null ? undefined : String(token) };
 }
 
 async function objectsInWindow(session: CalDavSession, url: string, options: ReadOptions): Promise<CalDavObject[]> {

@@ -1,5 +1,6 @@
 // A reverse proxy on a free loopback port in front of a real server (Radicale), for what the server itself will
-// not do on request: count the requests a client makes, answer 503 or drop the connection instead of the server.
+// not do on request: count the requests a client makes, answer 503 or drop the connection instead of the server,
+// or change what it answered (a rare answer such as a report cut short).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,6 +12,8 @@ export interface CountingProxy {
   /** Method and path of every request since the last reset. */
   requests: string[];
   fault: ProxyFault;
+  /** Rewrites the server's answer to a request ("METHOD /path") before the client gets it; until reset. */
+  rewrite?: (request: string, body: string) => string;
   reset(): void;
   close(): Promise<void>;
 }
@@ -26,6 +29,7 @@ export async function startProxy(target: string): Promise<CountingProxy> {
     fault: 'none',
     reset: () => {
       proxy.requests.length = 0;
+      proxy.rewrite = undefined;
     },
     close: () =>
       new Promise((resolve) => {
@@ -44,10 +48,23 @@ export async function startProxy(target: string): Promise<CountingProxy> {
       return;
     }
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, ...(proxy.rewrite ? { 'accept-encoding': 'identity' } : {}) } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const rewrite = proxy.rewrite;
+        if (!rewrite) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.from(rewrite(`${req.method} ${req.url}`, Buffer.concat(chunks).toString('utf8')));
+          const headers = { ...answer.headers };
+          delete headers['content-length'];
+          delete headers['transfer-encoding'];
+          res.writeHead(answer.statusCode ?? 502, { ...headers, 'content-length': body.length }).end(body);
+        });
       },
     );
     forward.on('error', () => res.destroy());
