@@ -174,6 +174,23 @@ describe('discovery', () => {
     }
   });
 
+  it('refuses an answer larger than the limit, also one sent without a length', async () => {
+    const chatty = await serveOnce((_req, res) => {
+      res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' });
+      res.write('<?xml version="1.0"?><multistatus xmlns="DAV:">');
+      for (let i = 0; i < 200; i++) res.write(`<response><href>/padding/${'x'.repeat(100)}/</href></response>`);
+      res.end('</multistatus>');
+    });
+    try {
+      const error = await failure(discoverCalendars({ ...account, serverUrl: `http://127.0.0.1:${chatty.port}/`, maxBytes: 8 * 1024 }));
+      expect(error).toMatchObject({ type: ErrorType.client, retryable: false });
+      expect(error.message).toMatch(/larger than the limit of 8 KiB/);
+    } finally {
+      await chatty.close();
+    }
+    expect(await failure(discoverCalendars({ ...account, maxBytes: 100 }))).toMatchObject({ type: ErrorType.client, message: expect.stringMatching(/larger than the limit/) });
+  });
+
   it('gives up on a server that does not answer in time, as a retryable timeout', async () => {
     const silent = await serveOnce(() => undefined);
     try {

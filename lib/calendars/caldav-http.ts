@@ -91,7 +91,7 @@ async function guardedFetch(session: CalDavSession, account: CalDavAccount, inpu
     const length = Number(response.headers.get('content-length'));
     if (Number.isFinite(length) && length > maxBytes) {
       await response.body?.cancel();
-      throw new PlatformError(ErrorType.client, `${session.name} answered with ${Math.round(length / 1024 / 1024)} MiB, more than the limit`, false, { status: response.status });
+      throw tooLarge(session, maxBytes, response.status);
     }
     if (response.status >= 400) session.lastFailure = response.status;
     if (response.status === 401) {
@@ -102,8 +102,31 @@ async function guardedFetch(session: CalDavSession, account: CalDavAccount, inpu
       const body = await response.text().catch(() => '');
       throw errorForStatus(session.name, response.status, body.slice(0, 2048), Object.fromEntries(response.headers));
     }
-    return response;
+    return limited(response, maxBytes, () => tooLarge(session, maxBytes, response.status));
   }
+}
+
+function tooLarge(session: CalDavSession, maxBytes: number, status: number): PlatformError {
+  return new PlatformError(ErrorType.client, `${session.name} sent an answer larger than the limit of ${Math.round(maxBytes / 1024)} KiB`, false, { status });
+}
+
+/** The answer with a body that fails past `maxBytes` as it is read (tsdav reads it), for answers without a length. */
+function limited(response: Response, maxBytes: number, error: () => PlatformError): Response {
+  if (!response.body) return response;
+  let size = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > maxBytes) controller.error(error());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // tsdav names an answer by its address (Response.url, which a constructed Response does not have).
+  Object.defineProperty(copy, 'url', { value: response.url });
+  return copy;
 }
 
 /** Only a clear refusal: 401 on any request, 403 where the account's own calendars were asked for. */
