@@ -79,7 +79,7 @@ export type RemoveResult = 'removed' | 'gone' | 'conflict';
 export async function removeEvent(account: CalDavAccount, href: string, etag?: string): Promise<RemoveResult> {
   const session = openSession(account);
   const url = davAddress(href, account.allowHttpHosts ?? [], 'the event address is');
-  const answer = await send(session, url.href, { method: 'DELETE', headers: { ...session.headers, ...(etag ? { 'if-match': etag } : {}) } });
+  const answer = await session.fetch(url.href, { method: 'DELETE', headers: { ...session.headers, ...(etag ? { 'if-match': etag } : {}) } });
   if (answer.status === 404 || answer.status === 410) return 'gone';
   if (answer.status === 412) return 'conflict';
   if (answer.ok) return 'removed';
@@ -87,7 +87,7 @@ export async function removeEvent(account: CalDavAccount, href: string, etag?: s
 }
 
 async function put(session: CalDavSession, href: string, body: string, conditions: Record<string, string>): Promise<Response> {
-  return send(session, href, { method: 'PUT', body, headers: { ...session.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions } });
+  return session.fetch(href, { method: 'PUT', body, headers: { ...session.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions } });
 }
 
 async function written(session: CalDavSession, href: string, answer: Response, outcome: 'created' | 'updated'): Promise<PutResult> {
@@ -109,15 +109,11 @@ async function currentEtag(session: CalDavSession, href: string): Promise<string
 }
 
 async function readObject(session: CalDavSession, href: string): Promise<{ text: string; etag?: string } | undefined> {
-  const answer = await send(session, href, { method: 'GET', headers: session.headers });
+  const answer = await session.fetch(href, { method: 'GET', headers: session.headers });
   if (answer.status === 404) return undefined;
   if (!answer.ok) throw await refused(session, answer, 'read the event');
   const etag = answer.headers.get('etag');
   return { text: await answer.text(), ...(etag ? { etag } : {}) };
-}
-
-async function send(session: CalDavSession, href: string, init: RequestInit): Promise<Response> {
-  return session.fetch(href, init);
 }
 
 function uidOf(text: string): string | undefined {
