@@ -130,10 +130,15 @@ export function feedUrl(address: string, allowHttpHosts: readonly string[], cont
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:') {
-    if (allowHttpHosts.includes(url.hostname) || allowHttpHosts.includes(url.host)) return url;
+    if (httpAllowed(url, allowHttpHosts)) return url;
     throw new PlatformError(ErrorType.validation, `${context} http://${url.host}: only https:// calendar feeds are allowed`, false);
   }
   throw new PlatformError(ErrorType.validation, `${context} a ${url.protocol} address: only https:// calendar feeds are allowed`, false);
+}
+
+/** Plain http is for hosts the caller lists (tests, local servers), by name or by name and port. */
+export function httpAllowed(url: URL, allowHttpHosts: readonly string[]): boolean {
+  return allowHttpHosts.includes(url.hostname) || allowHttpHosts.includes(url.host);
 }
 
 function feedName(url: URL): string {
