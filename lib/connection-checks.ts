@@ -10,7 +10,6 @@ import type { AuthData } from '../adapters/types.js';
 import type { ConnectionCheck } from '../generated/prisma/client.js';
 import { connectionCheckWorkflow, type ConnectionCheckInput, type ConnectionCheckResult } from '../workflows/connection-check.js';
 import { connectionCheckWorkflowId } from '../workflows/ids.js';
-import { userIdAttribute } from '../workflows/search-attributes.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { openJson, sealJson } from './secrets.js';
@@ -74,7 +73,7 @@ export async function checkConnection(deps: { db: Db; config: Config; temporal: 
   }
 }
 
-async function runCheck({ db, config, temporal }: { db: Db; config: Config; temporal: Client }, id: string, { userId, platform }: ConnectionCheckRequest): Promise<ConnectionCheckAnswer> {
+async function runCheck({ db, config, temporal }: { db: Db; config: Config; temporal: Client }, id: string, { platform }: ConnectionCheckRequest): Promise<ConnectionCheckAnswer> {
   const attempts = connectionCheckAttempts(platform);
   const boundMs = config.connectCheckPickupMs + attempts.maximumAttempts * attempts.attemptTimeoutMs + CHECK_SLACK_MS;
   const input: ConnectionCheckInput = { checkId: id, taskQueue: platformTaskQueue(platform.id), ...attempts };
@@ -87,7 +86,8 @@ async function runCheck({ db, config, temporal }: { db: Db; config: Config; temp
         args: [input],
         // A backstop for a gateway that stopped waiting: the run ends by itself.
         workflowExecutionTimeout: boundMs,
-        typedSearchAttributes: [{ key: userIdAttribute, value: userId }],
+        // No CastsyncUserId: the run carries no user's data (ids only, its answer sealed by the payload codec), so
+        // it is left to the namespace's retention rather than to the account deletion's purge.
       }),
     );
   } catch {
