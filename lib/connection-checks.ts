@@ -77,22 +77,8 @@ async function runCheck({ db, config, temporal }: { db: Db; config: Config; temp
   const attempts = connectionCheckAttempts(platform);
   const boundMs = config.connectCheckPickupMs + attempts.maximumAttempts * attempts.attemptTimeoutMs + CHECK_SLACK_MS;
   const input: ConnectionCheckInput = { checkId: id, taskQueue: platformTaskQueue(platform.id), ...attempts };
-  let handle;
-  try {
-    handle = await withinMs(temporal, config.temporalRequestTimeoutMs, () =>
-      temporal.workflow.start(connectionCheckWorkflow, {
-        workflowId: connectionCheckWorkflowId(id),
-        taskQueue: WORKFLOW_TASK_QUEUE,
-        args: [input],
-        // A backstop for a gateway that stopped waiting: the run ends by itself.
-        workflowExecutionTimeout: boundMs,
-        // No CastsyncUserId: the run carries no user's data (ids only, its answer sealed by the payload codec), so
-        // it is left to the namespace's retention rather than to the account deletion's purge.
-      }),
-    );
-  } catch {
-    return { outcome: 'unavailable', message: `${platform.name} cannot be checked now: castsync's sync service does not answer; try again later` };
-  }
+  const handle = await startRun(temporal, config, input, boundMs).catch(() => null);
+  if (!handle) return { outcome: 'unavailable', message: `${platform.name} cannot be checked now: castsync's sync service does not answer; try again later` };
   // Never rejects, so a run abandoned below leaves no unhandled rejection behind.
   const answer = handle.result().then(
     (result) => ({ result }),
@@ -121,6 +107,20 @@ async function answered(db: Db, config: Config, id: string, platform: PlatformEn
   }
   const check = await db.connectionCheck.findUniqueOrThrow({ where: { id } });
   return { outcome: 'accepted', credentials: openCheckCredentials(config, check) };
+}
+
+function startRun(temporal: Client, config: Config, input: ConnectionCheckInput, boundMs: number) {
+  return withinMs(temporal, config.temporalRequestTimeoutMs, () =>
+    temporal.workflow.start(connectionCheckWorkflow, {
+      workflowId: connectionCheckWorkflowId(input.checkId),
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      args: [input],
+      // A backstop for a gateway that stopped waiting: the run ends by itself.
+      workflowExecutionTimeout: boundMs,
+      // No CastsyncUserId: the run carries no user's data (ids only, its answer sealed by the payload codec), so
+      // it is left to the namespace's retention rather than to the account deletion's purge.
+    }),
+  );
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {

@@ -2,13 +2,13 @@
 // CHROMIUM_PATH here is a trap that records any launch and fails it; only the worker has the machine's Chromium),
 // the session the check's login left is the one the first push uses, nothing of the credentials is in the check's
 // workflow history (decoded with the payload keys), a refusal is a 400 that stores nothing, and a platform no
-// worker polls answers 503 once the pickup bound has passed, leaving nothing behind.
+// worker polls (once the pickup bound has passed) or a Temporal that does not answer gets 503, leaving nothing behind.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { buildApp } from '../api/app.js';
@@ -17,6 +17,7 @@ import { closeBrowser } from '../adapters/browser/browser-pool.js';
 import { loadConfig } from '../lib/config.js';
 import { sealCheckCredentials } from '../lib/connection-checks.js';
 import { AesGcmPayloadCodec } from '../lib/payload-codec.js';
+import { freePort } from '../lib/temporal-server.js';
 import { createWorkers, type WorkerSet } from '../worker.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
@@ -168,8 +169,8 @@ describe('connecting a browser platform', () => {
   });
 });
 
-describe('a platform that no worker polls', () => {
-  it('answers 503 once the pickup bound has passed, stores nothing, and ends the check run', async () => {
+describe('a check that cannot run', () => {
+  it('answers 503 for a platform no worker polls once the pickup bound has passed, stores nothing, and ends the check run', async () => {
     // A gateway that waits 2 s for a worker to take a check (CASTSYNC_CONNECT_CHECK_PICKUP_MS).
     const app = await buildApp({ config: { ...stack.config, connectCheckPickupMs: 2000 }, db: stack.db, temporal: stack.temporal, logger: false });
     onTestFinished(() => app.close());
@@ -192,5 +193,24 @@ describe('a platform that no worker polls', () => {
     }, { what: 'the check run to end' });
     expect(ended.status.name).toBe('TERMINATED');
     expect(await decodedHistory(run!.workflowId)).not.toContain(apiKey);
+  });
+
+  it('answers 503 when Temporal does not answer, and stores nothing', async () => {
+    const port = await freePort(); // nothing listens there
+    const temporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}` }), namespace: stack.config.temporalNamespace });
+    const app = await buildApp({ config: { ...stack.config, relayInProcess: false }, db: stack.db, temporal, logger: false });
+    onTestFinished(async () => {
+      await app.close();
+      await temporal.connection.close();
+    });
+    const user = await stack.createUser({ platforms: [] });
+    const apiKey = `key_${randomBytes(8).toString('hex')}`;
+    stack.simulators['agentur-connection']!.addAccount(apiKey);
+    const before = await userRows(user.id);
+
+    const res = await app.inject({ method: 'POST', url: '/api/platforms/agentur-connection/connect', headers: user.auth, payload: { apiKey } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().message).toBe("Agentur Connection cannot be checked now: castsync's sync service does not answer; try again later");
+    expect(await userRows(user.id)).toEqual(before);
   });
 });
