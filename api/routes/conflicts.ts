@@ -19,7 +19,7 @@ import { applyEntryChange, lockUserCalendar, nextFreeRank, noEffects, type Optio
 import { bearerSecurity } from '../auth.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { availabilityStatuses, availabilityTypes, errorSchema, HttpError, pageQuery, queuedSync, syncRequestedSchema, uuidParam } from '../schemas.js';
-import { changeMessages, checkedRange, type AvailabilityInput } from './availability.js';
+import { changeMessages, checkedRange, type AvailabilityInput } from '../../lib/calendar-entries.js';
 
 const actions = ['keep_ours', 'accept_theirs', 'edit'] as const;
 type Action = (typeof actions)[number];
