@@ -27,6 +27,8 @@ export function pollingStore(load, isBusy) {
   const subscribers = new Set();
   /** @type {Promise<T> | null} */
   let inFlight = null;
+  /** The request running was sent before a change: its answer may not show the change. */
+  let inFlightStale = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   let settleUntil = 0;
@@ -42,9 +44,15 @@ export function pollingStore(load, isBusy) {
     }, fast ? BUSY_POLL_MS : IDLE_POLL_MS);
   }
 
-  /** Loads now (one request at a time: a call while one runs shares it) and tells every subscriber. */
+  /**
+   * Loads now and tells every subscriber. One request at a time: a call while one runs shares it, unless a change
+   * was made since it was sent; then a new one follows it.
+   * @returns {Promise<T>}
+   */
   function refresh() {
     clearTimeout(timer);
+    if (inFlight && inFlightStale) return inFlight.catch(() => undefined).then(() => refresh());
+    inFlightStale = false;
     inFlight ??= load()
       .then((next) => {
         value = next;
@@ -69,7 +77,8 @@ export function pollingStore(load, isBusy) {
     /** Something changed: watch closely for the sync it causes. */
     changed() {
       settleUntil = Date.now() + SETTLE_MS;
-      if (!inFlight) schedule();
+      if (inFlight) inFlightStale = true;
+      else schedule();
     },
     /**
      * @param {(value: T) => void} next
