@@ -1,7 +1,9 @@
 // ESLint 9 flat config. typescript-eslint's recommended rules without type information (no type-checker
 // pass, so `npm run lint` stays fast), plus a fence around workflows/: Temporal replays workflow code, so it
-// must not reach I/O, clocks, randomness or process state except through the SDK.
+// must not reach I/O, clocks, randomness or process state except through the SDK. The dashboard's plain browser
+// modules (api/dashboard/*.js) get the same rules with the browser's globals (their types: tsconfig.dashboard.json).
 import { defineConfig } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const deterministic =
@@ -37,6 +39,12 @@ export default defineConfig(
   {
     files: ['**/*.{ts,mts,cts}'],
     extends: [tseslint.configs.recommended],
+  },
+  {
+    files: ['api/dashboard/**/*.js'],
+    extends: [tseslint.configs.recommended],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+    rules: { 'no-undef': 'error' },
   },
   {
     // bench/floor/workflow.ts is workflow code too (npm run bench:floor's minimal workflow).

@@ -32,6 +32,7 @@ import { oauthCallbackRoute, platformRoutes } from './routes/platforms.js';
 import { filmmakersWebhookRoutes } from './routes/filmmakers-webhooks.js';
 import { syncRoutes } from './routes/sync.js';
 import { syncRequestRoutes } from './routes/sync-requests.js';
+import { syncStatusRoutes } from './routes/sync-status.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
@@ -129,6 +130,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     });
     await api.register(accountRoutes, { ...platformDeps, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
+    await api.register(syncStatusRoutes, { db, config, temporal });
   });
   return app;
 }

@@ -1,9 +1,20 @@
+// @ts-check
 // Access: the personal API tokens (made with a name and an optional expiry, the new token shown once; revoked),
 // the open dashboard sessions (the current one marked; ending it signs this browser out) and the password.
 import { del, get, post } from './api.js';
 import { dateTime, field, fill, h } from './dom.js';
 import { passwordSection } from './password.js';
 
+/**
+ * @typedef {{ id: string, name: string, current: boolean, createdAt: string, lastUsedAt: string | null, expiresAt: string | null }} Token
+ * @typedef {{ id: string, userAgent: string | null, current: boolean, createdAt: string, lastSeenAt: string, apiTokenId: string | null }} Session
+ */
+
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function accessView(section, ctx) {
   const fresh = h('div', { class: 'card new-token', role: 'status', hidden: true });
   const tokens = h('div', { class: 'table-wrap' });
@@ -20,6 +31,7 @@ export function accessView(section, ctx) {
   passwordSection(ctx).then((password) => password && section.append(password), ctx.fail);
 
   async function refresh() {
+    /** @type {[Token[], Session[]]} */
     const [tokenList, sessionList] = await Promise.all([get('/api/tokens'), get('/api/sessions')]);
     const tokenNames = new Map(tokenList.map((t) => [t.id, t.name]));
     fill(tokens, tokenList.length === 0 ? h('p', { class: 'muted' }, 'No tokens.') : tokenTable(tokenList));
@@ -38,6 +50,7 @@ export function accessView(section, ctx) {
     );
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
+      /** @type {{ name: string, expiresInDays?: number }} */
       const body = { name: name.value };
       if (days.value) body.expiresInDays = Number(days.value);
       try {
@@ -53,8 +66,9 @@ export function accessView(section, ctx) {
   }
 
   /** The token itself is in this answer only; the page keeps it until the view is left. */
+  /** @param {{ name: string, token: string }} issued */
   function showOnce(issued) {
-    const value = h('input', { class: 'token-value', readonly: true, value: issued.token, 'aria-label': `The new token "${issued.name}"`, onfocus: (e) => e.currentTarget.select() });
+    const value = h('input', { class: 'token-value', readonly: true, value: issued.token, 'aria-label': `The new token "${issued.name}"`, onfocus: () => value.select() });
     fill(fresh,
       h('p', {}, h('strong', {}, `Token "${issued.name}" created. Copy it now: it is shown only this once.`)),
       value,
@@ -65,6 +79,7 @@ export function accessView(section, ctx) {
     value.focus();
   }
 
+  /** @param {Token[]} list */
   function tokenTable(list) {
     return h('table', { class: 'tokens' },
       h('thead', {}, h('tr', {}, ['Name', 'Created', 'Last used', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
@@ -78,6 +93,10 @@ export function accessView(section, ctx) {
     );
   }
 
+  /**
+   * @param {Session[]} list
+   * @param {Map<string, string>} tokenNames
+   */
   function sessionTable(list, tokenNames) {
     return h('table', { class: 'sessions' },
       h('thead', {}, h('tr', {}, ['Browser', 'Signed in', 'Last seen', 'With', ''].map((t) => h('th', { scope: 'col' }, t)))),
@@ -91,6 +110,7 @@ export function accessView(section, ctx) {
     );
   }
 
+  /** @param {Token} token */
   async function revokeToken(token) {
     if (!confirm(`Revoke the token "${token.name}"? Programs using it stop working, and browsers signed in with it are signed out.`)) return;
     try {
@@ -102,6 +122,7 @@ export function accessView(section, ctx) {
     }
   }
 
+  /** @param {Session} session */
   async function revokeSession(session) {
     try {
       await del(`/api/sessions/${session.id}`);

@@ -1,9 +1,15 @@
+// @ts-check
 // Account: download everything castsync holds about you (GET /api/account/export, a zip), and leave (DELETE
 // /api/account). Deleting asks for the account's e-mail address typed out, the same confirmation the API demands,
 // so a stray click deletes nothing; the API's refusal (a mismatch, the sync service away) is shown as it says it.
 import { api, get } from './api.js';
-import { field, fill, h } from './dom.js';
+import { $, field, fill, h } from './dom.js';
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function accountView(section, ctx) {
   const about = h('p', { class: 'muted' });
   const download = h('a', { href: '/api/account/export', download: '', id: 'export-link' }, 'Download my data');
@@ -33,11 +39,11 @@ export function accountView(section, ctx) {
       await api('DELETE', '/api/account', { confirm: confirm.value.trim() });
     } catch (failure) {
       submit.disabled = false;
-      error.textContent = failure.message;
+      error.textContent = failure instanceof Error ? failure.message : String(failure);
       return;
     }
     await api('DELETE', '/app/session').catch(() => {});
-    for (const selector of ['nav', '.who']) document.querySelector(selector).hidden = true;
+    for (const selector of ['nav', '.who']) $(selector).hidden = true;
     fill(section, h('h2', { id: 'view-title' }, 'Account deleted'), h('p', {}, 'Your account and everything castsync held about it are deleted.'));
     ctx.notify('Your account is deleted.');
   });

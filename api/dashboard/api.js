@@ -1,9 +1,14 @@
+// @ts-check
 // The JSON API, as the signed-in browser calls it: the session cookie authenticates (the page never sees the
 // token) and every change carries the CSRF header the gateway demands of cookie-authenticated changes.
 
 const CSRF_HEADER = 'x-castsync-csrf';
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status (0: no answer)
+   * @param {string} message
+   */
   constructor(status, message) {
     super(message);
     this.status = status;
@@ -12,9 +17,19 @@ export class ApiError extends Error {
 
 /** Called when the session is gone (401), so the app can show the sign-in form. */
 let onSignedOut = () => {};
+/** @param {() => void} handler */
 export const whenSignedOut = (handler) => (onSignedOut = handler);
 
+/**
+ * One JSON request; answers the parsed body (null for 204), or throws ApiError with the API's message.
+ * The answer is typed by the caller (JSDoc), as the API's schemas describe it.
+ * @param {string} method
+ * @param {string} url
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
 export async function api(method, url, body) {
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (method !== 'GET') headers[CSRF_HEADER] = '1';
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -31,6 +46,10 @@ export async function api(method, url, body) {
 /**
  * Sends a multipart form with XMLHttpRequest, because fetch reports no upload progress. onProgress gets the share
  * sent so far (0 to 1). Answers the parsed JSON, or throws ApiError with the API's message, like api().
+ * @param {string} url
+ * @param {FormData} form
+ * @param {(share: number) => void} onProgress
+ * @returns {Promise<any>}
  */
 export function upload(url, form, onProgress) {
   return new Promise((resolve, reject) => {
@@ -51,8 +70,13 @@ export function upload(url, form, onProgress) {
   });
 }
 
+/** @param {string} url */
 export const get = (url) => api('GET', url);
+/** @param {string} url @param {unknown} [body] */
 export const post = (url, body) => api('POST', url, body);
+/** @param {string} url @param {unknown} body */
 export const patch = (url, body) => api('PATCH', url, body);
+/** @param {string} url @param {unknown} body */
 export const put = (url, body) => api('PUT', url, body);
+/** @param {string} url */
 export const del = (url) => api('DELETE', url);

@@ -1,8 +1,9 @@
+// @ts-check
 // The dashboard shell: sign-in and sign-out, the hash router (#platforms, #calendar, …), notices, and the poll
 // that keeps the open view live while a sync runs (views say whether they are waiting for one).
 import { accountView } from './account.js';
 import { ApiError, api, get, whenSignedOut } from './api.js';
-import { fill, h } from './dom.js';
+import { $, fill, h } from './dom.js';
 import { calendarView } from './calendar.js';
 import { conflictsView } from './conflicts.js';
 import { historyView } from './history.js';
@@ -13,36 +14,54 @@ import { accessView } from './access.js';
 import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
 import { setUpPasswordHelp } from './password-help.js';
 
-const views = { platforms: platformsView, calendar: calendarView, media: mediaView, profile: profileView, history: historyView, conflicts: conflictsView };
-const titles = { platforms: 'Platforms', calendar: 'Calendar', media: 'Media', profile: 'Profile', history: 'Sync history', conflicts: 'Conflicts' };
-views.account = accountView;
-titles.account = 'Account';
-views.access = accessView;
-titles.access = 'Access';
+/** @typedef {import('./types.js').View} View */
+/** @typedef {(section: HTMLElement, ctx: import('./types.js').ViewContext) => View} ViewFactory */
+
+/** @type {Record<string, { view: ViewFactory, title: string }>} */
+const views = {
+  platforms: { view: platformsView, title: 'Platforms' },
+  calendar: { view: calendarView, title: 'Calendar' },
+  media: { view: mediaView, title: 'Media' },
+  profile: { view: profileView, title: 'Profile' },
+  history: { view: historyView, title: 'Sync history' },
+  conflicts: { view: conflictsView, title: 'Conflicts' },
+  account: { view: accountView, title: 'Account' },
+  access: { view: accessView, title: 'Access' },
+};
 const POLL_MS = 2000;
 /** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */
 const OUTBOX_POLL_MS = 3000;
 /** After a change the page keeps polling this long even before the workflow reports it is running. */
 const SETTLE_MS = 15000;
 
-const $ = (selector) => document.querySelector(selector);
 const main = $('#view');
+/** @type {HTMLFormElement} */
 const signInForm = $('#sign-in');
+/** @type {HTMLFormElement} */
 const signUpForm = $('#sign-up');
 const passwordHelp = $('#password-help');
+/** @type {View | null} */
 let current = null;
 let pollUntil = 0;
-let pollTimer = null;
-let outboxTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let pollTimer;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let outboxTimer;
 
-/** Shows a message in the polite live region (screen readers announce it). */
+/**
+ * Shows a message in the polite live region (screen readers announce it).
+ * @param {string} message
+ */
 export function notify(message, kind = 'info') {
   const notice = $('#notice');
   notice.className = kind;
   notice.textContent = message;
 }
 
-/** The shared context a view gets: notices, and a way to say "something changed, watch for the sync". */
+/**
+ * The shared context a view gets: notices, and a way to say "something changed, watch for the sync".
+ * @type {import('./types.js').ViewContext}
+ */
 const context = {
   notify,
   changed() {
@@ -56,6 +75,7 @@ const context = {
 
 function showSignIn() {
   clearTimeout(pollTimer);
+  current?.close?.();
   clearTimeout(outboxTimer);
   $('#outbox-waiting').hidden = true;
   current = null;
@@ -65,9 +85,10 @@ function showSignIn() {
   signInForm.hidden = false;
   signUpForm.hidden = !signUpOffered();
   passwordHelp.hidden = !signUpOffered();
-  signInForm.querySelector('input:not([disabled]):not([type=radio])').focus();
+  $('input:not([disabled]):not([type=radio])', signInForm).focus();
 }
 
+/** @param {{ name: string }} user */
 async function showSignedIn(user) {
   $('nav').hidden = false;
   $('.who').hidden = false;
@@ -99,14 +120,17 @@ async function watchOutbox() {
 
 async function route() {
   const name = views[location.hash.slice(1)] ? location.hash.slice(1) : 'platforms';
-  for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', link.hash === `#${name}`);
-  document.title = `${titles[name]} · castsync`;
+  const { view, title } = /** @type {{ view: ViewFactory, title: string }} */ (views[name]);
+  for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', /** @type {HTMLAnchorElement} */ (link).hash === `#${name}`);
+  document.title = `${title} · castsync`;
   clearTimeout(pollTimer);
-  const section = h('section', { 'aria-labelledby': 'view-title' }, h('h2', { id: 'view-title' }, titles[name]));
+  current?.close?.();
+  const section = h('section', { 'aria-labelledby': 'view-title' }, h('h2', { id: 'view-title' }, title));
   fill(main, section);
-  current = views[name](section, context);
+  const opened = view(section, context);
+  current = opened;
   try {
-    await current.refresh();
+    await opened.refresh();
   } catch (error) {
     context.fail(error);
   }
@@ -117,7 +141,7 @@ async function route() {
 function schedulePoll() {
   clearTimeout(pollTimer);
   const view = current;
-  if (!view) return;
+  if (!view || view.live) return; // a view fed by the shared store is kept live by it
   if (!(Date.now() < pollUntil || view.busy?.())) return;
   pollTimer = setTimeout(async () => {
     if (view !== current) return;
@@ -128,7 +152,7 @@ function schedulePoll() {
 
 signInForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const error = signInForm.querySelector('.error');
+  const error = $('.error', signInForm);
   error.textContent = '';
   try {
     const user = await api('POST', '/app/session', signInBody(signInForm));

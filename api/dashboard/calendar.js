@@ -1,14 +1,39 @@
+// @ts-check
 // Calendar: a month of availability. Pick the first and last day in the grid (or type them), fill in the form,
 // and the range is created; choose an entry to edit or delete it. Each entry shows, per connected platform,
 // whether that platform confirmed its current version, is still pending, or failed.
 import { del, get, patch, post } from './api.js';
 import { day, field, fill, h, ordinal, select } from './dom.js';
 
+/**
+ * An availability entry as GET /api/availability gives it, with each platform's state of it.
+ * @typedef {object} Entry
+ * @property {string} id
+ * @property {number} version
+ * @property {string} startDate
+ * @property {string} endDate
+ * @property {string} status
+ * @property {string} type
+ * @property {number | null} optionRank
+ * @property {string | null} optionHolder
+ * @property {string | null} note
+ * @property {string} source
+ * @property {{ platformId: string, state: string, error?: string | null }[]} platforms
+ */
+/** @typedef {import('./types.js').Platform} Platform */
+
+/** @param {Date} date */
+
 const iso = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+/** @type {[string, string][]} */
 const statuses = [['unavailable', 'Unavailable'], ['tentative', 'Option (pencil)'], ['available', 'Available']];
+/** @type {[string, string][]} */
 const types = [['block', 'Blocked'], ['booking', 'Booking'], ['travel', 'Travel']];
 
-/** What kind of entry it is, for its colour and its words. */
+/**
+ * What kind of entry it is, for its colour and its words.
+ * @param {Entry} entry
+ */
 function kindOf(entry) {
   if (entry.type === 'travel') return 'travel';
   if (entry.status === 'tentative') return 'option';
@@ -17,25 +42,37 @@ function kindOf(entry) {
   return 'blocked';
 }
 
+/** @param {Entry} entry */
 function label(entry) {
   const kind = kindOf(entry);
   if (kind === 'option') return `${ordinal(entry.optionRank ?? 1)} option${entry.optionHolder ? ` · ${entry.optionHolder}` : ''}`;
   return { travel: 'Travel', booking: 'Booking', available: 'Available', blocked: 'Blocked' }[kind] + (entry.optionHolder ? ` · ${entry.optionHolder}` : '');
 }
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function calendarView(section, ctx) {
   const today = new Date();
   let month = new Date(today.getFullYear(), today.getMonth(), 1);
+  /** @type {Entry[]} */
   let entries = [];
+  /** @type {Platform[]} */
   let platforms = [];
+  /** @type {Record<string, string>} */
   let names = {};
-  let selection = null; // { start, end } ISO days
-  let editing = null; // the entry being edited
+  /** @type {{ start: string, end: string | null } | null} ISO days */
+  let selection = null;
+  /** @type {Entry | null} the entry being edited */
+  let editing = null;
 
   const heading = h('h3', { id: 'month', 'aria-live': 'polite' });
   const grid = h('div', { class: 'month', role: 'grid', 'aria-labelledby': 'month' });
   const list = h('div', { class: 'entries' });
   const form = entryForm();
+  /** @param {number} delta */
   const nav = (delta) => () => {
     month = new Date(month.getFullYear(), month.getMonth() + delta, 1);
     void refresh().catch(ctx.fail);
@@ -52,6 +89,7 @@ export function calendarView(section, ctx) {
   async function refresh() {
     const first = iso(month);
     const last = iso(new Date(month.getFullYear(), month.getMonth() + 1, 0));
+    /** @type {[{ items: Entry[] }, Platform[]]} */
     const [answer, catalog] = await Promise.all([get(`/api/availability?from=${first}&to=${last}&limit=500`), get('/api/platforms')]);
     entries = answer.items;
     names = Object.fromEntries(catalog.map((p) => [p.id, p.name]));
@@ -62,13 +100,15 @@ export function calendarView(section, ctx) {
   }
 
   /** Per connected platform: confirmed, pending or failed (a platform without a row yet has not confirmed). */
+  /** @param {Entry} entry */
   const platformStates = (entry) =>
-    platforms.filter((p) => entry.source !== p.id).map((p) => ({ name: p.name, ...(entry.platforms.find((s) => s.platformId === p.id) ?? { state: 'pending' }) }));
+    platforms.filter((p) => entry.source !== p.id).map((p) => ({ name: p.name, ...(entry.platforms.find((s) => s.platformId === p.id) ?? { state: 'pending', error: null }) }));
 
   function renderGrid() {
     const weekdays = [...Array(7)].map((_, i) => new Date(2024, 0, 1 + i).toLocaleDateString(undefined, { weekday: 'short' }));
     const offset = (month.getDay() + 6) % 7; // weeks start on Monday
     const days = new Date(month.getFullYear(), month.getMonth() + 1, 0).getDate();
+    /** @type {HTMLElement[]} */
     const cells = [];
     for (let i = 0; i < offset; i++) cells.push(h('div', { class: 'day blank', role: 'gridcell' }));
     for (let d = 1; d <= days; d++) {
@@ -88,21 +128,27 @@ export function calendarView(section, ctx) {
     fill(grid, rows);
   }
 
-  /** Arrow keys move between days, as in any date grid. */
+  /**
+   * Arrow keys move between days, as in any date grid.
+   * @param {KeyboardEvent} event
+   */
   function arrows(event) {
-    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 }[event.key];
+    /** @type {Record<string, number>} */
+    const steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
+    const step = steps[event.key];
     if (!step) return;
     event.preventDefault();
-    const buttons = [...grid.querySelectorAll('button[data-day]')];
-    buttons[Math.min(buttons.length - 1, Math.max(0, buttons.indexOf(event.target) + step))].focus();
+    const buttons = [.../** @type {NodeListOf<HTMLButtonElement>} */ (grid.querySelectorAll('button[data-day]'))];
+    buttons[Math.min(buttons.length - 1, Math.max(0, buttons.indexOf(/** @type {HTMLButtonElement} */ (event.target)) + step))]?.focus();
   }
 
+  /** @param {string} date */
   function pick(date) {
     if (!selection || selection.end) selection = { start: date, end: null };
     else selection = date < selection.start ? { start: date, end: selection.start } : { start: selection.start, end: date };
     form.setDays(selection.start, selection.end ?? selection.start);
     renderGrid();
-    grid.querySelector(`button[data-day="${date}"]`)?.focus();
+    /** @type {HTMLButtonElement | null} */ (grid.querySelector(`button[data-day="${date}"]`))?.focus();
   }
 
   function renderList() {
@@ -191,10 +237,15 @@ export function calendarView(section, ctx) {
 
     return {
       element,
+      /**
+       * @param {string} first
+       * @param {string} last
+       */
       setDays(first, last) {
         start.value = first;
         end.value = last;
       },
+      /** @param {Entry} entry */
       edit(entry) {
         editing = entry;
         selection = { start: entry.startDate, end: entry.endDate };
@@ -202,7 +253,7 @@ export function calendarView(section, ctx) {
         end.value = entry.endDate;
         status.value = entry.status;
         type.value = entry.type;
-        rank.value = entry.optionRank ?? '';
+        rank.value = entry.optionRank == null ? '' : String(entry.optionRank);
         holder.value = entry.optionHolder ?? '';
         note.value = entry.note ?? '';
         showOption();

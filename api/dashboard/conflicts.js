@@ -1,14 +1,23 @@
+// @ts-check
 // Conflicts: where a platform disagrees with our calendar or media library, ours and the platform's side by side,
 // resolved by keeping ours, accepting theirs, or (calendar entries) editing ours.
 import { get, post } from './api.js';
 import { day, dateTime, field, fill, h, ordinal, select } from './dom.js';
 
+/**
+ * One side of a conflict as GET /api/conflicts gives it: a calendar entry, a medium, or nothing.
+ * @typedef {Record<string, any> | null} Side
+ * @typedef {{ id: string, kind: string, platformName: string, message: string | null, createdAt: string, ours: Side, theirs: Side }} Conflict
+ */
+
+/** @type {Record<string, string>} */
 const explanations = {
   platform_booking: 'A booking was made on the platform. Keep ours to reject it, accept it into your calendar, or edit it.',
   differs: 'The platform shows one of your entries differently (or lost it).',
   already_blocked: 'The platform already blocks these days on its own.',
 };
 
+/** @param {Side} side */
 function describe(side) {
   if (!side || typeof side !== 'object') return h('p', { class: 'muted' }, 'nothing');
   if (side.originalName || side.fileName) return describeFile(side);
@@ -23,6 +32,7 @@ function describe(side) {
 }
 
 /** One side of a media_drift conflict: our medium, or the file found on the platform. */
+/** @param {Record<string, any>} side */
 function describeFile(side) {
   return h('dl', {},
     h('dt', {}, 'File'), h('dd', {}, side.originalName ?? side.fileName),
@@ -30,6 +40,11 @@ function describeFile(side) {
   );
 }
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function conflictsView(section, ctx) {
   const list = h('div', { class: 'cards wide' });
   section.append(list);
@@ -39,6 +54,7 @@ export function conflictsView(section, ctx) {
     fill(list, answer.items.length === 0 ? h('p', { class: 'muted' }, 'No open conflicts.') : answer.items.map(card));
   }
 
+  /** @param {Conflict} conflict */
   function card(conflict) {
     // An imported platform booking has no "ours": the calendar had nothing on those days.
     const ours = conflict.ours;
@@ -57,16 +73,20 @@ export function conflictsView(section, ctx) {
         // A file added on the platform can only be left there: castsync never deletes files it did not upload.
         !(media && !ours) && h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'keep_ours' }) }, 'Keep ours'),
         h('button', { type: 'button', onclick: () => resolve(conflict, { action: 'accept_theirs' }) }, 'Accept theirs'),
-        edit && h('button', { type: 'button', 'aria-expanded': 'false', onclick: (event) => {
+        edit && h('button', { type: 'button', 'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => {
           edit.hidden = !edit.hidden;
-          event.currentTarget.setAttribute('aria-expanded', String(!edit.hidden));
-          if (!edit.hidden) edit.querySelector('input').focus();
+          /** @type {HTMLElement} */ (event.currentTarget).setAttribute('aria-expanded', String(!edit.hidden));
+          if (!edit.hidden) edit.querySelector('input')?.focus();
         } }, 'Edit…'),
       ),
       edit,
     );
   }
 
+  /**
+   * @param {Conflict} conflict
+   * @param {Side} base
+   */
   function editForm(conflict, base) {
     const start = h('input', { type: 'date', name: 'startDate', required: true, value: base?.startDate ?? '' });
     const end = h('input', { type: 'date', name: 'endDate', required: true, value: base?.endDate ?? '' });
@@ -83,6 +103,10 @@ export function conflictsView(section, ctx) {
     return form;
   }
 
+  /**
+   * @param {Conflict} conflict
+   * @param {{ action: string, range?: object }} body
+   */
   async function resolve(conflict, body) {
     try {
       await post(`/api/conflicts/${conflict.id}/resolve`, body);

@@ -1,21 +1,34 @@
+// @ts-check
 // Sync history: every attempt, newest first, filterable by platform, status and operation, a page at a time;
 // each row links its run in the Temporal Web UI and, for a failed browser step, the screenshot, and a failed
 // push can be retried from here.
 import { get, post } from './api.js';
 import { dateTime, field, fill, h, select } from './dom.js';
 
+/** @typedef {import('./types.js').SyncLogEntry & { durationMs: number | null }} Row */
+
 const PAGE_SIZE = 20;
+/** @param {number | null} ms */
 const duration = (ms) => (ms == null ? '—' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+/** @type {string[]} */
 const statuses = ['pending', 'success', 'failed', 'partial', 'skipped'];
+/** @type {string[]} */
 const operations = ['push_availability', 'pull_availability', 'upload_media', 'delete_media', 'sync_media', 'update_profile'];
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function historyView(section, ctx) {
   let page = 1;
+  /** @type {Row[]} */
   let rows = [];
+  /** @type {Record<string, string>} */
   let names = {};
   const platform = select('platformId', [['', 'All platforms']], '');
-  const status = select('status', [['', 'Any status'], ...statuses.map((s) => [s, s])], '');
-  const operation = select('operation', [['', 'Any operation'], ...operations.map((o) => [o, o.replace('_', ' ')])], '');
+  const status = select('status', [['', 'Any status'], ...statuses.map((s) => /** @type {[string, string]} */ ([s, s]))], '');
+  const operation = select('operation', [['', 'Any operation'], ...operations.map((o) => /** @type {[string, string]} */ ([o, o.replace('_', ' ')]))], '');
   const table = h('div', { class: 'table-wrap' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
   const filters = h('form', { class: 'row filters', 'aria-label': 'Filter' }, field('Platform', platform), field('Status', status), field('Operation', operation));
@@ -27,6 +40,7 @@ export function historyView(section, ctx) {
 
   async function refresh() {
     if (Object.keys(names).length === 0) {
+      /** @type {import('./types.js').Platform[]} */
       const catalog = await get('/api/platforms');
       names = Object.fromEntries(catalog.map((p) => [p.id, p.name]));
       platform.append(...catalog.map((p) => h('option', { value: p.id }, p.name)));
@@ -34,7 +48,7 @@ export function historyView(section, ctx) {
     const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
     for (const control of [platform, status, operation]) if (control.value) query.set(control.name, control.value);
     const answer = await get(`/api/sync/history?${query}`);
-    rows = answer.items;
+    rows = /** @type {Row[]} */ (answer.items);
     renderTable();
     renderPager(answer.total);
   }
@@ -64,8 +78,10 @@ export function historyView(section, ctx) {
     ));
   }
 
+  /** @param {number} total */
   function renderPager(total) {
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    /** @param {number} to */
     const go = (to) => () => {
       page = to;
       void refresh().catch(ctx.fail);
@@ -77,8 +93,10 @@ export function historyView(section, ctx) {
     );
   }
 
+  /** @param {Row} row */
   const retryable = (row) => (row.status === 'failed' || row.status === 'partial') && row.operation === 'push_availability';
 
+  /** @param {Row} row */
   async function retry(row) {
     try {
       await post(`/api/sync/retry/${row.id}`);

@@ -1,3 +1,4 @@
+// @ts-check
 // Media: the library in display order. Upload with a progress bar (the API decides the type by the file's content
 // and says why it refuses one), thumbnails, the main photo, order, caption and credit, delete; per item whether
 // each connected platform shows it, and "sync media now" per media platform. An item is rebuilt only when its
@@ -5,6 +6,28 @@
 import { del, get, patch, post, upload } from './api.js';
 import { field, fill, h, select } from './dom.js';
 
+/**
+ * A medium as GET /api/media gives it, with what each platform holds of it.
+ * @typedef {object} Medium
+ * @property {string} id
+ * @property {number} version
+ * @property {string} type
+ * @property {string} originalName
+ * @property {string | null} caption
+ * @property {string | null} photographerCredit
+ * @property {number | null} [width]
+ * @property {number | null} [height]
+ * @property {number} bytes
+ * @property {boolean} isMain
+ * @property {number} sortOrder
+ * @property {PlatformMedium[]} [platforms]
+ *
+ * @typedef {{ name: string, status: string, lastError: string | null }} PlatformMedium
+ * @typedef {{ version: number, element: HTMLElement, states: HTMLElement, up: HTMLButtonElement, down: HTMLButtonElement }} Row
+ */
+/** @typedef {import('./types.js').Platform} Platform */
+
+/** @type {[string, string][]} */
 const TYPES = [
   ['', 'Decided by the file'],
   ['photo', 'Photo'],
@@ -13,18 +36,25 @@ const TYPES = [
   ['video', 'Video (showreel)'],
   ['document', 'Document (CV as PDF)'],
 ];
+/** @type {Record<string, string>} */
 const TYPE_NAMES = Object.fromEntries(TYPES.slice(1));
 
+/** @param {Medium} item */
 const isImage = (item) => item.width !== null && item.width !== undefined;
+/** @param {Medium} item */
 const nameOf = (item) => item.caption || item.originalName;
 
+/** @param {number} bytes */
 function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** What one platform holds of an item, in words: "on Filmmakers", or why not. */
+/**
+ * What one platform holds of an item, in words: "on Filmmakers", or why not.
+ * @param {PlatformMedium} state
+ */
 function presence(state) {
   const why = state.lastError ? `: ${state.lastError}` : '';
   if (state.status === 'success') return `on ${state.name}`;
@@ -33,11 +63,19 @@ function presence(state) {
   return `${state.name}: pending`;
 }
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function mediaView(section, ctx) {
+  /** @type {Medium[]} */
   let items = [];
+  /** @type {Platform[]} */
   let mediaPlatforms = [];
   let syncKey = '';
-  const rows = new Map(); // media id -> { version, element, states, up, down }
+  /** @type {Map<string, Row>} media id -> its row */
+  const rows = new Map();
   const uploader = uploadForm();
   const syncBar = h('div', { class: 'actions', role: 'group', 'aria-label': 'Sync media now' });
   const empty = h('p', { class: 'muted' }, 'No media yet: upload a photo to begin.');
@@ -45,6 +83,7 @@ export function mediaView(section, ctx) {
   section.append(uploader, syncBar, h('h3', {}, 'Your media'), empty, list);
 
   async function refresh() {
+    /** @type {[{ items: Medium[] }, Platform[]]} */
     const [answer, catalog] = await Promise.all([get('/api/media'), get('/api/platforms')]);
     items = answer.items;
     mediaPlatforms = catalog.filter((p) => p.capabilities.media && p.connection?.connected && p.connection.syncMedia);
@@ -74,10 +113,14 @@ export function mediaView(section, ctx) {
       row.down.disabled = position === items.length - 1;
       fill(row.states, (item.platforms ?? []).map((s) => h('li', { class: `state ${s.status}` }, presence(s))));
     });
-    const wanted = items.map((item) => rows.get(item.id).element);
+    const wanted = items.flatMap((item) => rows.get(item.id)?.element ?? []);
     if (wanted.length !== list.children.length || wanted.some((element, i) => list.children[i] !== element)) list.replaceChildren(...wanted);
   }
 
+  /**
+   * @param {Medium} item
+   * @returns {Row}
+   */
   function itemRow(item) {
     const titleId = `m-${item.id}`;
     const states = h('ul', { class: 'states', 'aria-label': 'On each platform' });
@@ -103,6 +146,7 @@ export function mediaView(section, ctx) {
   }
 
   /** Images show a small JPEG made from them (with the crop; sent with the session cookie); videos and PDFs a label. */
+  /** @param {Medium} item */
   function thumbnail(item) {
     const placeholder = () => h('div', { class: 'thumb placeholder', 'aria-hidden': 'true' }, item.type === 'video' ? 'Video' : item.type === 'document' ? 'PDF' : 'Image');
     if (!isImage(item)) return placeholder();
@@ -111,6 +155,7 @@ export function mediaView(section, ctx) {
     return image;
   }
 
+  /** @param {Medium} item */
   function textForm(item) {
     const caption = h('input', { name: 'caption', maxlength: '1000', value: item.caption ?? '' });
     const credit = h('input', { name: 'photographerCredit', maxlength: '200', value: item.photographerCredit ?? '' });
@@ -127,17 +172,22 @@ export function mediaView(section, ctx) {
     return form;
   }
 
+  /** @param {Medium} item */
   function makeMain(item) {
     return act(() => patch(`/api/media/${item.id}`, { isMain: true }), `${nameOf(item)} is now the main photo.`);
   }
 
   /** Renumbers the library in its new order; only items whose position changed are sent. */
+  /**
+   * @param {Medium} item
+   * @param {number} delta
+   */
   async function move(item, delta) {
     const order = [...items];
     const from = order.findIndex((i) => i.id === item.id);
     const to = from + delta;
     if (to < 0 || to >= order.length) return;
-    [order[from], order[to]] = [order[to], order[from]];
+    [order[from], order[to]] = [/** @type {Medium} */ (order[to]), /** @type {Medium} */ (order[from])];
     const changes = order.map((i, position) => ({ id: i.id, position, before: i.sortOrder })).filter((c) => c.position !== c.before);
     await act(() => Promise.all(changes.map((c) => patch(`/api/media/${c.id}`, { sortOrder: c.position }))), `${nameOf(item)} moved ${delta < 0 ? 'up' : 'down'}.`);
     // Keyboard users keep their place: the focus follows the item.
@@ -146,15 +196,21 @@ export function mediaView(section, ctx) {
     (button && !button.disabled ? button : delta < 0 ? row?.down : row?.up)?.focus();
   }
 
+  /** @param {Medium} item */
   function remove(item) {
     if (!confirm(`Delete ${nameOf(item)}? It is also removed from your platforms.`)) return;
     return act(() => del(`/api/media/${item.id}`), `${nameOf(item)} is deleted.`);
   }
 
+  /** @param {Platform} platform */
   function syncNow(platform) {
     return act(() => post(`/api/sync/media/${platform.id}`), `Syncing media to ${platform.name}…`);
   }
 
+  /**
+   * @param {() => Promise<unknown>} request
+   * @param {string} done
+   */
   async function act(request, done) {
     try {
       await request();
@@ -188,6 +244,7 @@ export function mediaView(section, ctx) {
       error,
     );
 
+    /** @param {number} share */
     const show = (share) => {
       const value = Math.round(share * 100);
       progress.value = value;
@@ -196,7 +253,7 @@ export function mediaView(section, ctx) {
 
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      const chosen = file.files[0];
+      const chosen = file.files?.[0];
       if (!chosen) return;
       const body = new FormData();
       if (type.value) body.append('type', type.value);
@@ -216,7 +273,7 @@ export function mediaView(section, ctx) {
         await refresh();
       } catch (failure) {
         progressRow.hidden = true;
-        error.textContent = `${chosen.name} was not taken: ${failure.message}`;
+        error.textContent = `${chosen.name} was not taken: ${failure instanceof Error ? failure.message : String(failure)}`;
       } finally {
         button.disabled = false;
       }

@@ -1,12 +1,20 @@
+// @ts-check
 // A forgotten password (where sign-up is on): ask for a link by e-mail, then set a new password on the page the
 // link opens (/app/?reset=<secret>). The secret is read once, when the page loads, before the shell tidies the URL.
 import { ApiError, post } from './api.js';
+import { $ } from './dom.js';
 
 const resetSecret = new URLSearchParams(location.search).get('reset');
 
+/**
+ * @param {HTMLElement} section
+ * @param {(message: string, kind?: string) => void} notify
+ */
 export function setUpPasswordHelp(section, notify) {
-  const forgot = section.querySelector('#forgot-password');
-  const reset = section.querySelector('#new-password');
+  /** @type {HTMLFormElement} */
+  const forgot = $('#forgot-password', section);
+  /** @type {HTMLFormElement} */
+  const reset = $('#new-password', section);
   forgot.hidden = Boolean(resetSecret);
   reset.hidden = !resetSecret;
   forgot.addEventListener('submit', (event) => {
@@ -30,9 +38,13 @@ export function setUpPasswordHelp(section, notify) {
   });
 }
 
+/**
+ * @param {HTMLFormElement} form
+ * @param {() => Promise<string>} send what to say when it went well
+ */
 async function submit(form, send) {
-  const status = form.querySelector('.status');
-  const error = form.querySelector('.error');
+  const status = $('.status', form);
+  const error = $('.error', form);
   status.textContent = '';
   error.textContent = '';
   try {

@@ -1,9 +1,15 @@
+// @ts-check
 // The password for e-mail and password sign-in (offered where sign-up is on): changing it needs the current one,
 // when there is one, and signs out every other browser.
 import { get, put } from './api.js';
 import { field, h } from './dom.js';
 
-/** The password form, or nothing where this server takes no passwords (sign-up off). */
+/** @typedef {import('./types.js').ViewContext} ViewContext */
+
+/**
+ * The password form, or nothing where this server takes no passwords (sign-up off).
+ * @param {ViewContext} ctx
+ */
 export async function passwordSection(ctx) {
   const { signup } = await get('/app/config');
   if (!signup) return null;
@@ -18,6 +24,7 @@ export async function passwordSection(ctx) {
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    /** @type {{ newPassword: string, currentPassword?: string }} */
     const body = { newPassword: next.value };
     if (current.value) body.currentPassword = current.value;
     try {

@@ -1,42 +1,69 @@
+// @ts-check
 // Platforms: the catalog with each connection's state, the connect form its kind needs (API key, e-mail and
 // password, agency address, or the OAuth redirect), settings, disconnect and "sync now", and the webhook URL a
-// platform with webhooks is given. Cards are rebuilt only when a connection appears or goes, so a poll never wipes
-// what the user is typing.
-import { get, patch, post, del } from './api.js';
+// platform with webhooks is given. The view draws what the shared store (store.js) holds, which one status request
+// keeps current; cards are rebuilt only when a connection appears or goes, so a poll never wipes what the user is
+// typing.
+import { patch, post, del } from './api.js';
 import { dateTime, field, fill, h } from './dom.js';
+import { platformState, platformStore } from './store.js';
 
+/** @typedef {import('./types.js').Platform} Platform */
+/** @typedef {import('./types.js').Connection} Connection */
+/** @typedef {import('./types.js').PlatformsStatus} PlatformsStatus */
+/** @typedef {{ shape: string, card: HTMLElement, state: HTMLElement, last: HTMLElement, message: HTMLElement }} Card */
+
+/** @type {Record<string, string>} */
 const kindNames = { rest: 'REST API', oauth: 'OAuth', browser: 'Browser automation', email: 'E-mail to agency' };
 
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
 export function platformsView(section, ctx) {
   const list = h('div', { class: 'cards' });
   section.append(h('p', {}, 'Every platform castsync can keep in step. Connect one and your calendar is pushed to it.'), list);
-  const cards = new Map(); // id -> { shape, card, state, last }
-  let busy = false;
+  /** @type {Map<string, Card>} */
+  const cards = new Map();
 
-  async function refresh() {
-    const platforms = await get('/api/platforms');
-    const statuses = await Promise.all(platforms.map((p) => (p.connection?.connected && p.capabilities.pushAvailability ? get(`/api/sync/status/${p.id}`).catch(() => null) : null)));
-    busy = false;
-    platforms.forEach((platform, i) => {
-      const shape = `${platform.available}/${platform.connection?.connected}/${platform.connection?.status}/${platform.connection?.webhookUrl ?? ''}`;
+  /** @param {PlatformsStatus} status */
+  function render(status) {
+    for (const platform of status.platforms) {
+      const connection = platform.connection;
+      const shape = `${platform.available}/${connection?.connected}/${connection?.status}/${connection?.webhookUrl ?? ''}`;
       let entry = cards.get(platform.id);
       if (!entry || entry.shape !== shape) {
-        const next = card(platform);
+        const next = { ...card(platform), shape };
         if (entry) entry.card.replaceWith(next.card);
         else list.append(next.card);
-        entry = { ...next, shape };
+        entry = next;
         cards.set(platform.id, entry);
       }
-      const state = connectionState(platform, statuses[i]);
-      busy ||= state.key === 'syncing';
+      const state = platformState(platform);
       entry.state.className = `badge ${state.key}`;
       entry.state.textContent = state.label;
       entry.card.dataset.state = state.key;
-      fill(entry.last, platform.connection?.connected ? `Last successful sync: ${dateTime(platform.connection.lastSyncedAt)}` : '');
+      fill(entry.last, connection?.connected ? `Last successful sync: ${dateTime(connection.lastSyncedAt)}` : '');
       fill(entry.message, state.message ?? '');
-    });
+    }
   }
 
+  const close = platformStore.subscribe(render, ctx.fail);
+  const refresh = async () => {
+    await platformStore.refresh();
+  };
+  /** After a change: the store watches closely for the sync it causes. */
+  const changed = async () => {
+    ctx.changed();
+    platformStore.changed();
+    await refresh();
+  };
+
+  /**
+   * @param {Platform} platform
+   * @returns {Omit<Card, 'shape'>}
+   */
   function card(platform) {
     const state = h('span', { class: 'badge' });
     const last = h('p', { class: 'muted' });
@@ -51,26 +78,33 @@ export function platformsView(section, ctx) {
     // An unavailable platform (no adapter yet, or no Chromium on the server) gets its reason and no connect form;
     // a connection made before keeps its settings and disconnect.
     if (!platform.available) body.append(h('p', { class: 'unavailable' }, platform.unavailableReason ?? 'castsync cannot connect this platform yet.'));
-    if (connection?.connected) body.append(connectedControls(platform));
+    if (connection?.connected) body.append(connectedControls(platform, connection));
     if (platform.available && (!connection?.connected || connection.status === 'needs_reauth')) body.append(connectForm(platform));
     return { card: body, state, last, message };
   }
 
-  function connectedControls(platform) {
+  /**
+   * @param {Platform} platform
+   * @param {Connection} connection
+   */
+  function connectedControls(platform, connection) {
     return h('div', {},
       h('div', { class: 'actions' },
         platform.capabilities.pushAvailability && h('button', { type: 'button', onclick: () => act(() => post(`/api/sync/availability/${platform.id}`), `Syncing ${platform.name}…`) }, 'Sync now'),
         h('button', { type: 'button', class: 'danger', onclick: () => confirm(`Disconnect ${platform.name}? Its stored credentials are deleted.`) && act(() => del(`/api/platforms/${platform.id}`), `${platform.name} is disconnected.`) }, 'Disconnect'),
       ),
-      platform.connection.webhookUrl && webhookField(platform),
-      settingsForm(platform),
+      connection.webhookUrl && webhookField(platform, connection.webhookUrl),
+      settingsForm(platform, connection),
     );
   }
 
   /** The address to paste into the platform's webhook settings (there only when castsync can verify its signature). */
-  function webhookField(platform) {
-    const url = platform.connection.webhookUrl;
-    const input = h('input', { name: 'webhookUrl', readonly: true, value: url, size: '40', onfocus: (event) => event.target.select() });
+  /**
+   * @param {Platform} platform
+   * @param {string} url
+   */
+  function webhookField(platform, url) {
+    const input = /** @type {HTMLInputElement} */ (h('input', { name: 'webhookUrl', readonly: true, value: url, size: '40', onfocus: () => input.select() }));
     const copy = async () => {
       input.select();
       try {
@@ -88,13 +122,18 @@ export function platformsView(section, ctx) {
   }
 
   /** What is synced and how often it is pulled. Only what changed is sent; the API's refusal shows here. */
-  function settingsForm(platform) {
-    let saved = platform.connection;
+  /**
+   * @param {Platform} platform
+   * @param {Connection} connection
+   */
+  function settingsForm(platform, connection) {
+    let saved = connection;
     const { pushAvailability, pullAvailability, media, profile } = platform.capabilities;
+    /** @type {(name: 'autoSync' | 'syncAvailability' | 'syncMedia' | 'syncProfile', label: string, shown: boolean) => HTMLElement | false} */
     const box = (name, label, shown) => shown && h('label', { class: 'inline' }, h('input', { type: 'checkbox', name, checked: saved[name] }), ` ${label}`);
     const interval = h('input', { name: 'pullIntervalMinutes', inputmode: 'numeric', value: saved.pullIntervalMinutes ?? '', placeholder: 'default', size: '6' });
     const error = h('p', { class: 'error', role: 'alert' });
-    const form = h('form', { class: 'settings', 'aria-label': `${platform.name} settings` },
+    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'settings', 'aria-label': `${platform.name} settings` },
       h('fieldset', {},
         h('legend', {}, 'Settings'),
         h('div', { class: 'checks' },
@@ -107,7 +146,7 @@ export function platformsView(section, ctx) {
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, 'Save settings')),
         error,
       ),
-    );
+    ));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       error.textContent = '';
@@ -116,18 +155,19 @@ export function platformsView(section, ctx) {
       try {
         saved = (await patch(`/api/platforms/${platform.id}`, changes)).connection;
         ctx.notify(`${platform.name} settings saved.`);
-        ctx.changed();
-        await refresh();
+        await changed();
       } catch (failure) {
-        error.textContent = failure.message;
+        error.textContent = failure instanceof Error ? failure.message : String(failure);
       }
     });
     return form;
   }
 
+  /** @param {Platform} platform */
   function connectForm(platform) {
     const reconnect = platform.connection?.connected ? 'Reconnect' : 'Connect';
-    const inputs = {
+    /** @type {Record<import('./types.js').PlatformKind, () => (HTMLElement | false)[]>} */
+    const inputsByKind = {
       rest: () => [field('API key', h('input', { name: 'apiKey', autocomplete: 'off', required: true }))],
       browser: () => [
         field('E-mail', h('input', { name: 'email', type: 'email', autocomplete: 'off', required: true })),
@@ -137,20 +177,20 @@ export function platformsView(section, ctx) {
       ],
       email: () => [field('Agency e-mail address', h('input', { name: 'agencyEmail', type: 'email', required: true }), 'Changes are sent there as e-mail with a calendar file.')],
       oauth: () => [h('p', { class: 'muted' }, `You sign in at ${platform.name} and come back here.`)],
-    }[platform.kind]();
-    const form = h('form', { class: 'connect', 'aria-label': `${reconnect} ${platform.name}` }, inputs, h('button', { type: 'submit' }, platform.kind === 'oauth' ? `${reconnect} with ${platform.name}` : reconnect));
+    };
+    const inputs = inputsByKind[platform.kind]();
+    const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit' }, platform.kind === 'oauth' ? `${reconnect} with ${platform.name}` : reconnect));
+    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'connect', 'aria-label': `${reconnect} ${platform.name}` }, inputs, button));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       // Optional fields left empty are not sent: the API takes a field's absence, not an empty value.
       const body = Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ''));
-      const button = form.querySelector('button');
       button.disabled = true;
       try {
         const answer = await post(`/api/platforms/${platform.id}/connect`, body);
         if (answer?.authorizationUrl) return location.assign(answer.authorizationUrl);
         ctx.notify(`${platform.name} is connected.`);
-        ctx.changed();
-        await refresh();
+        await changed();
       } catch (error) {
         ctx.fail(error);
       } finally {
@@ -160,57 +200,41 @@ export function platformsView(section, ctx) {
     return form;
   }
 
+  /**
+   * @param {() => Promise<unknown>} request
+   * @param {string} done
+   */
   async function act(request, done) {
     try {
       await request();
       ctx.notify(done);
-      ctx.changed();
-      await refresh();
+      await changed();
     } catch (error) {
       ctx.fail(error);
     }
   }
 
-  return { refresh, busy: () => busy };
+  // The store keeps the view live: the shell need not poll it.
+  return { refresh, live: true, close };
 }
 
-/** The settings form's values that differ from the saved connection (the interval is left to the API to judge). */
+/**
+ * The settings form's values that differ from the saved connection (the interval is left to the API to judge).
+ * @param {HTMLFormElement} form
+ * @param {Connection} saved
+ */
 function changedSettings(form, saved) {
+  /** @type {Record<string, unknown>} */
   const changes = {};
-  for (const box of form.querySelectorAll('input[type=checkbox]')) if (box.checked !== saved[box.name]) changes[box.name] = box.checked;
+  for (const box of form.querySelectorAll('input[type=checkbox]')) {
+    const { name, checked } = /** @type {HTMLInputElement} */ (box);
+    if (checked !== saved[/** @type {keyof Connection} */ (name)]) changes[name] = checked;
+  }
   const interval = form.elements.namedItem('pullIntervalMinutes');
-  if (interval) {
+  if (interval instanceof HTMLInputElement) {
     const text = interval.value.trim();
     const value = text === '' ? null : Number(text);
     if (value !== saved.pullIntervalMinutes) changes.pullIntervalMinutes = Number.isNaN(value) ? text : value;
   }
   return changes;
-}
-
-/** One label for what the user most needs to know about a platform right now. */
-function connectionState(platform, status) {
-  const c = platform.connection;
-  // Its reason is on the card; a connection's pushes wait until the server can work the platform again.
-  if (!platform.available) return { key: 'unavailable', label: 'unavailable' };
-  if (!c?.connected) return { key: 'disconnected', label: 'not connected' };
-  if (c.status === 'needs_reauth') return { key: 'needs-reauth', label: 'needs re-authorization', message: c.statusMessage };
-  const sync = status?.sync;
-  const lastError = sync?.lastErrorType ?? status?.lastAttempt?.errorType ?? '';
-  const quotaUntil = status?.quota?.waitingUntil;
-  if (quotaUntil && (lastError === 'QuotaWaitError' || (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)))) {
-    // castsync pacing itself within the account's published quota (lib/request-quotas.ts): no trouble, a wait.
-    const { requests, perSeconds } = status.quota;
-    return { key: 'syncing', label: 'waiting for quota', message: `the account's quota (${requests} requests per ${perSeconds} s) is spent; castsync sends again at ${new Date(quotaUntil).toLocaleTimeString()}` };
-  }
-  if (sync && (sync.state === 'syncing' || sync.state === 'pending' || sync.queued)) {
-    return /RateLimit/i.test(lastError) ? { key: 'syncing', label: 'rate-limited', message: sync.lastError } : { key: 'syncing', label: 'syncing' };
-  }
-  if (c.status === 'failing' || sync?.state === 'failed') {
-    // A platform down past its retry window is pushed again by itself: say when.
-    const again = sync?.redrive ? `trying again at ${new Date(sync.redrive.nextAttemptAt).toLocaleTimeString()}` : null;
-    const message = [c.statusMessage ?? sync?.lastError, again].filter(Boolean).join('; ');
-    return { key: 'failing', label: 'failing', message: message || undefined };
-  }
-  if (!platform.capabilities.pushAvailability) return { key: 'connected', label: 'connected' };
-  return { key: 'in-sync', label: sync || c.lastSyncedAt ? 'in sync' : 'connected' };
 }

@@ -58,7 +58,7 @@ const connectionSchema = {
   },
 } as const;
 
-const platformSchema = {
+export const platformSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -99,31 +99,9 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     return platform;
   }
 
-  /**
-   * Why this server cannot connect a platform now, or null. A browser platform's login runs on a worker, which
-   * needs Chromium; the API reads the same setting as the workers of its deployment and refuses before a check
-   * that no worker could run (a stat, never a launch, on every request: Chromium installed meanwhile counts at once).
-   */
-  function unavailableReason(platform: PlatformEntry): string | null {
-    if (!hasAdapter(platform.kind)) return `castsync cannot connect ${platform.name} yet`;
-    if (needsChromium(platform) && !chromiumStatus(config).available) return CHROMIUM_MISSING_REASON;
-    return null;
-  }
-
-  app.get('/api/platforms', { schema: { tags, summary: 'The platforms this server offers, with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) => {
-    const connections = await db.platformConnection.findMany({ where: { userId: request.userId } });
-    const offered = Object.values(platformCatalog as Record<string, PlatformEntry>).filter((p) => config.enabledPlatforms.includes(p.id));
-    return offered.map((platform) => ({
-      id: platform.id,
-      name: platform.name,
-      kind: platform.kind,
-      ...availability(unavailableReason(platform)),
-      capabilities: platform.capabilities,
-      connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
-      partnerApi: Boolean(platform.browser?.partnerApiPath),
-      connection: presentConnection(connections.find((c) => c.platformId === platform.id), config),
-    }));
-  });
+  app.get('/api/platforms', { schema: { tags, summary: 'The platforms this server offers, with your connections', security: bearerSecurity, response: { 200: { type: 'array', items: platformSchema } } } }, async (request) =>
+    offeredPlatforms(config, await db.platformConnection.findMany({ where: { userId: request.userId } })),
+  );
 
   app.post<{ Params: { platformId: string }; Body: ConnectBody }>(
     '/api/platforms/:platformId/connect',
@@ -347,6 +325,32 @@ async function saveConnection(db: Tx, config: Config, c: { userId: string; platf
     create: { userId: c.userId, platformId: c.platformId, ...data },
     update: data,
   });
+}
+
+/** The platforms this server offers (CASTSYNC_PLATFORMS), each with the user's connection to it (from `connections`). */
+export function offeredPlatforms(config: Config, connections: PlatformConnection[]) {
+  const offered = Object.values(platformCatalog as Record<string, PlatformEntry>).filter((p) => config.enabledPlatforms.includes(p.id));
+  return offered.map((platform) => ({
+    id: platform.id,
+    name: platform.name,
+    kind: platform.kind,
+    ...availability(unavailableReason(config, platform)),
+    capabilities: platform.capabilities,
+    connects: platform.kind === 'oauth' ? 'OAuth redirect' : credentialFieldsByKind[platform.kind].join('+'),
+    partnerApi: Boolean(platform.browser?.partnerApiPath),
+    connection: presentConnection(connections.find((c) => c.platformId === platform.id), config),
+  }));
+}
+
+/**
+ * Why this server cannot connect a platform now, or null. A browser platform's login runs on a worker, which
+ * needs Chromium; the API reads the same setting as the workers of its deployment and refuses before a check
+ * that no worker could run (a stat, never a launch, on every request: Chromium installed meanwhile counts at once).
+ */
+function unavailableReason(config: Config, platform: PlatformEntry): string | null {
+  if (!hasAdapter(platform.kind)) return `castsync cannot connect ${platform.name} yet`;
+  if (needsChromium(platform) && !chromiumStatus(config).available) return CHROMIUM_MISSING_REASON;
+  return null;
 }
 
 function availability(reason: string | null) {

@@ -19,7 +19,9 @@ import {
   type ProfileFields,
   type ProfileVisibility,
 } from '../../lib/profile.js';
+import { PROFILE_FIELD_KINDS, profileFieldDescriptions } from '../../lib/profile-fields.js';
 import { bearerSecurity } from '../auth.js';
+import { documentTextRule } from '../validation.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { errorSchema, HttpError, queuedSync, syncRequestedSchema } from '../schemas.js';
 
@@ -77,6 +79,29 @@ const platformStateSchema = {
   },
 } as const;
 
+const nullableStrings = { type: ['array', 'null'], items: { type: 'string' } } as const;
+
+const fieldDescriptionSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'The field in fields of PUT /api/profile' },
+    label: { type: 'string' },
+    group: { type: 'string' },
+    kind: { type: 'string', enum: PROFILE_FIELD_KINDS, description: 'How the field is edited' },
+    description: { type: ['string', 'null'] },
+    values: { ...nullableStrings, description: 'The values a choice (or each entry of a set) takes; null: free text within the limits' },
+    minimum: { type: ['number', 'null'] },
+    maximum: { type: ['number', 'null'] },
+    maxItems: { type: ['integer', 'null'], description: "A list's longest length" },
+    columns: {
+      type: ['array', 'null'],
+      description: "A table's columns, in order",
+      items: { type: 'object', properties: { key: { type: 'string' }, label: { type: 'string' }, required: { type: 'boolean' }, values: nullableStrings } },
+    },
+    schema: { type: 'object', additionalProperties: true, description: 'The JSON schema PUT /api/profile validates the field with' },
+  },
+} as const;
+
 interface PutInput {
   fields: ProfileFields;
   visibility?: ProfileVisibility;
@@ -95,6 +120,8 @@ type Change = Omit<ProfileData, 'version'>;
 export async function profileRoutes(app: FastifyInstance, { db, outbox }: ProfileRouteDeps) {
   const tags = ['profile'];
   const errors = { 400: errorSchema, 409: errorSchema };
+  // Each schema as the OpenAPI document publishes it: with the text rule every string is checked against.
+  const fieldDescriptions = profileFieldDescriptions().map((field) => ({ ...field, schema: documentTextRule(field.schema) }));
 
   /** Saves the change (when it is one) and tells the platforms; answers the profile as saved. */
   async function save(request: FastifyRequest, version: number | undefined, change: (current: Change) => Change) {
@@ -135,6 +162,19 @@ export async function profileRoutes(app: FastifyInstance, { db, outbox }: Profil
       if (!request.body.fields && !request.body.visibility) throw new HttpError(400, 'nothing to change: send fields, visibility or both');
       return save(request, version, (current) => ({ fields: merged(current.fields, fields), visibility: { ...current.visibility, ...visibility } }));
     },
+  );
+
+  app.get(
+    '/api/profile/fields',
+    {
+      schema: {
+        tags,
+        summary: "The profile's fields as a form shows them: label, group, kind, allowed values and limits, in display order",
+        security: bearerSecurity,
+        response: { 200: { type: 'object', properties: { fields: { type: 'array', items: fieldDescriptionSchema } } } },
+      },
+    },
+    async () => ({ fields: fieldDescriptions }),
   );
 
   app.get(

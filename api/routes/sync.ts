@@ -1,21 +1,18 @@
 // Sync: manual sync, each platform's status, the history of attempts, and retrying a failed one.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
 import type { SyncOperation } from '../../generated/prisma/enums.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import type { Db } from '../../lib/db.js';
-import type { AvailabilitySyncView, PlatformSyncView } from '../../workflows/availability-sync.js';
 import { syncMessages } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { accountQuotaState, type QuotaSettings } from '../../lib/request-quotas.js';
-import { outboxBacklog, pendingAvailabilityEntries } from '../../lib/sync-status.js';
-import { withinMs } from '../../lib/temporal-client.js';
-import { syncStateQuery } from '../../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId, syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
+import { outboxBacklog, pendingAvailabilityEntries, platformSyncState, queryAvailabilitySync } from '../../lib/sync-status.js';
+import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, fileAnswer, HttpError, pageQuery, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
 
@@ -46,7 +43,7 @@ const dataKinds: Record<SyncedData, { capability: 'pushAvailability' | 'media' |
 const dataOfOperation = (operation: SyncOperation): SyncedData | undefined =>
   (Object.keys(dataKinds) as SyncedData[]).find((data) => dataKinds[data].operations.includes(operation));
 
-const syncLogSchema = {
+export const syncLogSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -67,10 +64,61 @@ const syncLogSchema = {
   },
 } as const;
 
+export const outboxBacklogSchema = {
+  type: 'object',
+  description: 'Changes saved but not yet handed to the sync service (waiting for it when the oldest is more than a few seconds old)',
+  properties: { waiting: { type: 'integer' }, oldestWaitingSince: { type: ['string', 'null'], format: 'date-time' }, lastError: { type: ['string', 'null'] } },
+} as const;
+
+export const platformSyncStateSchema = {
+  type: ['object', 'null'],
+  description: 'The availability sync state: "synced" only when the platform confirmed every entry at its current version',
+  properties: {
+    state: { type: 'string', enum: ['pending', 'syncing', 'synced', 'failed'] },
+    queued: { type: 'boolean' },
+    pushes: { type: 'integer' },
+    lastItemsProcessed: { type: ['integer', 'null'] },
+    lastSyncedAt: { type: ['string', 'null'] },
+    lastError: { type: ['string', 'null'] },
+    lastErrorType: { type: ['string', 'null'] },
+    redrive: {
+      type: ['object', 'null'],
+      description: 'The platform was down longer than its retry window: when it is pushed again (a manual sync pushes at once)',
+      properties: { failedProbes: { type: 'integer' }, intervalMs: { type: 'integer' }, nextAttemptAt: { type: 'string', format: 'date-time' } },
+    },
+  },
+} as const;
+
+export const quotaStateSchema = {
+  type: ['object', 'null'],
+  description:
+    "The account's published request quota, which castsync keeps to itself: what it spent in the last window, and, when that is all it lets itself spend, until when pushes wait for it (null: the platform publishes no quota)",
+  properties: {
+    requests: { type: 'integer' },
+    perSeconds: { type: 'integer' },
+    usable: { type: 'integer', description: 'What castsync spends at most in any window: the quota less CASTSYNC_QUOTA_HEADROOM' },
+    used: { type: 'integer' },
+    waitingUntil: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
 const accepted = {
   type: 'object',
   properties: { workflowId: { type: 'string' }, platformId: { type: 'string' }, syncRequested: syncRequestedSchema },
 } as const;
+
+/** A SyncLog row as the API answers it: with links to its run in the Temporal Web UI and to its artifact. */
+export function syncLogPresenter({ temporalUiUrl, temporalNamespace }: { temporalUiUrl: string; temporalNamespace: string }) {
+  const runUrl = (workflowId: string | null, runId: string | null) =>
+    workflowId && runId
+      ? `${temporalUiUrl}/namespaces/${encodeURIComponent(temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
+      : null;
+  return (row: SyncLog) => ({
+    ...row,
+    temporalUrl: runUrl(row.workflowId, row.runId),
+    artifactUrl: row.artifactPath ? `/api/sync/history/${row.id}/artifact` : null,
+  });
+}
 
 export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
   const { db, temporal } = deps;
@@ -87,16 +135,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
     return connection;
   }
 
-  const runUrl = (workflowId: string | null, runId: string | null) =>
-    workflowId && runId
-      ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
-      : null;
-
-  const presentLog = (row: SyncLog) => ({
-    ...row,
-    temporalUrl: runUrl(row.workflowId, row.runId),
-    artifactUrl: row.artifactPath ? `/api/sync/history/${row.id}/artifact` : null,
-  });
+  const presentLog = syncLogPresenter(deps);
 
   app.get<{ Params: { syncLogId: string } }>(
     '/api/sync/history/:syncLogId/artifact',
@@ -169,42 +208,10 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
                 description: 'workflow: the live state from the sync workflow; database: the sync service did not answer in time, this is what the database knows',
               },
               pendingEntries: { type: 'integer', description: 'Availability entries the platform has not yet confirmed at their current version' },
-              outbox: {
-                type: 'object',
-                description: 'Changes saved but not yet handed to the sync service (waiting for it when the oldest is more than a few seconds old)',
-                properties: { waiting: { type: 'integer' }, oldestWaitingSince: { type: ['string', 'null'], format: 'date-time' }, lastError: { type: ['string', 'null'] } },
-              },
-              sync: {
-                type: ['object', 'null'],
-                description: 'The availability sync state: "synced" only when the platform confirmed every entry at its current version',
-                properties: {
-                  state: { type: 'string', enum: ['pending', 'syncing', 'synced', 'failed'] },
-                  queued: { type: 'boolean' },
-                  pushes: { type: 'integer' },
-                  lastItemsProcessed: { type: ['integer', 'null'] },
-                  lastSyncedAt: { type: ['string', 'null'] },
-                  lastError: { type: ['string', 'null'] },
-                  lastErrorType: { type: ['string', 'null'] },
-                  redrive: {
-                    type: ['object', 'null'],
-                    description: 'The platform was down longer than its retry window: when it is pushed again (a manual sync pushes at once)',
-                    properties: { failedProbes: { type: 'integer' }, intervalMs: { type: 'integer' }, nextAttemptAt: { type: 'string', format: 'date-time' } },
-                  },
-                },
-              },
+              outbox: outboxBacklogSchema,
+              sync: platformSyncStateSchema,
               lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },
-              quota: {
-                type: ['object', 'null'],
-                description:
-                  "The account's published request quota, which castsync keeps to itself: what it spent in the last window, and, when that is all it lets itself spend, until when pushes wait for it (null: the platform publishes no quota)",
-                properties: {
-                  requests: { type: 'integer' },
-                  perSeconds: { type: 'integer' },
-                  usable: { type: 'integer', description: 'What castsync spends at most in any window: the quota less CASTSYNC_QUOTA_HEADROOM' },
-                  used: { type: 'integer' },
-                  waitingUntil: { type: ['string', 'null'], format: 'date-time' },
-                },
-              },
+              quota: quotaStateSchema,
             },
           },
           404: errorSchema,
@@ -216,7 +223,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       const { id: connectionId } = await connectedPlatform(request.userId, platformId);
       // The workflow first: an activity updates the database before the workflow learns how it ended, so the
       // rows read afterwards are at least as new as the workflow's state.
-      const view = await queryWorkflow(temporal, availabilitySyncWorkflowId(request.userId), deps.temporalRequestTimeoutMs);
+      const view = await queryAvailabilitySync(temporal, request.userId, deps.temporalRequestTimeoutMs);
       const [connection, lastAttempt, pendingEntries, outbox, quota] = await Promise.all([
         connectedPlatform(request.userId, platformId),
         db.syncLog.findFirst({ where: { userId: request.userId, platformId, operation: 'push_availability' }, orderBy: { startedAt: 'desc' } }),
@@ -224,7 +231,6 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         outboxBacklog(db, request.userId),
         accountQuotaState(db, deps.quotas, getPlatform(platformId), connectionId),
       ]);
-      const live = view === 'unreachable' ? undefined : (view?.platforms.find((p) => p.platformId === platformId) ?? null);
       return {
         platformId,
         name: getPlatform(platformId).name,
@@ -235,7 +241,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         source: view === 'unreachable' ? 'database' : 'workflow',
         pendingEntries,
         outbox: { ...outbox, oldestWaitingSince: outbox.oldestWaitingSince?.toISOString() ?? null },
-        sync: live === undefined ? viewFromDatabase(lastAttempt, pendingEntries, outbox.waiting) : live && withPending(live, pendingEntries),
+        sync: platformSyncState(view, platformId, { lastAttempt, pendingEntries, waiting: outbox.waiting }),
         lastAttempt: lastAttempt ? presentLog(lastAttempt) : null,
         quota,
       };
@@ -315,34 +321,4 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       return reply.code(202).send({ workflowId: syncWorkflowId(data, request.userId), platformId: log.platformId, syncRequested: queuedSync(request.id) });
     },
   );
-}
-
-/** The workflow's live state; null when it is not running; 'unreachable' when Temporal did not answer in time. */
-async function queryWorkflow(temporal: Client, workflowId: string, timeoutMs: number): Promise<AvailabilitySyncView | null | 'unreachable'> {
-  try {
-    return await withinMs(temporal, timeoutMs, () => temporal.workflow.getHandle(workflowId).query(syncStateQuery));
-  } catch (error) {
-    return error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError ? null : 'unreachable';
-  }
-}
-
-/** "Synced" only when the platform confirmed everything: the workflow's last push may have had entries refused. */
-function withPending(view: PlatformSyncView, pendingEntries: number): PlatformSyncView {
-  return view.state === 'synced' && pendingEntries > 0 ? { ...view, state: 'pending' } : view;
-}
-
-/** What the database says when the workflow cannot be asked: the last attempt, and what is still unconfirmed. */
-function viewFromDatabase(lastAttempt: SyncLog | null, pendingEntries: number, waiting: number): PlatformSyncView | null {
-  if (!lastAttempt && pendingEntries === 0) return null;
-  const failed = lastAttempt?.status === 'failed';
-  return {
-    platformId: lastAttempt?.platformId ?? '',
-    state: lastAttempt?.status === 'pending' ? 'syncing' : failed ? 'failed' : pendingEntries > 0 ? 'pending' : 'synced',
-    queued: waiting > 0,
-    pushes: 0,
-    lastItemsProcessed: lastAttempt?.itemsProcessed ?? null,
-    lastSyncedAt: lastAttempt?.finishedAt?.toISOString() ?? null,
-    lastError: failed ? lastAttempt.errorMessage : null,
-    lastErrorType: failed ? lastAttempt.errorType : null,
-  };
 }
