@@ -303,3 +303,25 @@ describe('the API', () => {
     await waitFor(async () => (await importedEntries(user.id, id)).every((e) => e.type === 'travel' && e.version === 2), { what: 'the entries to become travel days' });
   });
 });
+
+describe('limits and the account', () => {
+  it(`keeps at most ${20} sources per user (409), and an account's deletion takes its sources' schedules along`, async () => {
+    const user = await stack.createUser({ platforms: [] });
+    feeds.set('/many/feed.ics', { kind: 'status', status: 404 });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await subscribe(user, '/many/feed.ics')).id);
+    const one = await api(user, 'POST', '/api/calendars', { kind: 'ics', name: 'one more', url: `${feeds.url}/many/feed.ics` });
+    expect(one.statusCode).toBe(409);
+    expect(one.json().message).toBe('you have 20 calendars; at most 20 are allowed: remove one first');
+    expect(await stack.db.calendarSource.count({ where: { userId: user.id } })).toBe(20);
+
+    await stack.outboxDelivered(user.id);
+    await stack.temporal.schedule.getHandle(calendarScheduleId(ids[0]!)).describe();
+    const email = (await stack.db.user.findUniqueOrThrow({ where: { id: user.id } })).email;
+    const deleted = await api(user, 'DELETE', '/api/account', { confirm: email });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    for (const id of ids) {
+      await expect(stack.temporal.schedule.getHandle(calendarScheduleId(id)).describe()).rejects.toThrow(/not found/i);
+    }
+  });
+});
