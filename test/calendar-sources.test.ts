@@ -247,6 +247,14 @@ describe('a feed in trouble', () => {
     expect(failed.status).toBe('needs_reauth');
     expect(failed.lastError).toContain(feeds.host);
     expect(result).toMatchObject({ status: 'needs_reauth' });
+
+    // Google's "reset secret address": the user gives the new one, and the source is read again at once.
+    feeds.set('/gone/secret-renewed/feed.ics', { kind: 'calendar', text: GOOGLE });
+    const renewed = await api(user, 'PATCH', `/api/calendars/${failed.id}`, { url: `${feeds.url}/gone/secret-renewed/feed.ics`, rules: ONLY_REHEARSALS });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    expect(renewed.body).not.toContain('secret-renewed');
+    const read = await readAfter(user, failed.id, failed.lastFetchedAt);
+    expect(read).toMatchObject({ status: 'ok', lastError: null, entries: REHEARSALS.length });
   });
 });
 
