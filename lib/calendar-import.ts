@@ -2,7 +2,8 @@
 // become Availability rows of that source, one per part of an event occurrence, compared with what the source brought
 // in before, so a refresh adds, changes and removes exactly what changed in the feed. Every change bumps the entry's
 // version and sends the push through the outbox in the same transaction, like a user's own change, so each connected
-// platform follows. Days the user already holds as unavailable (their own blocks, another source's) are not added
+// platform follows. An imported entry the user deletes stays deleted while its event is in the calendar (they are
+// changed in the calendar itself: the API refuses edits of them). Days the user already holds as unavailable (their own blocks, another source's) are not added
 // twice; an imported day on a live option of ours opens a conflict for the user to settle (a calendar entry is no
 // production's confirmation, so it never releases an option by itself).
 import { createHash } from 'node:crypto';
@@ -95,15 +96,18 @@ export async function importCalendarDays(
 ): Promise<ImportCounts> {
   const { userId, sourceId } = target;
   await lockUserCalendar(tx, userId);
-  const existing = await tx.availability.findMany({ where: { calendarSourceId: sourceId, deletedAt: null } });
+  const keyed = await tx.availability.findMany({ where: { calendarSourceId: sourceId, calendarEventKey: { not: null } } });
+  const existing = keyed.filter((row) => row.deletedAt === null);
   const covered = await coveredDays(tx, userId, sourceId, days);
   const planned = plannedEntries(days, details, covered, maxRangeDays);
-  const byKey = new Map(existing.map((row) => [row.calendarEventKey, row]));
+  const byKey = new Map(keyed.map((row) => [row.calendarEventKey, row]));
   const wanted = new Set(planned.map((p) => p.key));
   const counts: ImportCounts = { added: 0, changed: 0, removed: 0, conflictsOpened: 0 };
   const touched: Availability[] = [];
   for (const entry of planned) {
     const row = byKey.get(entry.key);
+    // The user deleted this imported entry: it stays deleted while the event is in the calendar.
+    if (row?.deletedAt) continue;
     const fields = { startDate: parseDay(entry.startDay)!, endDate: parseDay(entry.endDay)!, type: entry.kind as AvailabilityType, note: entry.note };
     if (!row) {
       touched.push(
@@ -123,6 +127,9 @@ export async function importCalendarDays(
     await tx.availability.update({ where: { id: row.id }, data: { deletedAt: new Date(), calendarEventKey: null, version: { increment: 1 } } });
   }
   counts.removed = gone.length;
+  // An event whose entry the user deleted left the calendar: should it come back, it is imported again.
+  const forgotten = keyed.filter((row) => row.deletedAt !== null && !wanted.has(row.calendarEventKey ?? '')).map((row) => row.id);
+  if (forgotten.length) await tx.availability.updateMany({ where: { id: { in: forgotten } }, data: { calendarEventKey: null } });
   counts.conflictsOpened = await openOptionConflicts(tx, target, touched);
   if (counts.added + counts.changed + counts.removed > 0) await send([{ topic: 'sync', data: 'availability' }]);
   return counts;

@@ -209,6 +209,27 @@ describe('what the user already has', () => {
   });
 });
 
+describe('imported entries in the user\'s hands', () => {
+  it('refuses an edit (the calendar is where they change) and keeps one the user deleted out on later reads', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    feeds.set('/hands/feed.ics', { kind: 'calendar', text: GOOGLE });
+    const { id } = await subscribe(user, '/hands/feed.ics', { rules: ONLY_REHEARSALS });
+    const first = await readAfter(user, id, null);
+    const [firstDay, secondDay] = await importedEntries(user.id, id);
+
+    const edit = await api(user, 'PATCH', `/api/availability/${secondDay!.id}`, { note: 'mine' });
+    expect(edit.statusCode).toBe(409);
+    expect(edit.json().message).toContain('comes from one of your calendars');
+    expect((await api(user, 'DELETE', `/api/availability/${firstDay!.id}`)).statusCode).toBe(204);
+
+    feeds.set('/hands/feed.ics', { kind: 'calendar', text: GOOGLE_EDITED });
+    expect((await api(user, 'POST', `/api/calendars/${id}/refresh`)).statusCode).toBe(202);
+    await waitFor(async () => (await source(user, id)).lastChangedAt !== first.lastChangedAt, { what: 'the edited feed to be read' });
+    const days = (await importedEntries(user.id, id)).map((e) => e.startDate.toISOString().slice(0, 10));
+    expect(days).toEqual(['2027-01-12', '2027-01-29', '2027-02-16', '2027-02-23']);
+  });
+});
+
 describe('a feed in trouble', () => {
   let user: TestUser;
   beforeAll(async () => {

@@ -172,7 +172,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
     {
       schema: {
         tags,
-        summary: 'Change a date range',
+        summary: 'Change a date range (one imported from a calendar is changed there: 409)',
         security: bearerSecurity,
         params: uuidParam('id'),
         body: patchBody,
@@ -186,6 +186,8 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
         await lockUserCalendar(tx, request.userId);
         const current = await tx.availability.findFirst({ where: { id: request.params.id, userId: request.userId, deletedAt: null } });
         if (!current) throw new HttpError(404, 'no such availability entry');
+        // The calendar is where such an entry is changed: an edit here would be undone by its next change there.
+        if (current.calendarSourceId) throw new HttpError(409, 'this entry comes from one of your calendars (GET /api/calendars): change the event there, or delete the entry here to leave it out');
         if (version !== undefined && version !== current.version) {
           throw new HttpError(409, `version ${version} is not current (now ${current.version}); reload and try again`);
         }
