@@ -10,6 +10,7 @@ import { mediaView } from './media.js';
 import { platformsView } from './platforms.js';
 import { profileView } from './profile.js';
 import { accessView } from './access.js';
+import { subscriptionsView } from './subscriptions.js';
 import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
 import { setUpPasswordHelp } from './password-help.js';
 
@@ -19,6 +20,8 @@ views.account = accountView;
 titles.account = 'Account';
 views.access = accessView;
 titles.access = 'Access';
+views.subscriptions = subscriptionsView;
+titles.subscriptions = 'Calendar subscriptions';
 const POLL_MS = 2000;
 /** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */
 const OUTBOX_POLL_MS = 3000;
