@@ -199,7 +199,7 @@ describe('what the user already has', () => {
     expect(entries[0]!.note).toContain('Probe Kabale und Liebe');
     const conflicts = (await api(user, 'GET', '/api/conflicts')).json().items;
     expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]).toMatchObject({ kind: 'calendar_overlap', platformId: `calendar:${id}`, entry: { id: option.json().id, status: 'tentative' } });
+    expect(conflicts[0]).toMatchObject({ kind: 'calendar_overlap', platformId: `calendar:${id}`, platformName: 'Google privat', entry: { id: option.json().id, status: 'tentative' } });
     expect(conflicts[0].message).toContain('Tatort Münster');
 
     // The user lets the option go: the calendar wins.
