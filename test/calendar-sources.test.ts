@@ -286,6 +286,7 @@ describe('the API', () => {
       [{ kind: 'ics', name: 'x', url: 'ftp://files.example/secret-ftp/cal.ics' }, 'url is a ftp: address: only https:// calendar feeds are allowed'],
       [{ kind: 'ics', name: 'x', url: 'http://calendar.example/secret-http/cal.ics' }, 'url is http://calendar.example: only https:// calendar feeds are allowed'],
       [{ kind: 'ics', name: 'x', url: 'not a url' }, 'url is not a valid URL'],
+      [{ kind: 'ics', name: 'x', url: 'https://10.1.2.3/secret-http/cal.ics' }, 'url is 10.1.2.3, which is not a public address: castsync reads calendar feeds on the public internet only'],
       [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', rules: [{ word: '!!!', kind: 'block' }] }, 'rules/0: word must hold at least one letter or digit'],
       [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', rules: [{ kind: 'holiday' }] }, 'body/rules/0/kind must be equal to one of the allowed values'],
       [{ kind: 'caldav', name: 'x', url: 'https://calendar.example/a.ics' }, 'body/kind must be equal to one of the allowed values'],
