@@ -43,16 +43,16 @@ export function eventKey(uid: string, recurrenceId: string | undefined, part: nu
 }
 
 /**
- * The entries the source should have: its days less those already covered, joined into ranges per occurrence,
- * numbered in day order within the occurrence so that a moved event keeps its entry (changed, not removed and added).
- * `details` is null unless the user lets titles and locations leave castsync.
+ * The entries the source should have: its days less those already covered, one event per day, joined into ranges
+ * per occurrence, numbered in day order within the occurrence so that a moved event keeps its entry (changed, not
+ * removed and added). `details` is null unless the user lets titles and locations leave castsync.
  */
 export function plannedEntries(days: readonly EventDay[], details: readonly EventDetails[] | null, covered: ReadonlySet<string>, maxRangeDays: number): PlannedEntry[] {
   const occurrence = (uid: string, recurrenceId?: string) => JSON.stringify([uid, recurrenceId ?? null]);
   const notes = new Map((details ?? []).map((d) => [occurrence(d.uid, d.recurrenceId), noteOf(d)]));
   const parts = new Map<string, number>();
   const planned: PlannedEntry[] = [];
-  for (const range of dayRanges(days.filter((d) => !covered.has(d.day)))) {
+  for (const range of dayRanges(onePerDay(days.filter((d) => !covered.has(d.day))))) {
     const key = occurrence(range.uid, range.recurrenceId);
     for (let start = range.startDay; start <= range.endDay; start = addDays(start, maxRangeDays)) {
       const last = addDays(start, maxRangeDays - 1);
@@ -68,6 +68,23 @@ export function plannedEntries(days: readonly EventDay[], details: readonly Even
     }
   }
   return planned;
+}
+
+const KIND_WEIGHT: Record<DayKind, number> = { booking: 3, travel: 2, block: 1 };
+
+/**
+ * One event per day: platforms show a day once, however many events the calendar has on it. A booking outweighs a
+ * travel day, which outweighs a block; among equals the first by UID and recurrence id, so every read picks the same.
+ */
+function onePerDay(days: readonly EventDay[]): EventDay[] {
+  const chosen = new Map<string, EventDay>();
+  const order = (d: EventDay) => `${d.uid}\u0000${d.recurrenceId ?? ''}`;
+  for (const day of days) {
+    const held = chosen.get(day.day);
+    const wins = !held || KIND_WEIGHT[day.kind] > KIND_WEIGHT[held.kind] || (KIND_WEIGHT[day.kind] === KIND_WEIGHT[held.kind] && order(day) < order(held));
+    if (wins) chosen.set(day.day, day);
+  }
+  return [...chosen.values()];
 }
 
 function noteOf(details: EventDetails): string | null {
