@@ -1,6 +1,6 @@
 // The dashboard's calendar subscriptions in real Chromium (Debian's): subscribing to a feed served locally shows the
-// source with its host only, its state and how many entries it brought; a refused address says why; removing asks
-// first, says how many entries go, and takes them away.
+// source with its host only, its state and how many entries it brought; a refused address says why; a changed rule
+// turns the days into travel days; removing asks first, says how many entries go, and takes them away.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDashboard, signInWithToken, type Dashboard } from './support/dashboard.js';
@@ -51,6 +51,14 @@ describe('calendar subscriptions in the dashboard', () => {
     expect(await card.locator('.badge').textContent()).toBe('ok');
     expect(await page.content()).not.toContain('secret-dash-4e1b');
     await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).length === 6, { what: 'the rehearsals on e-TALENTA' });
+
+    // The rule changes: the same days become travel days, here and on e-TALENTA.
+    await card.getByRole('button', { name: 'Change…' }).click();
+    const edit = card.getByRole('form', { name: 'Change “Google privat”' });
+    await edit.getByLabel('Become').selectOption('travel');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('events with “Probe” in the title → travel days').waitFor();
+    await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.category === 'travel').length === 6, { what: 'travel days on e-TALENTA' });
 
     await card.getByRole('button', { name: 'Remove…' }).click();
     await card.getByRole('alert').getByText('also removes the 6 entries it brought into your calendar, from every platform').waitFor();

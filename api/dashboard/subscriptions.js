@@ -1,7 +1,7 @@
 // Calendar subscriptions: the user's own calendars (an ICS feed such as Google's secret address) whose events become
 // blocked days on every platform. The address is sent once and never shown again: the API answers only its host.
 // Removing one takes every entry it brought in off the platforms, so it asks first and says how many.
-import { del, get, post } from './api.js';
+import { del, get, patch, post } from './api.js';
 import { dateTime, field, fill, h, select } from './dom.js';
 
 const KINDS = [['block', 'Blocked days'], ['travel', 'Travel days'], ['booking', 'Bookings']];
@@ -21,6 +21,8 @@ export function subscriptionsView(section, ctx) {
 
   async function refresh() {
     const { items } = await get('/api/calendars');
+    // A form being filled in stays as it is: the next refresh after it closes shows the news.
+    if (list.querySelector('form:not([hidden])')) return;
     // A source not read yet (just added or refreshed): keep looking until its first read is recorded.
     waiting = items.some((source) => !source.lastFetchedAt);
     fill(list, items.length === 0 ? h('p', { class: 'muted' }, 'No calendar subscriptions yet.') : items.map(card));
@@ -29,6 +31,7 @@ export function subscriptionsView(section, ctx) {
   function card(source) {
     const titleId = `s-${source.id}`;
     const confirmBox = h('div', { class: 'confirm', hidden: true });
+    const edit = editForm(source);
     return h('article', { class: 'card', 'data-calendar': source.id, 'aria-labelledby': titleId },
       h('header', {}, h('h3', { id: titleId }, source.name), h('span', { class: `badge ${source.status.replace('_', '-')}` }, STATES[source.status] ?? source.status)),
       h('p', {}, `From ${source.host} · ${source.entries === 1 ? '1 entry' : `${source.entries} entries`} in your calendar`),
@@ -38,8 +41,14 @@ export function subscriptionsView(section, ctx) {
       h('p', { class: 'muted' }, source.shareDetails ? 'Titles and places are sent to the platforms.' : 'Only days and kinds are sent to the platforms; titles and places stay here.'),
       h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: () => readNow(source) }, 'Read now'),
+        h('button', { type: 'button', 'aria-expanded': 'false', onclick: (event) => {
+          edit.hidden = !edit.hidden;
+          event.currentTarget.setAttribute('aria-expanded', String(!edit.hidden));
+          if (!edit.hidden) edit.querySelector('input').focus();
+        } }, 'Change…'),
         h('button', { type: 'button', onclick: () => askToRemove(source, confirmBox) }, 'Remove…'),
       ),
+      edit,
       confirmBox,
     );
   }
@@ -77,44 +86,79 @@ export function subscriptionsView(section, ctx) {
     }
   }
 
-  function addForm() {
-    const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
-    const url = h('input', { name: 'url', required: true, maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
-    const which = select('which', WHICH, 'all');
-    const word = h('input', { name: 'word', maxlength: 100 });
-    const kind = select('kind', KINDS, 'block');
-    const share = h('input', { type: 'checkbox', name: 'shareDetails' });
+  /**
+   * The fields of a source: name, address, one rule, shareDetails. With `source`, an edit: the address may stay
+   * blank (kept), and a source whose rules this form cannot show (several, a category: set through the API) keeps them.
+   */
+  function sourceForm({ label, submit, source, onSubmit }) {
+    const first = source?.rules.length === 1 ? source.rules[0] : null;
+    const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', value: source?.name ?? '' });
+    const url = h('input', { name: 'url', required: !source, maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
+    const which = select('which', WHICH, first?.word ? 'word' : first?.busyOnly ? 'busy' : 'all');
+    const word = h('input', { name: 'word', maxlength: 100, value: first?.word ?? '' });
+    const kind = select('kind', KINDS, first?.kind ?? 'block');
+    const share = h('input', { type: 'checkbox', name: 'shareDetails', checked: source?.shareDetails ?? false });
     const wordField = field('Word', word, 'e.g. “Dreh” matches “Dreh Tatort”, not “Nachtdreh”.');
-    wordField.hidden = true;
-    which.addEventListener('change', () => {
+    const showWord = () => {
       wordField.hidden = which.value !== 'word';
       word.required = which.value === 'word';
-    });
+    };
+    which.addEventListener('change', showWord);
+    showWord();
+    const editsRules = !source || (first !== null && first.category === undefined);
     const error = h('p', { class: 'error', role: 'alert' });
-    const form = h('form', { class: 'card', 'aria-label': 'Subscribe to a calendar' },
-      h('h3', {}, 'Subscribe to a calendar'),
+    const form = h('form', { class: 'card', 'aria-label': label },
+      h('h3', {}, label),
       field('Name', name),
-      field('Address of the calendar (ICS)', url, 'Google Calendar: Settings → your calendar → “Secret address in iCal format”. It is stored sealed and never shown again.'),
-      h('div', { class: 'row' }, field('Which events', which), wordField, field('Become', kind)),
+      field(source ? 'New address (leave empty to keep it)' : 'Address of the calendar (ICS)', url, 'Google Calendar: Settings → your calendar → “Secret address in iCal format”. It is stored sealed and never shown again.'),
+      editsRules ? h('div', { class: 'row' }, field('Which events', which), wordField, field('Become', kind)) : h('p', { class: 'muted' }, 'Its rules were set through the API and stay as they are.'),
       h('label', { class: 'inline' }, share, ' Send titles and places to the platforms'),
-      h('button', { type: 'submit' }, 'Subscribe'),
+      h('button', { type: 'submit' }, submit),
       error,
     );
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       error.textContent = '';
       const rule = { kind: kind.value, ...(which.value === 'busy' ? { busyOnly: true } : {}), ...(which.value === 'word' ? { word: word.value } : {}) };
+      const changedRule = editsRules && JSON.stringify(rule) !== JSON.stringify(first);
       try {
-        const created = await post('/api/calendars', { kind: 'ics', name: name.value, url: url.value, rules: [rule], shareDetails: share.checked });
+        await onSubmit({ name: name.value, ...(url.value ? { url: url.value } : {}), ...(changedRule ? { rules: [rule] } : {}), shareDetails: share.checked });
         form.reset();
-        wordField.hidden = true;
-        ctx.notify(`Subscribed to “${created.name}” at ${created.host}; reading it now.`);
-        ctx.changed();
-        await refresh();
+        showWord();
       } catch (failure) {
         error.textContent = failure.message;
       }
     });
+    return form;
+  }
+
+  function addForm() {
+    return sourceForm({
+      label: 'Subscribe to a calendar',
+      submit: 'Subscribe',
+      onSubmit: async (fields) => {
+        const created = await post('/api/calendars', { kind: 'ics', ...fields });
+        ctx.notify(`Subscribed to “${created.name}” at ${created.host}; reading it now.`);
+        ctx.changed();
+        await refresh();
+      },
+    });
+  }
+
+  function editForm(source) {
+    const form = sourceForm({
+      label: `Change “${source.name}”`,
+      submit: 'Save',
+      source,
+      onSubmit: async (fields) => {
+        const saved = await patch(`/api/calendars/${source.id}`, fields);
+        form.hidden = true;
+        ctx.notify(`“${saved.name}” is saved.`);
+        ctx.changed();
+        await refresh();
+      },
+    });
+    form.hidden = true;
     return form;
   }
 
