@@ -1,7 +1,6 @@
 // Reads one platform's calendar and merges it into ours (activities/availability-merge.ts decides; this file
 // reads and writes). Run by availabilityPullWorkflow on the platform's task queue, on the connection's schedule.
-// One SyncLog row per attempt, heartbeats while the platform answers, typed failures as for pushes.
-import { Context } from '@temporalio/activity';
+// It runs in the attempt envelope (attempt.ts): one SyncLog row per attempt, heartbeats, typed failures.
 import { getPlatform } from '../adapters/catalog.js';
 import type { PlatformAvailabilityItem } from '../adapters/types.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -10,8 +9,9 @@ import { parseDay } from '../lib/days.js';
 import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
 import type { ActivityDeps } from './index.js';
-import { connectionAnswered, failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { beginAttempt } from './attempt.js';
+import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
+import { closeSyncLog } from './sync-log.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -29,7 +29,21 @@ export interface PullAvailabilityResult {
   pushRequested: boolean;
 }
 
-const HEARTBEAT_EVERY_MS = 1000;
+/** The activity's result: the summary, and the checks the workflow runs next (so it decides from a recorded result). */
+export interface PullAvailabilityOutcome extends PullAvailabilityResult {
+  followUps: PullFollowUps;
+}
+
+export interface PullFollowUps {
+  mediaDrift: boolean;
+  profileDrift: boolean;
+}
+
+/** Media drift where the platform takes media; profile drift only through a read-only API (Filmmakers' partner API). */
+export function pullFollowUps(platformId: string): PullFollowUps {
+  const platform = getPlatform(platformId);
+  return { mediaDrift: platform.capabilities.media, profileDrift: platform.capabilities.profile && Boolean(platform.browser?.partnerApiPath) };
+}
 
 export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
   /** Writes the plan in one transaction; serialized per connection, so overlapping attempts never import twice. */
@@ -53,19 +67,19 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
   }
 
   return {
-    async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityResult> {
-      const log = await openSyncLog(db, userId, platformId, 'pull_availability');
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+    async pullAvailability({ userId, platformId }: PullAvailabilityInput): Promise<PullAvailabilityOutcome> {
+      const attempt = await beginAttempt(db, config, { userId, platformId, operation: 'pull_availability' });
+      const { log } = attempt;
       try {
-        const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
+        const { connection, adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: attempt.heartbeat });
         if (!connection.syncAvailability || !connection.autoSync) {
           await closeSyncLog(db, log, { status: 'skipped', errorMessage: 'availability sync or auto-sync is off for this platform' });
-          return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false };
+          return { status: 'skipped', pulled: 0, imported: 0, conflictsOpened: 0, pushRequested: false, followUps: pullFollowUps(platformId) };
         }
         // Read before listing: only confirmations older than the listing can be held against what it shows.
         const before = await loadOurEntries(db, userId, platformId);
         const pulled = await adapter.pullAvailability();
+        attempt.throwIfCancelled(); // a stopped pull merges nothing: the next one lists the platform again
         const plan = await mergePulled(userId, platformId, pulled, before);
         const pushRequested = plan.imports.length > 0 || plan.pushThisPlatform;
         const imported = plan.imports.length;
@@ -74,11 +88,11 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
         // The platform answered: an earlier outage is over, and what it missed meanwhile is compared in full. (Not
         // a re-authorization: a pull may not have needed to sign in at all, its session still being good.)
         await db.$transaction((tx) => connectionAnswered(tx, { userId, platformId, troubled: ['failing'] }));
-        return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested };
+        return { status: 'success', pulled: pulled.length, imported, conflictsOpened, pushRequested, followUps: pullFollowUps(platformId) };
       } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
+        throw await attempt.failed(error);
       } finally {
-        clearInterval(beat);
+        await attempt.end();
       }
     },
   };

@@ -9,7 +9,7 @@ import type { Db } from '../lib/db.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
 import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
-import { beginPushAttempt } from './push-attempt.js';
+import { beginAttempt } from './attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface PushAvailabilityInput {
@@ -43,7 +43,7 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'availability', operation: 'push_availability', requestIds });
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds });
       const { log } = attempt;
       const context = Context.current();
       try {
@@ -68,18 +68,17 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         const { created, changed } = changedConfirmations(accepted, confirmedStates, result.confirmed);
         await db.$transaction(
           async (tx) => {
-            if (created.length) {
-              await tx.platformAvailabilityState.createMany({
-                data: created.map((a) => ({ userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt })),
-                skipDuplicates: true,
-              });
-            }
+            const inserted = created.length === 0 ? 0 : (await tx.platformAvailabilityState.createMany({
+              data: created.map((a) => ({ userId, availabilityId: a.id, platformId, ...confirmedFields(a, result.confirmed[a.id]!), syncedAt })),
+              skipDuplicates: true,
+            })).count;
             // A row may exist without counting as confirmed (refused before, or confirmed gone before the entry was
             // restored): createMany skipped it, so it is written here, as are the rows of changed confirmations.
+            const skipped = inserted < created.length ? created : [];
             const createdNow = { confirmedVersion: { not: null }, confirmedDeleted: false, syncedAt };
-            for (const a of [...changed, ...created]) {
+            for (const a of [...changed, ...skipped]) {
               await tx.platformAvailabilityState.updateMany({
-                where: { availabilityId: a.id, platformId, ...(created.includes(a) ? { NOT: createdNow } : {}) },
+                where: { availabilityId: a.id, platformId, ...(skipped.includes(a) ? { NOT: createdNow } : {}) },
                 data: { ...confirmedFields(a, result.confirmed[a.id]!), syncedAt, lastError: null },
               });
             }

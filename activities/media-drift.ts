@@ -7,8 +7,9 @@ import { getPlatform } from '../adapters/catalog.js';
 import type { PlatformMediaItem, PlatformMediaOps } from '../adapters/types.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
-import { failedAttempt, loadConnectedAdapter } from './platform-connection.js';
-import { closeSyncLog, openSyncLog } from './sync-log.js';
+import { beginAttempt } from './attempt.js';
+import { loadConnectedAdapter } from './platform-connection.js';
+import { closeSyncLog } from './sync-log.js';
 
 export interface MediaDriftResult {
   checked: boolean;
@@ -25,15 +26,18 @@ export function createMediaDriftActivities(db: Db, config: Config) {
       // not asked (pulls spend the account's quota).
       const managed = await db.platformMediaState.count({ where: { platformId, media: { userId }, OR: [{ externalId: { not: null } }, { excluded: true }] } });
       if (managed === 0) return { checked: false, opened: 0 };
-      const log = await openSyncLog(db, userId, platformId, 'sync_media');
+      const attempt = await beginAttempt(db, config, { userId, platformId, operation: 'sync_media' });
       try {
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId });
+        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: attempt.heartbeat });
         const listed = await listForDrift(db, adapter.media!, userId, platformId);
+        attempt.throwIfCancelled();
         const opened = (await openLostFileConflicts(db, userId, platformId, listed)) + (await openAddedFileConflicts(db, userId, platformId, listed));
-        await closeSyncLog(db, log, { status: 'success', itemsProcessed: opened });
+        await closeSyncLog(db, attempt.log, { status: 'success', itemsProcessed: opened });
         return { checked: true, opened };
       } catch (error) {
-        throw await failedAttempt(db, log, { userId, platformId }, error);
+        throw await attempt.failed(error);
+      } finally {
+        await attempt.end();
       }
     },
   };

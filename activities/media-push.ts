@@ -3,7 +3,7 @@
 // the order. State-based like the availability push: it reads the library and the platform's list *now*, and it
 // looks before it uploads — an upload whose attempt died after the platform stored it is found by its reference
 // (adapters/media-reference.ts) instead of being sent twice. Files added on the platform itself are left alone
-// (the pull reports them: media-drift.ts). It runs in the push envelope (push-attempt.ts): one attempt at a time per
+// (the pull reports them: media-drift.ts). It runs in the push envelope (attempt.ts): one attempt at a time per
 // user and platform, and an attempt Temporal timed out or cancelled stops between items and records nothing.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -18,7 +18,7 @@ import { LocalDiskStorage, type MediaStorage } from '../lib/media-storage.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { prepareForPlatform, type Prepared } from './media-preparation.js';
 import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
-import { beginPushAttempt, type PushAttempt } from './push-attempt.js';
+import { beginAttempt, type Attempt } from './attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface MediaPushResult extends PushOutcome {
@@ -40,7 +40,7 @@ export function createMediaPushActivities(db: Db, config: Config) {
 
   return {
     async pushMedia({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<MediaPushResult> {
-      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'media', operation: 'sync_media', requestIds });
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'media', operation: 'sync_media', requestIds });
       const { log, heartbeat, throwIfCancelled } = attempt;
       try {
         const platform = getPlatform(platformId);
@@ -130,7 +130,7 @@ interface Reconciled {
 }
 
 /** One item at a time, stopping between items when Temporal has timed out or cancelled the attempt. */
-async function reconcile(media: PlatformMediaOps, wanted: Wanted[], { heartbeat, throwIfCancelled }: Pick<PushAttempt, 'heartbeat' | 'throwIfCancelled'>): Promise<Reconciled> {
+async function reconcile(media: PlatformMediaOps, wanted: Wanted[], { heartbeat, throwIfCancelled }: Pick<Attempt, 'heartbeat' | 'throwIfCancelled'>): Promise<Reconciled> {
   const before = (await media.listMedia()).filter((p) => !p.hidden);
   const confirmed = new Map<string, string>();
   const ready = wanted.flatMap((w) => (w.prepared.status === 'ready' ? [w.prepared.upload] : []));

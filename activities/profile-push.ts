@@ -12,7 +12,7 @@ import type { Db } from '../lib/db.js';
 import type { ProfileFields, ProfileVisibility } from '../lib/profile.js';
 import type { PushInput, PushOutcome } from '../workflows/platform-sync-loop.js';
 import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
-import { beginPushAttempt } from './push-attempt.js';
+import { beginAttempt } from './attempt.js';
 import { closeSyncLog } from './sync-log.js';
 
 export interface ProfilePushResult extends PushOutcome {
@@ -23,7 +23,7 @@ export interface ProfilePushResult extends PushOutcome {
 export function createProfilePushActivities(db: Db, config: Config) {
   return {
     async pushProfile({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<ProfilePushResult> {
-      const attempt = await beginPushAttempt(db, config, { userId, platformId, data: 'profile', operation: 'update_profile', requestIds });
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'profile', operation: 'update_profile', requestIds });
       const { log } = attempt;
       const context = Context.current();
       try {

@@ -3,7 +3,7 @@
 // step with the source through the outbox (topics calendar_schedule and calendar_refresh, lib/outbox-relay.ts).
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
-import type { CalendarRefreshInput } from '../workflows/calendar-refresh.js';
+import { calendarRefreshWorkflow, type CalendarRefreshInput } from '../workflows/calendar-refresh.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
 import { putSchedule, removeSchedule, spreadSeconds } from './connection-schedule.js';
 
@@ -16,7 +16,8 @@ export async function ensureCalendarSchedule(client: Client, { userId, sourceId 
     spec: { intervals: [{ every: `${everySeconds} seconds`, offset: `${spreadSeconds(`calendar/${sourceId}`, everySeconds)} seconds` }] },
     action: {
       type: 'startWorkflow',
-      workflowType: 'calendarRefreshWorkflow',
+      // The function, not its name: a renamed workflow is a type error, not a schedule that starts nothing.
+      workflowType: calendarRefreshWorkflow,
       workflowId: `calendar-refresh-${sourceId}`,
       taskQueue: WORKFLOW_TASK_QUEUE,
       // Ids only: the feed's address is a secret, read from the database by the activity.

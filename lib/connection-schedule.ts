@@ -15,27 +15,27 @@ import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
 
 /** The workflows these schedules start: one connection's ids in, nothing else (credentials are read in activities). */
-type ConnectionWorkflow = (input: { userId: string; platformId: string }) => Promise<unknown>;
+export type ConnectionWorkflow = (input: { userId: string; platformId: string }) => Promise<unknown>;
 export type ConnectionScheduleDefinition = ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<ConnectionWorkflow>>;
 
 /**
- * A schedule that starts `workflowType` for one connection every `everySeconds`, at the connection's own second of
+ * A schedule that starts `workflow` for one connection every `everySeconds`, at the connection's own second of
  * that interval: the schedules of many users are spread over it, so their reads of one platform (and of a quota
  * shared by the whole deployment, like Filmmakers' partner API) do not all fall in the same minutes.
  */
 export function connectionSchedule(
   { userId, platformId }: { userId: string; platformId: string },
-  { workflowType, workflowId, everySeconds }: { workflowType: string; workflowId: string; everySeconds: number },
+  { workflow, workflowId, everySeconds }: { workflow: ConnectionWorkflow; workflowId: string; everySeconds: number },
 ): ConnectionScheduleDefinition {
   const searchAttributes = [
     { key: userIdAttribute, value: userId },
     { key: platformsAttribute, value: [platformId] },
   ];
   return {
-    spec: { intervals: [{ every: `${everySeconds} seconds`, offset: `${spreadSeconds(`${workflowType}/${userId}/${platformId}`, everySeconds)} seconds` }] },
+    spec: { intervals: [{ every: `${everySeconds} seconds`, offset: `${spreadSeconds(`${workflow.name}/${userId}/${platformId}`, everySeconds)} seconds` }] },
     action: {
       type: 'startWorkflow',
-      workflowType,
+      workflowType: workflow,
       workflowId,
       taskQueue: WORKFLOW_TASK_QUEUE,
       args: [{ userId, platformId }],

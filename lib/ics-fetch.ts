@@ -140,7 +140,7 @@ export function feedUrl(address: string, allowHttpHosts: readonly string[], cont
   } catch {
     throw new PlatformError(ErrorType.validation, `${context} not a valid URL`, false);
   }
-  const allowed = allowHttpHosts.includes(url.hostname) || allowHttpHosts.includes(url.host);
+  const allowed = httpAllowed(url, allowHttpHosts);
   if (url.protocol === 'http:' && !allowed) throw new PlatformError(ErrorType.validation, `${context} http://${url.host}: only https:// calendar feeds are allowed`, false);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new PlatformError(ErrorType.validation, `${context} a ${url.protocol} address: only https:// calendar feeds are allowed`, false);
@@ -150,6 +150,11 @@ export function feedUrl(address: string, allowHttpHosts: readonly string[], cont
     throw new PlatformError(ErrorType.validation, `${context} ${url.host}, which is not a public address: castsync reads calendar feeds on the public internet only`, false);
   }
   return url;
+}
+
+/** Plain http is for hosts the caller lists (tests, local servers), by name or by name and port. */
+export function httpAllowed(url: URL, allowHttpHosts: readonly string[]): boolean {
+  return allowHttpHosts.includes(url.hostname) || allowHttpHosts.includes(url.host);
 }
 
 function feedName(url: URL): string {

@@ -5,10 +5,10 @@
 // so that path could not be tested without real sleeps.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
-import { expiryChangedSignal, optionExpiryWorkflowId, type OptionExpiryInput, type optionExpiryWorkflow } from '../workflows/option-expiry.js';
+import { expiryChangedSignal, optionExpiryWorkflow, optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
 
 export async function scheduleOptionExpiry(client: Client, input: OptionExpiryInput): Promise<void> {
-  await client.workflow.signalWithStart<typeof optionExpiryWorkflow, [string]>('optionExpiryWorkflow', {
+  await client.workflow.signalWithStart(optionExpiryWorkflow, {
     workflowId: optionExpiryWorkflowId(input.availabilityId),
     taskQueue: WORKFLOW_TASK_QUEUE,
     args: [input],

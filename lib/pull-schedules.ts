@@ -4,6 +4,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
+import { availabilityPullWorkflow } from '../workflows/availability-pull.js';
 import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
 
 export interface PullScheduleTarget {
@@ -47,7 +48,7 @@ export async function syncPullSchedule(client: Client, settings: PullSettings): 
 export async function ensurePullSchedule(client: Client, target: PullScheduleTarget): Promise<void> {
   const { userId, platformId, intervalMinutes } = target;
   const wanted = connectionSchedule(target, {
-    workflowType: 'availabilityPullWorkflow',
+    workflow: availabilityPullWorkflow,
     workflowId: `availability-pull-${userId}-${platformId}`,
     everySeconds: intervalMinutes * 60,
   });

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { DEFAULT_RECONCILE_INTERVAL_HOURS, getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
+import { reconcileWorkflow } from '../workflows/reconcile.js';
 import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
 
 export interface ReconcileSettings {
@@ -37,7 +38,7 @@ export async function syncReconcileSchedule(client: Client, settings: ReconcileS
     return 'removed';
   }
   const wanted = connectionSchedule(settings, {
-    workflowType: 'reconcileWorkflow',
+    workflow: reconcileWorkflow,
     workflowId: scheduleId,
     everySeconds: hours * 3600,
   });

@@ -5,13 +5,16 @@ import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { syncSignals, syncTargetsChangedSignal, type SyncRequest } from '../workflows/sync-signals.js';
 import { syncWorkflowId, type SyncedData } from '../workflows/ids.js';
 import { SYNC_LOOP_FEATURES, type SyncLoopInput } from '../workflows/platform-sync-loop.js';
+import { availabilitySyncWorkflow } from '../workflows/availability-sync.js';
+import { mediaSyncWorkflow } from '../workflows/media-sync.js';
+import { profileSyncWorkflow } from '../workflows/profile-sync.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
 import type { Config } from './config.js';
 
-const workflowTypes: Record<SyncedData, string> = {
-  availability: 'availabilitySyncWorkflow',
-  media: 'mediaSyncWorkflow',
-  profile: 'profileSyncWorkflow',
+const syncWorkflows: Record<SyncedData, (input: SyncLoopInput) => Promise<void>> = {
+  availability: availabilitySyncWorkflow,
+  media: mediaSyncWorkflow,
+  profile: profileSyncWorkflow,
 };
 
 /** The sync workflows' settings, from configuration; they travel in the workflow's input, so replay sees them. */
@@ -23,7 +26,7 @@ export const syncLoopInput = (config: Config, userId: string): SyncLoopInput => 
 });
 
 export async function requestSync(client: Client, config: Config, data: SyncedData, userId: string, request: SyncRequest) {
-  const handle = await client.workflow.signalWithStart(workflowTypes[data], {
+  const handle = await client.workflow.signalWithStart(syncWorkflows[data], {
     workflowId: syncWorkflowId(data, userId),
     taskQueue: WORKFLOW_TASK_QUEUE,
     args: [syncLoopInput(config, userId)],
@@ -39,7 +42,7 @@ export async function requestSync(client: Client, config: Config, data: SyncedDa
  * next round). A workflow that is not running lists them when it starts: nothing to tell.
  */
 export async function announceSyncTargetsChanged(client: Client, userId: string) {
-  for (const data of Object.keys(workflowTypes) as SyncedData[]) {
+  for (const data of Object.keys(syncWorkflows) as SyncedData[]) {
     await client.workflow
       .getHandle(syncWorkflowId(data, userId))
       .signal(syncTargetsChangedSignal)

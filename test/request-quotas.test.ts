@@ -15,6 +15,7 @@ import { ConfigError, loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { budgetSpec, quotaState, quotaWords, requestBudget, tryTake, type BudgetSpec } from '../lib/request-quotas.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
+import { availabilityPullWorkflow } from '../workflows/availability-pull.js';
 
 const databaseUrl = inject('databaseUrl');
 /** Two clients with their own connection pools: two worker processes, as far as the database can tell. */
@@ -201,7 +202,7 @@ describe('scheduled reads, spread over their interval', () => {
     const slices = Array.from({ length: 6 }, (_, i) => offsets.filter((s) => Math.floor(s / 300) === i).length);
     expect(Math.max(...slices)).toBeLessThanOrEqual(200);
     expect(Math.min(...slices)).toBeGreaterThanOrEqual(50);
-    const spec = connectionSchedule({ userId: 'user-1', platformId: 'filmmakers' }, { workflowType: 'availabilityPullWorkflow', workflowId: 'w', everySeconds: 1800 }).spec;
+    const spec = connectionSchedule({ userId: 'user-1', platformId: 'filmmakers' }, { workflow: availabilityPullWorkflow, workflowId: 'w', everySeconds: 1800 }).spec;
     expect(spec?.intervals).toEqual([{ every: '1800 seconds', offset: `${offsets[1]} seconds` }]);
   });
 });

@@ -1,7 +1,8 @@
 // The media routes' JSON schemas (api/routes/media.ts): a medium as answered, the change a PATCH takes, and the
 // multipart upload as the OpenAPI document shows it.
 import { MULTILINE } from '../validation.js';
-import { MEDIA_TYPES, TEXT_LIMITS } from './media-upload.js';
+import { MEDIA_TYPES } from '../../lib/media-library.js';
+import { TEXT_LIMITS } from './media-upload.js';
 
 const cropSchema = {
   type: ['object', 'null'],

@@ -1,17 +1,13 @@
 // Receiving an upload for POST /api/media: the multipart parts are read (the one file streamed to a staged temp
-// file, the text fields collected and checked), and the user's quotas (how many media, how many bytes) are held.
+// file, the text fields collected and checked); the user's quotas are the media library's (lib/media-library.ts).
 // Whatever goes wrong while the body arrives (a malformed or cut-off body, a limit, the body timer of
 // api/body-deadline.ts) ends in a 4xx and leaves no staged file behind.
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../../lib/db.js';
+import { MEDIA_TYPES, type MediaTypeName } from '../../lib/media-library.js';
 import type { MediaStorage, StagedFile } from '../../lib/media-storage.js';
 import { controlCharacterProblem } from '../validation.js';
 import { HttpError } from '../schemas.js';
-
-export const IMAGE_ROLES = ['photo', 'headshot', 'setcard'] as const;
-export const MEDIA_TYPES = [...IMAGE_ROLES, 'video', 'document'] as const;
-export type MediaTypeName = (typeof MEDIA_TYPES)[number];
 
 export const TEXT_LIMITS = { caption: 1000, photographerCredit: 200 } as const;
 export const UPLOAD_FIELDS = ['type', 'caption', 'photographerCredit'] as const;
@@ -22,28 +18,6 @@ export interface ReceivedUpload {
   staged: StagedFile;
   fileName: string;
   fields: Record<string, string>;
-}
-
-export interface MediaQuota {
-  maxCount: number;
-  maxBytes: number;
-}
-
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-
-/**
- * Refuses an upload the user has no room for: 409 at the count limit, 413 when `incomingBytes` more would pass the
- * byte quota (before the body is read, 0 bytes: only a quota already used up refuses).
- */
-export async function ensureRoomFor(db: Db | Tx, userId: string, quota: MediaQuota, incomingBytes = 0) {
-  const used = await db.media.aggregate({ where: { userId, deletedAt: null }, _count: { _all: true }, _sum: { bytes: true } });
-  const count = used._count._all;
-  if (count >= quota.maxCount) throw new HttpError(409, `you already have ${count} media; at most ${quota.maxCount} are allowed (delete some first)`);
-  const usedBytes = Number(used._sum.bytes ?? 0n);
-  if (usedBytes + incomingBytes > quota.maxBytes || usedBytes >= quota.maxBytes) {
-    const file = incomingBytes ? `this file (${incomingBytes} bytes) does not fit: ` : '';
-    throw new HttpError(413, `${file}your media use ${usedBytes} of your ${quota.maxBytes} bytes (delete some first)`);
-  }
 }
 
 /** Reads the multipart parts: the one file is staged (streamed to disk), the text fields collected. */

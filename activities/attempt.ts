@@ -1,6 +1,8 @@
-// The envelope every push activity (availability, media, profile) runs in, so the rules for one attempt live once:
-// - one attempt at a time per user, platform and data (push-lease.ts), taken before the sync-log row is opened so
-//   the row of an attempt that still runs is never marked interrupted by its successor;
+// The envelope every push and pull activity (availability, media, profile pushes; the availability pull and the
+// media drift check) runs in, so the rules for one attempt live once:
+// - pushes: one attempt at a time per user, platform and data (push-lease.ts), taken before the sync-log row is
+//   opened so the row of an attempt that still runs is never marked interrupted by its successor (pulls need no
+//   lease: their Schedule never overlaps them, and the merge is serialized in the database);
 // - heartbeats every second, which is also how Temporal's cancellation reaches the attempt (a timed-out or
 //   cancelled attempt learns it from the answer to its next heartbeat);
 // - a cancelled attempt stops at the next item boundary (throwIfCancelled), writes nothing more, and closes its
@@ -19,15 +21,16 @@ import { closeSyncLog, openSyncLog, type OpenLog } from './sync-log.js';
 export const CANCELLED_ERROR_TYPE = 'Cancelled';
 const HEARTBEAT_EVERY_MS = 1000;
 
-export interface PushAttemptInput {
+export interface AttemptInput {
   userId: string;
   platformId: string;
-  data: SyncedData;
   operation: SyncOperation;
   requestIds?: string[];
+  /** Pushes: the data whose pushes to this platform take turns (the lease). */
+  lease?: SyncedData;
 }
 
-export interface PushAttempt {
+export interface Attempt {
   log: OpenLog;
   /** Heartbeats now with a progress detail (the interval heartbeats without one meanwhile). */
   heartbeat(detail?: string): void;
@@ -41,10 +44,10 @@ export interface PushAttempt {
 }
 
 /**
- * Takes the lease (waiting for a previous attempt to stop), opens the attempt's sync-log row and starts the
+ * Takes the lease if asked (waiting for a previous attempt to stop), opens the attempt's sync-log row and starts the
  * heartbeats. The activity then runs in `try { ... } catch (e) { throw await attempt.failed(e) } finally { await attempt.end() }`.
  */
-export async function beginPushAttempt(db: Db, config: Config, input: PushAttemptInput): Promise<PushAttempt> {
+export async function beginAttempt(db: Db, config: Config, input: AttemptInput): Promise<Attempt> {
   const context = Context.current();
   const signal = context.cancellationSignal;
   const heartbeat = (detail?: string) => context.heartbeat(detail);
@@ -52,9 +55,11 @@ export async function beginPushAttempt(db: Db, config: Config, input: PushAttemp
   let lease: PushLease | undefined;
   let log: OpenLog;
   try {
-    lease = await acquirePushLease(config.databaseUrl, input, { signal, onWait: heartbeat }).catch((error: unknown) => {
-      throw signal.aborted ? cancelledFailure(signal) : error;
-    });
+    if (input.lease) {
+      lease = await acquirePushLease(config.databaseUrl, { ...input, data: input.lease }, { signal, onWait: heartbeat }).catch((error: unknown) => {
+        throw signal.aborted ? cancelledFailure(signal) : error;
+      });
+    }
     log = await openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
   } catch (error) {
     clearInterval(beat);
@@ -78,7 +83,7 @@ export async function beginPushAttempt(db: Db, config: Config, input: PushAttemp
     },
     async end() {
       clearInterval(beat);
-      await lease.release();
+      await lease?.release();
     },
   };
 }
