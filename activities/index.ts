@@ -6,6 +6,7 @@ import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
 import { createCalendarRefreshActivities } from './calendar-refresh.js';
+import { createConnectionCheckActivities } from './connection-check.js';
 import { createMediaDriftActivities } from './media-drift.js';
 import { createProfileDriftActivities } from './profile-drift.js';
 import { createMediaPushPlanActivities } from './media-push-plan.js';
@@ -40,6 +41,7 @@ export const createPlatformActivities = (deps: ActivityDeps) => ({
   ...createMediaDriftActivities(deps.db, deps.config),
   ...createProfileDriftActivities(deps.db, deps.config),
   ...createProfilePushActivities(deps.db, deps.config),
+  ...createConnectionCheckActivities(deps.db, deps.config),
 });
 
 export type CoreActivities = ReturnType<typeof createCoreActivities>;

@@ -21,3 +21,6 @@ export const ErrorType = {
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
 export const NON_RETRYABLE_ERROR_TYPES: string[] = [ErrorType.auth, ErrorType.validation, ErrorType.client, ErrorType.notConnected];
+
+/** Transient trouble a connect-time check met (activities/connection-check.ts): its message is the platform's, safe to show. */
+export const CONNECTION_CHECK_TROUBLE = 'ConnectionCheckTrouble';

@@ -96,7 +96,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     await temporalCallsSettled();
   });
 
-  const platformDeps = { db, config, oauth: oauthFlow(config), outbox };
+  const platformDeps = { db, config, oauth: oauthFlow(config), outbox, temporal };
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)
   await app.register(dashboardRoutes, { db, config });
   await app.register(signupRoutes, { db, config }); // 404 unless CASTSYNC_SIGNUP=on
@@ -129,7 +129,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
       enabledPlatforms: config.enabledPlatforms,
       quotas: config,
     });
-    await api.register(accountRoutes, { ...platformDeps, temporal, storage: new LocalDiskStorage(config.mediaDir) });
+    await api.register(accountRoutes, { ...platformDeps, storage: new LocalDiskStorage(config.mediaDir) });
     await api.register(syncRequestRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   });
   return app;

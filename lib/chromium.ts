@@ -1,7 +1,7 @@
 // Whether this process can drive the browser platforms (catalog kind 'browser'): they need a Chromium executable
-// at config.chromiumPath (CHROMIUM_PATH, default /usr/bin/chromium). The API (connecting logs in through the
-// browser), the worker (pushes and pulls) and `npm start` ask here at start, so a missing Chromium is said once,
-// with the fix, instead of failing at the first connect or push.
+// at config.chromiumPath (CHROMIUM_PATH, default /usr/bin/chromium). The API (which refuses a connect that no
+// worker of its deployment could check), the worker (connect checks, pushes and pulls) and `npm start` ask here at
+// start, so a missing Chromium is said once, with the fix, instead of failing at the first connect or push.
 //
 // The check is a stat and an access(X_OK): cheap enough for the API to repeat on every request, so a Chromium
 // installed while the API runs counts at once. It does not start Chromium (`--version` would cost a process per

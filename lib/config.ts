@@ -36,6 +36,11 @@ export interface Config {
   relaySweepMs: number;
   /** Longest wait for Temporal in a gateway request (queries, health); past it the database's view answers. */
   temporalRequestTimeoutMs: number;
+  /**
+   * How long a connect waits for a worker to take its credential check (lib/connection-checks.ts); past it the
+   * connect answers 503 (no worker polls the platform's task queue, or all are busy).
+   */
+  connectCheckPickupMs: number;
   /** Platform id -> base URL (CASTSYNC_PLATFORM_URL_<ID>); the only source of a platform's address. */
   platformUrls: Record<string, string>;
   /** OAuth platform id -> our client registration there. */
@@ -273,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayInProcess: (env.CASTSYNC_RELAY ?? 'in-process') !== 'off',
     relaySweepMs: int(env, 'CASTSYNC_RELAY_SWEEP_MS', 1000),
     temporalRequestTimeoutMs: int(env, 'CASTSYNC_TEMPORAL_REQUEST_TIMEOUT_MS', 1000),
+    connectCheckPickupMs: int(env, 'CASTSYNC_CONNECT_CHECK_PICKUP_MS', 30_000),
     platformUrls,
     oauthClients: clients,
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),

@@ -29,7 +29,7 @@ beforeAll(async () => {
   portal = new PortalSimulator({ name: 'Filmmakers', partnerApi: { tokens: [TOKEN], agencyProfiles: 2 } });
   await portal.start();
   portal.addAccount(EMAIL, PASSWORD, { partnerApiToken: TOKEN });
-  stack = await startStack({ restPlatforms: [], workers: false, env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
+  stack = await startStack({ restPlatforms: [], workerPlatforms: ['filmmakers'], env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
   ({ base, browser, page } = await openDashboard(stack, { timeoutMs: TIMEOUT }));
   user = await stack.createUser({ platforms: [] });
   await mkdir(shots, { recursive: true });

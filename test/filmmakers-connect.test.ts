@@ -20,7 +20,7 @@ beforeAll(async () => {
   // Every key also reads two other actors of the agency: three profiles in all.
   portal = new PortalSimulator({ name: 'Filmmakers', partnerApi: { tokens: TOKENS, agencyProfiles: 2 } });
   await portal.start();
-  stack = await startStack({ restPlatforms: [], workers: false, env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
+  stack = await startStack({ restPlatforms: [], workerPlatforms: ['filmmakers'], env: { CASTSYNC_PLATFORM_URL_FILMMAKERS: portal.url } });
 });
 afterAll(async () => {
   await closeBrowser();

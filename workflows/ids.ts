@@ -4,3 +4,6 @@ export type SyncedData = 'availability' | 'media' | 'profile';
 
 export const syncWorkflowId = (data: SyncedData, userId: string) => `${data}-sync-${userId}`;
 export const availabilitySyncWorkflowId = (userId: string) => syncWorkflowId('availability', userId);
+
+/** One run per connect-time credential check (workflows/connection-check.ts); the id is the check row's. */
+export const connectionCheckWorkflowId = (checkId: string) => `connection-check-${checkId}`;

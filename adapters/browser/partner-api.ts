@@ -67,7 +67,7 @@ export class PartnerApiClient {
     return PartnerApiClient.forCredentials(context.platform, context.baseUrl, context.credentials, context.onProgress, context.quotas?.partnerApi);
   }
 
-  /** The same from a platform's address and credentials, with no adapter (the connect route tries a token with it). */
+  /** The same from a platform's address and credentials, with no adapter (the connect-time check tries a token with it). */
   static forCredentials(
     platform: PlatformEntry,
     baseUrl: string,

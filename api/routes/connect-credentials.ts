@@ -1,12 +1,9 @@
 // What POST /api/platforms/:platformId/connect takes, by platform kind, and how it becomes the connection's
 // AuthData: the fields a kind needs, the optional read-only partner API token of a platform that has one
-// (Filmmakers) with the actor's profile id beside it, and the check of that token before anything is stored.
-import { platformBaseUrl } from '../../adapters/adapter-context.js';
-import { PartnerApiClient } from '../../adapters/browser/partner-api.js';
+// (Filmmakers) with the actor's profile id beside it. The token itself is tried by the connect-time check
+// (activities/connection-check.ts), before the login.
 import type { PlatformEntry } from '../../adapters/catalog.js';
-import { PlatformError } from '../../adapters/errors.js';
 import type { AuthData } from '../../adapters/types.js';
-import type { Config } from '../../lib/config.js';
 import { HttpError } from '../schemas.js';
 
 export interface ConnectBody {
@@ -66,21 +63,4 @@ export function credentialsOf(platform: PlatformEntry, body: ConnectBody): AuthD
   if (platform.kind !== 'browser') return {};
   const profileId = body.partnerApiProfileId?.trim();
   return { email: body.email, password: body.password, partnerApiToken: body.partnerApiToken, ...(profileId ? { partnerApiProfileId: profileId } : {}) };
-}
-
-/**
- * A partner API token given at connect is tried before anything is stored (one listing of the profiles it reads,
- * no browser): a refused token, a profile id it cannot read, or several profiles and none named is a 400 that says
- * so (with the ids it reads, which are not secret, so the user can name one); the API out of reach, a 502.
- */
-export async function checkPartnerApi(config: Config, platform: PlatformEntry, credentials: AuthData): Promise<void> {
-  const client = PartnerApiClient.forCredentials(platform, platformBaseUrl(config, platform.id), credentials);
-  if (!client) return;
-  try {
-    await client.ownProfileId();
-  } catch (error) {
-    if (error instanceof PlatformError && error.retryable) throw new HttpError(502, `${error.message}; try again later`);
-    if (error instanceof PlatformError) throw new HttpError(400, error.message);
-    throw error;
-  }
 }

@@ -1,8 +1,10 @@
 // Connecting platforms: the catalog with the user's connection state, connect (API key, login, agency address,
 // or the start of an OAuth flow), the OAuth redirect target, sync settings, and disconnect. Credentials are
-// checked with the adapter's authenticate() before anything is stored, stored sealed, and never returned.
+// checked by a worker on the platform's task queue before anything is stored (lib/connection-checks.ts), stored
+// sealed, and never returned.
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { adapterFor, memoryCredentialStore, platformBaseUrl, PlatformNotConfiguredError } from '../../adapters/adapter-context.js';
+import { platformBaseUrl, PlatformNotConfiguredError } from '../../adapters/adapter-context.js';
 import { getPlatform, isPlatformId, platformCatalog, type PlatformEntry } from '../../adapters/catalog.js';
 import { PlatformError } from '../../adapters/errors.js';
 import { hasAdapter } from '../../adapters/registry.js';
@@ -12,6 +14,7 @@ import type { PlatformConnection } from '../../generated/prisma/client.js';
 import type { Config } from '../../lib/config.js';
 import { byUser, recordAudit } from '../../lib/audit.js';
 import { CHROMIUM_MISSING_REASON, chromiumStatus, needsChromium } from '../../lib/chromium.js';
+import { checkConnection } from '../../lib/connection-checks.js';
 import type { Db } from '../../lib/db.js';
 import { fullComparisonMessages } from '../../lib/full-comparison.js';
 import { disconnectPlatform } from '../../lib/platform-disconnect.js';
@@ -22,7 +25,7 @@ import { openJson, sealJson } from '../../lib/secrets.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError, noContent, platformParam } from '../schemas.js';
 import type { OAuthFlow } from '../oauth.js';
-import { checkCredentialFields, checkPartnerApi, credentialFieldsByKind, credentialsOf, connectBodyProperties, type ConnectBody } from './connect-credentials.js';
+import { checkCredentialFields, credentialFieldsByKind, credentialsOf, connectBodyProperties, type ConnectBody } from './connect-credentials.js';
 import { filmmakersWebhookUrl } from './filmmakers-webhooks.js';
 
 export interface PlatformRouteDeps {
@@ -31,6 +34,8 @@ export interface PlatformRouteDeps {
   oauth: OAuthFlow;
   /** Connecting sends the first pushes and the pull schedule; settings and disconnecting send the schedule. */
   outbox: SyncOutbox;
+  /** Connect-time credential checks run as workflows (lib/connection-checks.ts). */
+  temporal: Client;
 }
 
 const connectionSchema = {
@@ -73,7 +78,7 @@ const platformSchema = {
 
 const OAUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
 
-export async function platformRoutes(app: FastifyInstance, { db, config, oauth, outbox }: PlatformRouteDeps) {
+export async function platformRoutes(app: FastifyInstance, { db, config, oauth, outbox, temporal }: PlatformRouteDeps) {
   const tags = ['platforms'];
 
   function platformOr404(platformId: string): PlatformEntry {
@@ -95,9 +100,9 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
   }
 
   /**
-   * Why this server cannot connect a platform now, or null. Connecting a browser platform logs in through
-   * Chromium here in the API, so its absence is checked here, on every request (a stat: Chromium installed while
-   * the API runs counts at once).
+   * Why this server cannot connect a platform now, or null. A browser platform's login runs on a worker, which
+   * needs Chromium; the API reads the same setting as the workers of its deployment and refuses before a check
+   * that no worker could run (a stat, never a launch, on every request: Chromium installed meanwhile counts at once).
    */
   function unavailableReason(platform: PlatformEntry): string | null {
     if (!hasAdapter(platform.kind)) return `castsync cannot connect ${platform.name} yet`;
@@ -167,8 +172,6 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
       }
 
       const credentials = credentialsOf(platform, body);
-      // The token's check is a request or two, no browser: a bad token or profile id is refused before the login.
-      await checkPartnerApi(config, platform, credentials);
       const accountRef = platform.kind === 'email' ? body.agencyEmail! : null;
       const checked = await checkCredentials(platform, credentials, accountRef, request.userId);
       const connection = await outbox.transaction(db, request.userId, async (tx, send) => {
@@ -229,20 +232,13 @@ export async function platformRoutes(app: FastifyInstance, { db, config, oauth, 
     },
   );
 
+  /** The credentials as the check left them (a browser login's session, so the first push need not log in). */
   async function checkCredentials(platform: PlatformEntry, credentials: AuthData, accountRef: string | null, userId: string): Promise<AuthData> {
-    const store = memoryCredentialStore(credentials);
-    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { name: true } });
-    const adapter = adapterFor(config, { platformId: platform.id, credentials, credentialStore: store, accountRef, userName: user.name });
-    let accepted: boolean;
-    try {
-      accepted = await adapter.authenticate();
-    } catch (error) {
-      if (error instanceof PlatformError && error.retryable) throw new HttpError(502, `${error.message}; try again later`);
-      if (error instanceof PlatformError) throw new HttpError(400, error.message);
-      throw error;
-    }
-    if (!accepted) throw new HttpError(400, `${platform.name} did not accept these credentials`);
-    return store.current(); // a browser login leaves its session here, so the first push need not log in
+    const answer = await checkConnection({ db, config, temporal }, { userId, platform, credentials, accountRef });
+    if (answer.outcome === 'accepted') return answer.credentials;
+    if (answer.outcome === 'refused') throw new HttpError(400, answer.message);
+    if (answer.outcome === 'trouble') throw new HttpError(502, `${answer.message}; try again later`);
+    throw new HttpError(503, answer.message);
   }
 }
 
