@@ -87,8 +87,12 @@ export function checkedRules(rules: CalendarRule[]): CalendarRule[] {
 }
 
 export async function listCalendarSources(db: Db, userId: string) {
-  const rows = await db.calendarSource.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-  return Promise.all(rows.map((row) => presentWithCount(db, row)));
+  const [rows, counts] = await Promise.all([
+    db.calendarSource.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    db.availability.groupBy({ by: ['calendarSourceId'], where: { userId, calendarSourceId: { not: null }, deletedAt: null }, _count: { _all: true } }),
+  ]);
+  const entries = new Map(counts.map((c) => [c.calendarSourceId, c._count._all]));
+  return rows.map((row) => present(row, entries.get(row.id) ?? 0));
 }
 
 export async function getCalendarSource(db: Db, userId: string, sourceId: string) {
