@@ -5,6 +5,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
+import { createCalendarRefreshActivities } from './calendar-refresh.js';
 import { createConnectionCheckActivities } from './connection-check.js';
 import { createMediaDriftActivities } from './media-drift.js';
 import { createProfileDriftActivities } from './profile-drift.js';
@@ -28,6 +29,8 @@ export const createCoreActivities = (deps: ActivityDeps) => ({
   ...createMediaPushPlanActivities(deps.db, deps.config),
   ...createOptionExpiryActivities(deps),
   ...createReconcileActivities(deps),
+  // Reads a calendar feed (network): a regular activity on the workflow task queue, never a local one.
+  ...createCalendarRefreshActivities(deps),
 });
 
 /** Activities that talk to a platform, run on the platform's own task queue. */

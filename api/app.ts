@@ -17,6 +17,7 @@ import { accountRoutes } from './routes/account.js';
 import { accountAccessRoutes } from './routes/account-access.js';
 import { auditRoutes } from './routes/audit.js';
 import { availabilityRoutes } from './routes/availability.js';
+import { calendarRoutes } from './routes/calendars.js';
 import { codecRoutes } from './routes/codec.js';
 import { conflictRoutes } from './routes/conflicts.js';
 import { mediaRoutes } from './routes/media.js';
@@ -111,6 +112,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     documentAuthResponses(api);
     await api.register(availabilityRoutes, { db, config, outbox });
     await api.register(conflictRoutes, { db, config, outbox });
+    await api.register(calendarRoutes, { db, config, outbox });
     await api.register(icsTokenRoutes, { db, config });
     await api.register(auditRoutes, { db });
     await api.register(accountAccessRoutes, { db });

@@ -12,6 +12,7 @@ import { getPlatform, isPlatformId, platformCatalog } from '../adapters/catalog.
 import { syncWorkflowId } from '../workflows/ids.js';
 import { optionExpiryWorkflowId } from '../workflows/option-expiry.js';
 import { recordAudit } from './audit.js';
+import { calendarScheduleId } from './calendar-schedules.js';
 import { removeSchedule } from './connection-schedule.js';
 import type { MediaStorage } from './media-storage.js';
 import { variantCacheDir } from './media-variants.js';
@@ -95,12 +96,18 @@ async function userExecutions({ temporal }: AccountDeletionDeps, userId: string,
   return [...found.values()];
 }
 
-/** Deletes the user's schedules (pull and reconcile, for every platform of the catalog) and the given executions. */
-async function purgeTemporal({ temporal }: AccountDeletionDeps, userId: string, executions: Execution[]): Promise<void> {
+/**
+ * Deletes the user's schedules (pull and reconcile, for every platform of the catalog; the refresh of each of their
+ * calendar sources) and the given executions.
+ */
+async function purgeTemporal({ temporal, db }: AccountDeletionDeps, userId: string, executions: Execution[]): Promise<void> {
   for (const platformId of Object.keys(platformCatalog)) {
     for (const scheduleId of [pullScheduleId(userId, platformId), reconcileScheduleId(userId, platformId)]) {
       await withinMs(temporal, TEMPORAL_CALL_MS, () => removeSchedule(temporal, scheduleId));
     }
+  }
+  for (const { id } of await db.calendarSource.findMany({ where: { userId }, select: { id: true } })) {
+    await withinMs(temporal, TEMPORAL_CALL_MS, () => removeSchedule(temporal, calendarScheduleId(id)));
   }
   const namespace = temporal.options.namespace;
   for (const workflowExecution of executions) {

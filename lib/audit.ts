@@ -14,6 +14,11 @@ export type AuditAction =
   | 'sync.manual'
   | 'sync.retry'
   | 'conflict.resolve'
+  /** A calendar source (api/routes/calendars.ts) added, changed, refreshed by hand, removed. */
+  | 'calendar.add'
+  | 'calendar.update'
+  | 'calendar.refresh'
+  | 'calendar.delete'
   | 'profile.update'
   | 'token.created'
   | 'token.revoked'

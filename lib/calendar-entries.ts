@@ -67,6 +67,8 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
         await lockUserCalendar(tx, userId);
         const current = await tx.availability.findFirst({ where: { id, userId, deletedAt: null } });
         if (!current) throw new CalendarError(404, 'no such availability entry');
+        // The calendar is where such an entry is changed: an edit here would be undone by its next change there.
+        if (current.calendarSourceId) throw new CalendarError(409, 'this entry comes from one of your calendars (GET /api/calendars): change the event there, or delete the entry here to leave it out');
         if (version !== undefined && version !== current.version) {
           throw new CalendarError(409, `version ${version} is not current (now ${current.version}); reload and try again`);
         }

@@ -98,6 +98,12 @@ export interface Config {
    * now, either way, is refused as a replay (CASTSYNC_WEBHOOK_TOLERANCE_SECONDS, default 300).
    */
   webhookToleranceSeconds: number;
+  /** Calendar sources (lib/calendar-sources.ts): how often each is read, and the limits of one fetch. */
+  calendarRefreshMinutes: number;
+  calendarMaxBytes: number;
+  calendarTimeoutMs: number;
+  /** Hosts whose calendar feeds may be read over plain http (CASTSYNC_CALENDAR_HTTP_HOSTS): local servers, tests; none by default. */
+  calendarHttpHosts: string[];
   /**
    * Request quotas castsync keeps to itself (lib/request-quotas.ts). Per platform id, an account quota that replaces
    * the catalog's accountRateLimit (CASTSYNC_ACCOUNT_QUOTA_<ID>="<requests>/<seconds>", or "off": null).
@@ -297,6 +303,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: env.CASTSYNC_WORKER_METRICS_PORT ? int(env, 'CASTSYNC_WORKER_METRICS_PORT', 0) : null,
     temporalMetricsAddress: env.CASTSYNC_TEMPORAL_METRICS_ADDRESS || null,
     webhookToleranceSeconds: int(env, 'CASTSYNC_WEBHOOK_TOLERANCE_SECONDS', 300),
+    calendarRefreshMinutes: Math.max(1, int(env, 'CASTSYNC_CALENDAR_REFRESH_MINUTES', 30)),
+    calendarMaxBytes: Math.max(1, int(env, 'CASTSYNC_CALENDAR_MAX_BYTES', 5 * 1024 * 1024)),
+    calendarTimeoutMs: Math.max(1, int(env, 'CASTSYNC_CALENDAR_TIMEOUT_MS', 20_000)),
+    calendarHttpHosts: (env.CASTSYNC_CALENDAR_HTTP_HOSTS ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     ...quotaSettings(env),
     ...mailSettings(env),
   };

@@ -10,6 +10,7 @@ import {
   type ScheduleOptionsStartWorkflowAction,
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
 import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
 
@@ -52,7 +53,7 @@ export function spreadSeconds(key: string, range: number): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) % Math.max(1, Math.floor(range));
 }
 
-export async function putSchedule(client: Client, scheduleId: string, wanted: ConnectionScheduleDefinition): Promise<void> {
+export async function putSchedule<W extends Workflow>(client: Client, scheduleId: string, wanted: ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<W>>): Promise<void> {
   try {
     await client.schedule.create({ scheduleId, ...wanted });
   } catch (error) {

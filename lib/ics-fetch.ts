@@ -1,11 +1,13 @@
 // Fetches a subscribed ICS feed (Google's secret address, an agency tool's feed) with undici: conditional requests
 // so an unchanged feed costs one 304 and no parse, a size and a time limit, https only (plain http for hosts the
-// caller allows, such as local test servers), redirects followed a few times and checked again at every hop.
+// caller allows, such as local test servers), only public addresses (lib/public-address.ts: no probing of
+// castsync's own network; the allowed hosts are exempt), redirects followed a few times and checked again at every hop.
 // Failures are the adapters' PlatformErrors, so activities classify them like a platform's. Messages name the
 // feed's host only: a feed's path is often its secret.
 import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError, errorForStatus, networkError } from '../adapters/errors.js';
+import { isNonPublicAddress, NonPublicAddressError, publicOnlyLookup } from './public-address.js';
 
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -15,7 +17,17 @@ export const DEFAULT_MAX_REDIRECTS = 3;
 const CALENDAR_TYPES = new Set(['text/calendar', 'text/plain', 'application/octet-stream', 'application/ics', 'text/x-vcalendar']);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-const agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+/** One connection pool per set of allowed hosts; every other host must resolve to a public address. */
+const agents = new Map<string, Agent>();
+function agentFor(allowedHosts: readonly string[]): Agent {
+  const key = JSON.stringify([...allowedHosts].sort());
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { lookup: publicOnlyLookup(allowedHosts.map((host) => host.replace(/:\d+$/, ''))) } });
+    agents.set(key, agent);
+  }
+  return agent;
+}
 
 /** Validators of the last successful fetch, sent back so that an unchanged feed answers 304. */
 export interface FeedValidators {
@@ -71,7 +83,7 @@ export async function fetchIcs(url: string, options: IcsFetchOptions = {}): Prom
           method: 'GET',
           headers,
           signal: deadline.signal,
-          dispatcher: options.dispatcher ?? agent,
+          dispatcher: options.dispatcher ?? agentFor(options.allowHttpHosts ?? []),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
@@ -128,12 +140,16 @@ export function feedUrl(address: string, allowHttpHosts: readonly string[], cont
   } catch {
     throw new PlatformError(ErrorType.validation, `${context} not a valid URL`, false);
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:') {
-    if (httpAllowed(url, allowHttpHosts)) return url;
-    throw new PlatformError(ErrorType.validation, `${context} http://${url.host}: only https:// calendar feeds are allowed`, false);
+  const allowed = httpAllowed(url, allowHttpHosts);
+  if (url.protocol === 'http:' && !allowed) throw new PlatformError(ErrorType.validation, `${context} http://${url.host}: only https:// calendar feeds are allowed`, false);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new PlatformError(ErrorType.validation, `${context} a ${url.protocol} address: only https:// calendar feeds are allowed`, false);
   }
-  throw new PlatformError(ErrorType.validation, `${context} a ${url.protocol} address: only https:// calendar feeds are allowed`, false);
+  // An address inside castsync's own network is refused (SSRF); a name is checked when it is resolved (agentFor).
+  if (!allowed && isNonPublicAddress(url.hostname)) {
+    throw new PlatformError(ErrorType.validation, `${context} ${url.host}, which is not a public address: castsync reads calendar feeds on the public internet only`, false);
+  }
+  return url;
 }
 
 /** Plain http is for hosts the caller lists (tests, local servers), by name or by name and port. */
@@ -197,6 +213,11 @@ async function discard(response: Dispatcher.ResponseData): Promise<void> {
 }
 
 function transportError(feed: string, error: unknown, deadlinePassed: boolean, timeoutMs: number): PlatformError {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof NonPublicAddressError) {
+      return new PlatformError(ErrorType.validation, `${feed} is not on a public address: castsync reads calendar feeds on the public internet only`, false);
+    }
+  }
   if (
     deadlinePassed ||
     error instanceof undiciErrors.HeadersTimeoutError ||

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from './option-expiry-timers.js';
 import { isLiveOption } from './options.js';
+import { ensureCalendarSchedule, removeCalendarSchedule, triggerCalendarRefresh } from './calendar-schedules.js';
 import { addToOutbox, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
 import { syncPullSchedule, triggerPull } from './pull-schedules.js';
 import { syncReconcileSchedule } from './reconcile-schedules.js';
@@ -190,6 +191,10 @@ export class OutboxRelay implements SyncOutbox {
           return this.keepConnectionSchedules(row.userId, row.subjectId!);
         case 'drift_check':
           return this.pullNow(row.userId, row.subjectId!);
+        case 'calendar_schedule':
+          return void (await this.keepCalendarSchedule(row.userId, row.subjectId!));
+        case 'calendar_refresh':
+          return this.refreshCalendarNow(row.userId, row.subjectId!);
         default:
           throw new Error(`unknown outbox topic "${row.topic}"`);
       }
@@ -223,6 +228,23 @@ export class OutboxRelay implements SyncOutbox {
     if (await triggerPull(this.temporal, userId, platformId)) return;
     await this.keepConnectionSchedules(userId, platformId);
     if (!(await triggerPull(this.temporal, userId, platformId))) this.log.info({ userId, platformId }, 'drift check asked for a connection that is not pulled: nothing to check');
+  }
+
+  /** The calendar source's refresh schedule as the source is now (removed when it is gone). True: it has one. */
+  private async keepCalendarSchedule(userId: string, sourceId: string): Promise<boolean> {
+    const source = await this.db.calendarSource.findFirst({ where: { id: sourceId, userId }, select: { id: true } });
+    if (!source) {
+      await removeCalendarSchedule(this.temporal, sourceId);
+      return false;
+    }
+    await ensureCalendarSchedule(this.temporal, { userId, sourceId }, this.config.calendarRefreshMinutes);
+    return true;
+  }
+
+  /** The source's scheduled refresh, run now; its schedule is made first when its calendar_schedule row has not gone yet. */
+  private async refreshCalendarNow(userId: string, sourceId: string) {
+    if (await triggerCalendarRefresh(this.temporal, sourceId)) return;
+    if (await this.keepCalendarSchedule(userId, sourceId)) await triggerCalendarRefresh(this.temporal, sourceId);
   }
 
   /** Gives rows back for a later try, after a backoff that grows with each failed attempt. */

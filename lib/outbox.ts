@@ -17,7 +17,11 @@ export type OutboxMessageInput =
   /** Make the connection's schedules (pull, reconcile) match its settings as they are when delivered. */
   | { topic: 'pull_schedule'; platformId: string }
   /** Run the connection's pull (with its drift checks) now: a platform told us something changed there (webhooks). */
-  | { topic: 'drift_check'; platformId: string };
+  | { topic: 'drift_check'; platformId: string }
+  /** Make the calendar source's refresh schedule match the source as it is when delivered (removed when it is gone). */
+  | { topic: 'calendar_schedule'; sourceId: string }
+  /** Refresh the calendar source now, as its schedule would. */
+  | { topic: 'calendar_refresh'; sourceId: string };
 
 export type OutboxWriter = Pick<Db, 'outboxMessage'> | Pick<Prisma.TransactionClient, 'outboxMessage'>;
 
@@ -52,6 +56,9 @@ function columnsOf(message: OutboxMessageInput) {
     case 'pull_schedule':
     case 'drift_check':
       return { topic: message.topic, subjectId: message.platformId };
+    case 'calendar_schedule':
+    case 'calendar_refresh':
+      return { topic: message.topic, subjectId: message.sourceId };
   }
 }
 

@@ -56,6 +56,11 @@ export const REQUIRED_SETTINGS = [
 export function productionProblems({ env, platforms, platformUrls, oauthClients }: ProductionInput): string[] {
   const problems: string[] = REQUIRED_SETTINGS.filter(([name]) => !env[name]?.trim()).map(([name, what]) => `${name} is missing (${what})`);
   problems.push(...publicUrlProblems(env.CASTSYNC_PUBLIC_URL));
+  // Listed hosts are read over plain http and exempt from the public-address check (lib/public-address.ts): any
+  // user's calendar address could reach them. For tests and development only.
+  if (env.CASTSYNC_CALENDAR_HTTP_HOSTS?.trim()) {
+    problems.push('CASTSYNC_CALENDAR_HTTP_HOSTS must be empty in production: it lets every user\'s calendar address reach those hosts over plain http, inside your network');
+  }
   for (const platformId of platforms) {
     problems.push(...platformUrlProblems(platformId, platformUrls[platformId]));
     if (getPlatform(platformId).kind === 'oauth') problems.push(...oauthClientProblems(platformId, oauthClients[platformId]));

@@ -1,6 +1,8 @@
 // Queues, for every connected connection, the outbox message that makes its schedules (pull, reconcile) match its
-// settings: run once after upgrading to a version with a new kind of schedule (npm run schedules:sync), so
-// connections made before it get theirs. The relay delivers the rows; running it twice does no harm.
+// settings, and for every calendar source the one that makes its refresh schedule match: run once after upgrading
+// to a version with a new kind of schedule, or after changing CASTSYNC_CALENDAR_REFRESH_MINUTES (npm run
+// schedules:sync), so what was made before gets its schedule as it should be now. The relay delivers the rows;
+// running it twice does no harm.
 import { loadConfigOrExit } from '../lib/config.js';
 import { createDb } from '../lib/db.js';
 import { addToOutbox } from '../lib/outbox.js';
@@ -12,7 +14,11 @@ export async function queueConnectionSchedules(databaseUrl: string): Promise<num
     for (const { userId, platformId } of connections) {
       await db.$transaction((tx) => addToOutbox(tx, userId, [{ topic: 'pull_schedule', platformId }]));
     }
-    return connections.length;
+    const sources = await db.calendarSource.findMany({ select: { userId: true, id: true } });
+    for (const { userId, id } of sources) {
+      await db.$transaction((tx) => addToOutbox(tx, userId, [{ topic: 'calendar_schedule', sourceId: id }]));
+    }
+    return connections.length + sources.length;
   } finally {
     await db.$disconnect();
   }
@@ -20,5 +26,5 @@ export async function queueConnectionSchedules(databaseUrl: string): Promise<num
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const queued = await queueConnectionSchedules(loadConfigOrExit().databaseUrl);
-  console.log(`queued the schedules of ${queued} connections; the outbox relay creates them`);
+  console.log(`queued the schedules of ${queued} connections and calendar sources; the outbox relay creates them`);
 }

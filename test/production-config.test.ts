@@ -112,6 +112,11 @@ describe('production start', () => {
     expect(problemsOf({ ...complete(), CASTSYNC_PUBLIC_URL: 'https://localhost:3000' })).toContain('CASTSYNC_PUBLIC_URL must not be a loopback address');
   });
 
+  it('refuses plain-http calendar hosts: they would open castsync\'s network to every user\'s calendar address', () => {
+    expect(problemsOf({ ...complete(), CASTSYNC_CALENDAR_HTTP_HOSTS: 'nextcloud.lan' })).toContain('CASTSYNC_CALENDAR_HTTP_HOSTS must be empty in production');
+    expect(problemsOf({ ...complete(), CASTSYNC_CALENDAR_HTTP_HOSTS: '' })).toEqual(problemsOf(complete()));
+  });
+
   it('refuses unknown platform ids, in development too', () => {
     expect(problemsOf({ ...complete(), CASTSYNC_PLATFORMS: 'etalenta,myspace' })).toMatch(/CASTSYNC_PLATFORMS names unknown platforms: myspace/);
     expect(problemsOf({ CASTSYNC_PLATFORMS: 'nope' })).toMatch(/unknown platforms: nope/);

@@ -6,3 +6,4 @@ export { mediaSyncWorkflow } from './media-sync.js';
 export { optionExpiryWorkflow } from './option-expiry.js';
 export { profileSyncWorkflow } from './profile-sync.js';
 export { reconcileWorkflow } from './reconcile.js';
+export { calendarRefreshWorkflow } from './calendar-refresh.js';

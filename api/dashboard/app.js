@@ -11,6 +11,7 @@ import { mediaView } from './media.js';
 import { platformsView } from './platforms.js';
 import { profileView } from './profile.js';
 import { accessView } from './access.js';
+import { subscriptionsView } from './subscriptions.js';
 import { setUpSignIn, signInBody, signInFailure, signUpOffered } from './sign-in.js';
 import { setUpPasswordHelp } from './password-help.js';
 
@@ -27,6 +28,7 @@ const views = {
   conflicts: { view: conflictsView, title: 'Conflicts' },
   account: { view: accountView, title: 'Account' },
   access: { view: accessView, title: 'Access' },
+  subscriptions: { view: subscriptionsView, title: 'Calendar subscriptions' },
 };
 const POLL_MS = 2000;
 /** How often the page asks whether changes wait for the sync service (the gateway says so after 5 s). */

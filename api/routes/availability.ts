@@ -144,7 +144,7 @@ export async function availabilityRoutes(app: FastifyInstance, { db, config, out
     {
       schema: {
         tags,
-        summary: 'Change a date range',
+        summary: 'Change a date range (one imported from a calendar is changed there: 409)',
         security: bearerSecurity,
         params: uuidParam('id'),
         body: patchBody,

@@ -135,7 +135,8 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, outbox 
         db.conflict.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize, include: { availability: true } }),
         db.conflict.count({ where }),
       ]);
-      return { items: rows.map((row) => presentConflict(row, row.availability)), page, pageSize, total };
+      const names = await calendarNames(db, request.userId, rows);
+      return { items: rows.map((row) => presentConflict(row, row.availability, names)), page, pageSize, total };
     },
   );
 
@@ -180,7 +181,8 @@ export async function conflictRoutes(app: FastifyInstance, { db, config, outbox 
         await send(after ? changeMessages(entry, after, effects) : [{ topic: 'sync', data: 'availability' }]);
         return { conflict: updated, entry: after };
       });
-      return { ...presentConflict(resolved.conflict, resolved.entry), syncRequested: queuedSync(request.id) };
+      const names = await calendarNames(db, request.userId, [resolved.conflict]);
+      return { ...presentConflict(resolved.conflict, resolved.entry, names), syncRequested: queuedSync(request.id) };
     },
   );
 }
@@ -292,11 +294,19 @@ function platformVersion(theirs: unknown, entry: Availability, maxRangeDays: num
   }
 }
 
-function presentConflict(row: Conflict, entry: Availability | null) {
+/** The names of the calendar sources behind these conflicts (platformId "calendar:<id>"), by platformId. */
+async function calendarNames(db: Db, userId: string, rows: Pick<Conflict, 'platformId'>[]): Promise<Map<string, string>> {
+  const ids = rows.filter((row) => row.platformId.startsWith('calendar:')).map((row) => row.platformId.slice('calendar:'.length));
+  if (ids.length === 0) return new Map();
+  const sources = await db.calendarSource.findMany({ where: { userId, id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(sources.map((source) => [`calendar:${source.id}`, source.name]));
+}
+
+function presentConflict(row: Conflict, entry: Availability | null, calendars: Map<string, string>) {
   return {
     id: row.id,
     platformId: row.platformId,
-    platformName: isPlatformId(row.platformId) ? getPlatform(row.platformId).name : row.platformId,
+    platformName: isPlatformId(row.platformId) ? getPlatform(row.platformId).name : (calendars.get(row.platformId) ?? row.platformId),
     kind: row.kind,
     status: row.status,
     message: row.message,

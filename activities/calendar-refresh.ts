@@ -1,0 +1,78 @@
+// Reads one calendar source and imports its days (lib/calendar-import.ts). Run by calendarRefreshWorkflow on the
+// source's schedule. The feed is fetched with the validators of the last read, so an unchanged feed costs one 304
+// and no parse. A feed's own trouble (too large, too slow, refused, not a calendar) is recorded on the source
+// (status failing, or needs_reauth for a 401/403) and ends the run without a retry: the next scheduled run is the
+// retry, and the message stays on the source for the user. The address is read here, never passed in.
+import { PlatformError } from '../adapters/errors.js';
+import { ErrorType } from '../adapters/error-types.js';
+import { addToOutbox } from '../lib/outbox.js';
+import { importCalendarDays, type ImportCounts } from '../lib/calendar-import.js';
+import { openFeedAddress } from '../lib/calendar-sources.js';
+import { eventDays, type CalendarRule } from '../lib/calendars/days.js';
+import { CalendarParseError, parseCalendar } from '../lib/calendars/events.js';
+import { refreshIcsFeed } from '../lib/ics-fetch.js';
+import type { CalendarRefreshInput } from '../workflows/calendar-refresh.js';
+import type { ActivityDeps } from './index.js';
+
+export type CalendarRefreshResult =
+  | { status: 'gone' }
+  /** The source changed while its feed was read (new rules, a new address): the read is dropped, the next one counts. */
+  | { status: 'stale' }
+  | { status: 'not_modified' }
+  | ({ status: 'imported'; days: number } & ImportCounts)
+  | { status: 'failing' | 'needs_reauth'; error: string };
+
+export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
+  return {
+    async refreshCalendarSource({ userId, sourceId }: CalendarRefreshInput): Promise<CalendarRefreshResult> {
+      const source = await db.calendarSource.findFirst({ where: { id: sourceId, userId }, include: { user: { select: { timeZone: true } } } });
+      if (!source) return { status: 'gone' };
+      const fetchedAt = new Date();
+      let refresh;
+      try {
+        refresh = await refreshIcsFeed(openFeedAddress(config, source), (text) => parseCalendar(text, { timeZone: source.user.timeZone }), {
+          previous: { ...(source.etag ? { etag: source.etag } : {}), ...(source.lastModified ? { lastModified: source.lastModified } : {}) },
+          allowHttpHosts: config.calendarHttpHosts,
+          maxBytes: config.calendarMaxBytes,
+          timeoutMs: config.calendarTimeoutMs,
+        });
+      } catch (error) {
+        const failure = feedFailure(error, source.host);
+        if (!failure) throw error;
+        await db.calendarSource.updateMany({ where: { id: sourceId }, data: { status: failure.status, lastError: failure.error, lastFetchedAt: fetchedAt } });
+        return failure;
+      }
+      if (refresh.notModified) {
+        await db.calendarSource.updateMany({ where: { id: sourceId }, data: { status: 'ok', lastError: null, lastFetchedAt: fetchedAt } });
+        return { status: 'not_modified' };
+      }
+      const { days, details } = eventDays(refresh.calendar, source.rules as unknown as CalendarRule[]);
+      const counts = await db.$transaction(
+        async (tx) => {
+          // The source may have gone, or got new rules or a new address, while the feed was read: then this read is stale.
+          const now = await tx.calendarSource.findFirst({ where: { id: sourceId, userId, updatedAt: source.updatedAt } });
+          if (!now) return null;
+          const result = await importCalendarDays(tx, (messages) => addToOutbox(tx, userId, messages), { userId, sourceId, sourceName: source.name }, days, source.shareDetails ? details : null, config.maxRangeDays);
+          await tx.calendarSource.update({
+            where: { id: sourceId },
+            data: { etag: refresh.etag ?? null, lastModified: refresh.lastModified ?? null, status: 'ok', lastError: null, lastFetchedAt: fetchedAt, lastChangedAt: fetchedAt },
+          });
+          return result;
+        },
+        { timeout: 60_000, maxWait: 30_000 },
+      );
+      if (!counts) return { status: 'stale' };
+      return { status: 'imported', days: days.length, ...counts };
+    },
+  };
+}
+
+/** A failure of the feed itself, as the source records it; null for castsync's own trouble (retried). */
+function feedFailure(error: unknown, host: string): { status: 'failing' | 'needs_reauth'; error: string } | null {
+  if (error instanceof PlatformError) {
+    if (error.type === ErrorType.auth) return { status: 'needs_reauth', error: `${error.message}: the address needs new access (a new secret address, or a password)` };
+    return { status: 'failing', error: error.message };
+  }
+  if (error instanceof CalendarParseError) return { status: 'failing', error: `calendar feed at ${host} could not be read: ${error.message}` };
+  return null;
+}

@@ -1,0 +1,193 @@
+// @ts-check
+// Calendar subscriptions: the user's own calendars (an ICS feed such as Google's secret address) whose events become
+// blocked days on every platform. The address is sent once and never shown again: the API answers only its host.
+// Removing one takes every entry it brought in off the platforms, so it asks first and says how many.
+import { del, get, patch, post } from './api.js';
+import { dateTime, field, fill, h, select } from './dom.js';
+
+/**
+ * A calendar source as GET /api/calendars gives it (never its address, only its host).
+ * @typedef {{ kind: string, busyOnly?: boolean, category?: string, word?: string }} Rule
+ * @typedef {{ id: string, name: string, host: string, status: string, lastError: string | null, lastFetchedAt: string | null,
+ *   entries: number, rules: Rule[], shareDetails: boolean }} Source
+ * @typedef {{ name: string, url?: string, rules?: Rule[], shareDetails: boolean }} SourceFields
+ */
+
+/** @type {[string, string][]} */
+const KINDS = [['block', 'Blocked days'], ['travel', 'Travel days'], ['booking', 'Bookings']];
+/** @type {[string, string][]} */
+const WHICH = [['all', 'Every event'], ['busy', 'Events that show me as busy'], ['word', 'Events with a word in the title']];
+/** @type {Record<string, string>} */
+const STATES = { ok: 'ok', failing: 'failing', needs_reauth: 'needs a new address' };
+
+/** @param {Rule} rule */
+function describeRule(rule) {
+  const kind = (KINDS.find(([value]) => value === rule.kind) ?? [rule.kind, rule.kind])[1].toLowerCase();
+  const which = rule.word ? `events with “${rule.word}” in the title` : rule.category ? `events in category “${rule.category}”` : rule.busyOnly ? 'busy events' : 'every event';
+  return `${which} → ${kind}`;
+}
+
+/**
+ * @param {HTMLElement} section
+ * @param {import('./types.js').ViewContext} ctx
+ * @returns {import('./types.js').View}
+ */
+export function subscriptionsView(section, ctx) {
+  const list = h('div', { class: 'cards wide' });
+  section.append(addForm(), h('h3', {}, 'Your subscriptions'), list);
+  let waiting = false;
+
+  async function refresh() {
+    const { items } = /** @type {{ items: Source[] }} */ (await get('/api/calendars'));
+    // A form being filled in stays as it is: the next refresh after it closes shows the news.
+    if (list.querySelector('form:not([hidden])')) return;
+    // A source not read yet (just added or refreshed): keep looking until its first read is recorded.
+    waiting = items.some((source) => !source.lastFetchedAt);
+    fill(list, items.length === 0 ? h('p', { class: 'muted' }, 'No calendar subscriptions yet.') : items.map(card));
+  }
+
+  /** @param {Source} source */
+  function card(source) {
+    const titleId = `s-${source.id}`;
+    const confirmBox = h('div', { class: 'confirm', hidden: true });
+    const edit = editForm(source);
+    return h('article', { class: 'card', 'data-calendar': source.id, 'aria-labelledby': titleId },
+      h('header', {}, h('h3', { id: titleId }, source.name), h('span', { class: `badge ${source.status.replace('_', '-')}` }, STATES[source.status] ?? source.status)),
+      h('p', {}, `From ${source.host} · ${source.entries === 1 ? '1 entry' : `${source.entries} entries`} in your calendar`),
+      source.lastError && h('p', { class: 'error' }, source.lastError),
+      h('p', { class: 'muted' }, source.lastFetchedAt ? `Last read ${dateTime(source.lastFetchedAt)}` : 'Not read yet'),
+      h('ul', {}, source.rules.map((rule) => h('li', {}, describeRule(rule)))),
+      h('p', { class: 'muted' }, source.shareDetails ? 'Titles and places are sent to the platforms.' : 'Only days and kinds are sent to the platforms; titles and places stay here.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => readNow(source) }, 'Read now'),
+        h('button', { type: 'button', 'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => {
+          edit.hidden = !edit.hidden;
+          /** @type {HTMLElement} */ (event.currentTarget).setAttribute('aria-expanded', String(!edit.hidden));
+          if (!edit.hidden) edit.querySelector('input')?.focus();
+        } }, 'Change…'),
+        h('button', { type: 'button', onclick: () => askToRemove(source, confirmBox) }, 'Remove…'),
+      ),
+      edit,
+      confirmBox,
+    );
+  }
+
+  /** @param {Source} source */
+  async function readNow(source) {
+    try {
+      await post(`/api/calendars/${source.id}/refresh`);
+      ctx.notify(`Reading “${source.name}”…`);
+      ctx.changed();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  }
+
+  /**
+   * @param {Source} source
+   * @param {HTMLElement} box
+   */
+  function askToRemove(source, box) {
+    const entries = source.entries === 1 ? 'the 1 entry' : `the ${source.entries} entries`;
+    fill(box,
+      h('p', { role: 'alert' }, `Removing “${source.name}” also removes ${entries} it brought into your calendar, from every platform.`),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'danger', onclick: () => remove(source) }, `Remove “${source.name}” and its entries`),
+        h('button', { type: 'button', onclick: () => (box.hidden = true) }, 'Keep it'),
+      ),
+    );
+    box.hidden = false;
+  }
+
+  /** @param {Source} source */
+  async function remove(source) {
+    try {
+      await del(`/api/calendars/${source.id}?confirm=true`);
+      ctx.notify(`“${source.name}” and its entries are removed.`);
+      ctx.changed();
+      await refresh();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  }
+
+  /**
+   * The fields of a source: name, address, one rule, shareDetails. With `source`, an edit: the address may stay
+   * blank (kept), and a source whose rules this form cannot show (several, a category: set through the API) keeps them.
+   * @param {{ label: string, submit: string, source?: Source, onSubmit: (fields: SourceFields) => Promise<void> }} options
+   */
+  function sourceForm({ label, submit, source, onSubmit }) {
+    const first = source?.rules.length === 1 ? source.rules[0] : null;
+    const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', value: source?.name ?? '' });
+    const url = h('input', { name: 'url', required: !source, maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
+    const which = select('which', WHICH, first?.word ? 'word' : first?.busyOnly ? 'busy' : 'all');
+    const word = h('input', { name: 'word', maxlength: 100, value: first?.word ?? '' });
+    const kind = select('kind', KINDS, first?.kind ?? 'block');
+    const share = h('input', { type: 'checkbox', name: 'shareDetails', checked: source?.shareDetails ?? false });
+    const wordField = field('Word', word, 'e.g. “Dreh” matches “Dreh Tatort”, not “Nachtdreh”.');
+    const showWord = () => {
+      wordField.hidden = which.value !== 'word';
+      word.required = which.value === 'word';
+    };
+    which.addEventListener('change', showWord);
+    showWord();
+    const editsRules = !source || (first !== null && first.category === undefined);
+    const error = h('p', { class: 'error', role: 'alert' });
+    const form = h('form', { class: 'card', 'aria-label': label },
+      h('h3', {}, label),
+      field('Name', name),
+      field(source ? 'New address (leave empty to keep it)' : 'Address of the calendar (ICS)', url, 'Google Calendar: Settings → your calendar → “Secret address in iCal format”. It is stored sealed and never shown again.'),
+      editsRules ? h('div', { class: 'row' }, field('Which events', which), wordField, field('Become', kind)) : h('p', { class: 'muted' }, 'Its rules were set through the API and stay as they are.'),
+      h('label', { class: 'inline' }, share, ' Send titles and places to the platforms'),
+      h('button', { type: 'submit' }, submit),
+      error,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      const rule = { kind: kind.value, ...(which.value === 'busy' ? { busyOnly: true } : {}), ...(which.value === 'word' ? { word: word.value } : {}) };
+      const changedRule = editsRules && JSON.stringify(rule) !== JSON.stringify(first);
+      try {
+        await onSubmit({ name: name.value, ...(url.value ? { url: url.value } : {}), ...(changedRule ? { rules: [rule] } : {}), shareDetails: share.checked });
+        form.reset();
+        showWord();
+      } catch (failure) {
+        error.textContent = failure instanceof Error ? failure.message : String(failure);
+      }
+    });
+    return form;
+  }
+
+  function addForm() {
+    return sourceForm({
+      label: 'Subscribe to a calendar',
+      submit: 'Subscribe',
+      onSubmit: async (fields) => {
+        const created = /** @type {Source} */ (await post('/api/calendars', { kind: 'ics', ...fields }));
+        ctx.notify(`Subscribed to “${created.name}” at ${created.host}; reading it now.`);
+        ctx.changed();
+        await refresh();
+      },
+    });
+  }
+
+  /** @param {Source} source */
+  function editForm(source) {
+    const form = sourceForm({
+      label: `Change “${source.name}”`,
+      submit: 'Save',
+      source,
+      onSubmit: async (fields) => {
+        const saved = /** @type {Source} */ (await patch(`/api/calendars/${source.id}`, fields));
+        form.hidden = true;
+        ctx.notify(`“${saved.name}” is saved.`);
+        ctx.changed();
+        await refresh();
+      },
+    });
+    form.hidden = true;
+    return form;
+  }
+
+  return { refresh, busy: () => waiting };
+}

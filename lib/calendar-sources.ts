@@ -1,0 +1,220 @@
+// The user's calendar sources (issue 16): add, change, refresh and remove, each one transaction with its audit
+// record and the outbox messages that keep the source's refresh schedule in step (lib/calendar-schedules.ts). The
+// feed's address is sealed like a platform's credentials (a Google secret address is a secret); only its host is
+// ever shown. What a source brings in is imported by lib/calendar-import.ts.
+import { randomUUID } from 'node:crypto';
+import type { CalendarSource, Prisma } from '../generated/prisma/client.js';
+import { PlatformError } from '../adapters/errors.js';
+import { recordAudit } from './audit.js';
+import { removeCalendarEntries } from './calendar-import.js';
+import { ALL_EVENTS_BLOCK, ruleProblem, type CalendarRule } from './calendars/days.js';
+import type { Config } from './config.js';
+import type { Db } from './db.js';
+import { feedUrl } from './ics-fetch.js';
+import type { OutboxMessageInput } from './outbox.js';
+import type { SyncOutbox } from './outbox-relay.js';
+import { openJson, sealJson } from './secrets.js';
+
+/** A user keeps at most this many calendar sources: each is read on its own schedule. */
+export const MAX_SOURCES_PER_USER = 20;
+export const MAX_RULES = 20;
+
+/** A refusal the API answers with its status and message (the gateway's error handler reads statusCode). */
+export class CalendarSourceError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Who asks: the user, and the request to follow in the logs and the audit trail. */
+export interface Caller {
+  userId: string;
+  requestId: string;
+}
+
+export interface NewCalendarSource {
+  kind: 'ics';
+  name: string;
+  url: string;
+  rules?: CalendarRule[];
+  shareDetails?: boolean;
+}
+
+export interface CalendarSourceChange {
+  name?: string;
+  url?: string;
+  rules?: CalendarRule[];
+  shareDetails?: boolean;
+}
+
+interface SealedFeed {
+  url: string;
+}
+
+/** The sealed secret's owner: the ciphertext opens only on this source's row. */
+const calendarOwner = (userId: string, sourceId: string) => `calendar:${userId}:${sourceId}`;
+
+export function openFeedAddress(config: Config, source: Pick<CalendarSource, 'id' | 'userId' | 'credentialsCiphertext' | 'credentialsKeyId'>): string {
+  return openJson<SealedFeed>(config, calendarOwner(source.userId, source.id), { ciphertext: source.credentialsCiphertext, keyId: source.credentialsKeyId }).url;
+}
+
+function sealFeed(config: Config, userId: string, sourceId: string, address: string) {
+  const url = checkedAddress(config, address);
+  const sealed = sealJson(config, calendarOwner(userId, sourceId), { url: url.toString() } satisfies SealedFeed);
+  return { credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, host: url.host };
+}
+
+/** The feed's address as it will be fetched, or a 400 saying what is wrong with it (never echoing its path). */
+function checkedAddress(config: Config, address: string): URL {
+  try {
+    return feedUrl(address, config.calendarHttpHosts, 'url is');
+  } catch (error) {
+    if (error instanceof PlatformError) throw new CalendarSourceError(400, error.message);
+    throw error;
+  }
+}
+
+/** Rules the JSON schema cannot judge (lib/calendars/days.ts ruleProblem), as a 400 naming the rule. */
+export function checkedRules(rules: CalendarRule[]): CalendarRule[] {
+  rules.forEach((rule, index) => {
+    const problem = ruleProblem(rule);
+    if (problem) throw new CalendarSourceError(400, `rules/${index}: ${problem}`);
+  });
+  return rules;
+}
+
+export async function listCalendarSources(db: Db, userId: string) {
+  const [rows, counts] = await Promise.all([
+    db.calendarSource.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    db.availability.groupBy({ by: ['calendarSourceId'], where: { userId, calendarSourceId: { not: null }, deletedAt: null }, _count: { _all: true } }),
+  ]);
+  const entries = new Map(counts.map((c) => [c.calendarSourceId, c._count._all]));
+  return rows.map((row) => present(row, entries.get(row.id) ?? 0));
+}
+
+export async function getCalendarSource(db: Db, userId: string, sourceId: string) {
+  return presentWithCount(db, await ownSource(db, userId, sourceId));
+}
+
+export async function createCalendarSource(db: Db, outbox: SyncOutbox, config: Config, caller: Caller, input: NewCalendarSource) {
+  const id = randomUUID();
+  const rules = checkedRules(input.rules ?? ALL_EVENTS_BLOCK);
+  const sealed = sealFeed(config, caller.userId, id, input.url);
+  const created = await outbox.transaction(db, caller.userId, async (tx, send) => {
+    // The user's row lock keeps two requests at once from both passing the cap.
+    await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${caller.userId}::uuid FOR UPDATE`;
+    const count = await tx.calendarSource.count({ where: { userId: caller.userId } });
+    if (count >= MAX_SOURCES_PER_USER) throw new CalendarSourceError(409, `you have ${count} calendars; at most ${MAX_SOURCES_PER_USER} are allowed: remove one first`);
+    const row = await tx.calendarSource.create({
+      data: { id, userId: caller.userId, kind: input.kind, name: input.name, rules: json(rules), shareDetails: input.shareDetails ?? false, ...sealed },
+    });
+    await audit(tx, caller, 'calendar.add', row, { kind: row.kind, host: row.host, shareDetails: row.shareDetails, rules: rules.length });
+    await send(scheduleAndRefresh(id));
+    return row;
+  });
+  return present(created, 0);
+}
+
+/** A new address, rules or shareDetails are read again at once, in full (the validators are dropped). */
+export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: Config, caller: Caller, sourceId: string, change: CalendarSourceChange) {
+  const rules = change.rules ? checkedRules(change.rules) : undefined;
+  const sealed = change.url === undefined ? {} : sealFeed(config, caller.userId, sourceId, change.url);
+  const updated = await outbox.transaction(db, caller.userId, async (tx, send) => {
+    const current = await ownSource(tx, caller.userId, sourceId);
+    const rereads = change.url !== undefined || rules !== undefined || (change.shareDetails !== undefined && change.shareDetails !== current.shareDetails);
+    const row = await tx.calendarSource.update({
+      where: { id: current.id },
+      data: {
+        ...(change.name !== undefined ? { name: change.name } : {}),
+        ...(rules ? { rules: json(rules) } : {}),
+        ...(change.shareDetails !== undefined ? { shareDetails: change.shareDetails } : {}),
+        ...sealed,
+        // A new address is a new chance: its trouble is found again by the next read.
+        ...(change.url !== undefined ? { status: 'ok' as const, lastError: null } : {}),
+        ...(rereads ? { etag: null, lastModified: null } : {}),
+      },
+    });
+    await audit(tx, caller, 'calendar.update', row, { fields: Object.keys(change).sort(), ...(change.url !== undefined ? { host: row.host } : {}) });
+    if (rereads) await send([{ topic: 'calendar_refresh', sourceId }]);
+    return row;
+  });
+  return presentWithCount(db, updated);
+}
+
+export async function refreshCalendarSourceNow(db: Db, outbox: SyncOutbox, caller: Caller, sourceId: string) {
+  const source = await outbox.transaction(db, caller.userId, async (tx, send) => {
+    const row = await ownSource(tx, caller.userId, sourceId);
+    await audit(tx, caller, 'calendar.refresh', row, {});
+    await send([{ topic: 'calendar_refresh', sourceId }]);
+    return row;
+  });
+  return presentWithCount(db, source);
+}
+
+/**
+ * Removes the source, everything it brought in (from every platform on the next push) and its schedule. Only when
+ * confirmed: otherwise a 400 says how many entries would go, and nothing changes.
+ */
+export async function deleteCalendarSource(db: Db, outbox: SyncOutbox, caller: Caller, sourceId: string, { confirm }: { confirm: boolean }): Promise<{ removedEntries: number }> {
+  return outbox.transaction(db, caller.userId, async (tx, send) => {
+    const row = await ownSource(tx, caller.userId, sourceId);
+    if (!confirm) {
+      const entries = await tx.availability.count({ where: { calendarSourceId: sourceId, deletedAt: null } });
+      throw new CalendarSourceError(400, `removing "${row.name}" also removes the ${entries} entries it brought in, from every platform: send confirm=true to go ahead`);
+    }
+    const removedEntries = await removeCalendarEntries(tx, send, caller.userId, sourceId);
+    await tx.calendarSource.delete({ where: { id: row.id } });
+    await audit(tx, caller, 'calendar.delete', row, { host: row.host, removedEntries });
+    await send([{ topic: 'calendar_schedule', sourceId }]);
+    return { removedEntries };
+  });
+}
+
+const scheduleAndRefresh = (sourceId: string): OutboxMessageInput[] => [
+  { topic: 'calendar_schedule', sourceId },
+  { topic: 'calendar_refresh', sourceId },
+];
+
+type Reader = Pick<Db, 'calendarSource'> | Pick<Prisma.TransactionClient, 'calendarSource'>;
+
+/** The user's own source, or a 404 (another user's source is not there for them). */
+async function ownSource(db: Reader, userId: string, sourceId: string): Promise<CalendarSource> {
+  const row = await db.calendarSource.findFirst({ where: { id: sourceId, userId } });
+  if (!row) throw new CalendarSourceError(404, 'no such calendar');
+  return row;
+}
+
+async function audit(tx: Prisma.TransactionClient, caller: Caller, action: 'calendar.add' | 'calendar.update' | 'calendar.refresh' | 'calendar.delete', row: CalendarSource, details: Prisma.InputJsonObject) {
+  await recordAudit(tx, { userId: caller.userId, actor: 'user', action, target: row.id, requestId: caller.requestId, details: { name: row.name, ...details } });
+}
+
+async function presentWithCount(db: Db, row: CalendarSource) {
+  const entries = await db.availability.count({ where: { calendarSourceId: row.id, deletedAt: null } });
+  return present(row, entries);
+}
+
+/** What the API shows of a source: never its address, only the host. */
+export function present(row: CalendarSource, entries: number) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    host: row.host,
+    rules: row.rules as unknown as CalendarRule[],
+    shareDetails: row.shareDetails,
+    status: row.status,
+    lastError: row.lastError,
+    lastFetchedAt: row.lastFetchedAt?.toISOString() ?? null,
+    lastChangedAt: row.lastChangedAt?.toISOString() ?? null,
+    entries,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function json(value: unknown): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
+}
