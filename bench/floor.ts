@@ -26,7 +26,7 @@ import { buildStack, type Stack } from '../test/support/stack-core.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
 import { quantile, runBenchmark } from './support.js';
 import { CpuMeter, PlatformTally, addCpu, cpuParts, noCpu, scaleCpu, totalCpu, type CpuUse } from './floor/meter.js';
-import { printPlatformTimes } from './floor/platform-times.js';
+import { printBurstAttempts, printPlatformTimes } from './floor/platform-times.js';
 import { createFloorActivities } from './floor/requests.js';
 import { AGENCY, FLOOR_TASK_QUEUE, REST, variants, type Change, type Subject, type Variant } from './floor/variants.js';
 
@@ -245,6 +245,7 @@ async function main() {
     printTables(turns, idlePerSecond);
     const four = turns.find((t) => t.variant.name === 'castsync, 4 platforms');
     if (four) await printPlatformTimes(db, four.single.id, four.variant.name);
+    if (four) await printBurstAttempts(db, four.crowd.map((u) => u.id), four.variant.name);
   } finally {
     if (floorWorker) {
       floorWorker.worker.shutdown();

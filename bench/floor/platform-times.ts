@@ -38,3 +38,28 @@ export async function printPlatformTimes(db: Db, userId: string, variantName: st
     console.log(`| ${platformId} | ${p(r.start)} | ${p(r.duration)} | ${p(r.finish)} | ${last.get(platformId) ?? 0} of ${r.finish.length} |`);
   }
 }
+
+/**
+ * The bursts' push attempts per platform: the largest burst's (attempts more than 2 s apart belong to different
+ * turns), how many and over how long, so a platform that paces the burst shows.
+ */
+export async function printBurstAttempts(db: Db, userIds: string[], variantName: string) {
+  const attempts = await db.syncLog.findMany({
+    where: { userId: { in: userIds }, operation: 'push_availability' },
+    select: { platformId: true, startedAt: true, finishedAt: true },
+    orderBy: { startedAt: 'asc' },
+  });
+  console.log(`\n${variantName}, the largest burst: push attempts per platform\n`);
+  console.log('| platform | attempts | first start to last finish | attempts/s |\n|---|---|---|---|');
+  for (const platformId of new Set(attempts.map((a) => a.platformId))) {
+    const bursts: (typeof attempts)[] = [];
+    for (const a of attempts.filter((x) => x.platformId === platformId)) {
+      const current = bursts.at(-1);
+      if (current && a.startedAt.getTime() - current.at(-1)!.startedAt.getTime() < 2000) current.push(a);
+      else bursts.push([a]);
+    }
+    const largest = bursts.reduce((a, b) => (b.length > a.length ? b : a));
+    const seconds = (Math.max(...largest.map((a) => (a.finishedAt ?? a.startedAt).getTime())) - largest[0]!.startedAt.getTime()) / 1000;
+    console.log(`| ${platformId} | ${largest.length} | ${seconds.toFixed(1)} s | ${(largest.length / seconds).toFixed(1)} |`);
+  }
+}
