@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createCoreActivities, createPlatformActivities } from './activities/index.js';
 import { platformCatalog, platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from './adapters/catalog.js';
 import { closeBrowser } from './adapters/browser/browser-pool.js';
+import { closeSmtpPools } from './adapters/email/smtp-pool.js';
 import { removeLeftoverUploads } from './adapters/browser/upload-file.js';
 import { hasAdapter } from './adapters/registry.js';
 import { platformsWorkableHere } from './lib/chromium.js';
@@ -106,6 +107,7 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       await running;
       await metrics?.close();
       await closeBrowser();
+      closeSmtpPools();
       await tracing.shutdown();
       await clientConnection.close();
       await connection.close();

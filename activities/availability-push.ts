@@ -10,7 +10,7 @@ import { toAvailabilityItem } from '../lib/availability-item.js';
 import { toDay } from '../lib/days.js';
 import { connectionAnswered, loadConnectedAdapter } from './platform-connection.js';
 import { beginAttempt } from './attempt.js';
-import { closeSyncLog } from './sync-log.js';
+import { closeSyncLog, syncLogClose } from './sync-log.js';
 
 export interface PushAvailabilityInput {
   userId: string;
@@ -47,8 +47,9 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
       const { log } = attempt;
       const context = Context.current();
       try {
-        const { adapter } = await loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) });
-        const [wanted, confirmedStates] = await Promise.all([
+        // The three reads at once: one round trip of waiting, not two.
+        const [{ adapter }, wanted, confirmedStates] = await Promise.all([
+          loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) }),
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
           loadConfirmedStates(userId, platformId),
@@ -66,6 +67,14 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
         // Only rows whose confirmation changed are written: rewriting every entry's row on every push made the
         // write grow with the calendar (65 ms at 6–15 entries, 133 ms at 46–55) although a change touches one.
         const { created, changed } = changedConfirmations(accepted, confirmedStates, result.confirmed);
+        const status = result.rejected.length ? 'partial' : 'success';
+        const close = syncLogClose(log, {
+          status,
+          itemsProcessed: result.itemsProcessed,
+          errorMessage: result.rejected.length
+            ? `${result.rejected.length} entries refused: ${result.rejected.map((r) => r.reason).join('; ')}`
+            : null,
+        });
         await db.$transaction(
           async (tx) => {
             const inserted = created.length === 0 ? 0 : (await tx.platformAvailabilityState.createMany({
@@ -92,17 +101,11 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
               data: { confirmedDeleted: true, syncedAt },
             });
             await connectionAnswered(tx, { userId, platformId, syncedAt, answered: 'availability' });
+            await close.write(tx);
           },
           { timeout: 60_000 },
         );
-        const status = result.rejected.length ? 'partial' : 'success';
-        await closeSyncLog(db, log, {
-          status,
-          itemsProcessed: result.itemsProcessed,
-          errorMessage: result.rejected.length
-            ? `${result.rejected.length} entries refused: ${result.rejected.map((r) => r.reason).join('; ')}`
-            : null,
-        });
+        close.report();
         return { status, itemsProcessed: result.itemsProcessed, requests: result.requests, rejected: result.rejected };
       } catch (error) {
         throw await attempt.failed(error);

@@ -12,6 +12,7 @@ import { eventUid } from './availability-ics.js';
 import { composeAvailabilityMail } from './availability-mail.js';
 import { invalidAddress, recipientRejected, smtpFailure } from './smtp-errors.js';
 import { smtpTransportOptions } from '../../lib/smtp.js';
+import { pooledTransport, type SmtpPool } from './smtp-pool.js';
 
 export interface EmailAdapterOptions {
   /** Limit for connecting, the greeting and each reply; the e-mail activity's own timeout is one minute. */
@@ -59,7 +60,7 @@ export class EmailAdapter implements PlatformAdapter {
     const actorName = this.context.userName || 'castsync';
     const mail = composeAvailabilityMail(changes, actorName, this.settings.subjectPrefix);
     this.context.onProgress?.(`sending ${itemsProcessed} changes to ${this.platform.name}`);
-    const info = await this.withTransport(recipient, (transport) =>
+    const info = await this.withPooledTransport(recipient, (transport) =>
       transport.sendMail({
         from: { name: this.settings.senderName, address: this.settings.senderAddress },
         to: recipient,
@@ -85,7 +86,17 @@ export class EmailAdapter implements PlatformAdapter {
     return address;
   }
 
-  /** One connection per push (a push is one message), closed afterwards; failures become PlatformErrors. */
+  /** A push sends over the worker's open connections to the server (smtp-pool.ts); failures become PlatformErrors. */
+  private async withPooledTransport<T>(recipient: string, use: (transport: SmtpPool) => Promise<T>): Promise<T> {
+    const pool = pooledTransport(transportUrl(this.context.baseUrl, this.platform.name), this.timeoutMs);
+    try {
+      return await use(pool);
+    } catch (error) {
+      throw smtpFailure(this.platform.name, recipient, this.timeoutMs, error);
+    }
+  }
+
+  /** A connection of its own, closed afterwards (checking the server at connect talks to it, not to a pool). */
   private async withTransport<T>(recipient: string, use: (transport: Transporter<SMTPTransport.SentMessageInfo>) => Promise<T>): Promise<T> {
     const transport = nodemailer.createTransport(transportOptions(this.context.baseUrl, this.timeoutMs, this.platform.name));
     try {
@@ -99,10 +110,14 @@ export class EmailAdapter implements PlatformAdapter {
 }
 
 /** smtp://host:port (or smtps:// for implicit TLS; user:password@ in the URL for a relay that wants AUTH). */
-function transportOptions(baseUrl: string, timeoutMs: number, platformName: string): SMTPTransport.Options {
+function transportUrl(baseUrl: string, platformName: string): string {
   const { protocol } = new URL(baseUrl);
   if (protocol !== 'smtp:' && protocol !== 'smtps:') {
     throw new PlatformError(ErrorType.client, `${platformName}: base URL must be smtp:// or smtps://, not ${protocol}//`, false);
   }
-  return smtpTransportOptions(baseUrl, timeoutMs);
+  return baseUrl;
+}
+
+function transportOptions(baseUrl: string, timeoutMs: number, platformName: string): SMTPTransport.Options {
+  return smtpTransportOptions(transportUrl(baseUrl, platformName), timeoutMs);
 }

@@ -44,5 +44,7 @@ export function smtpFailure(platformName: string, recipient: string, timeoutMs: 
   }
   if (failure.code === 'ETIMEDOUT') return timeoutError(`${platformName}'s mail server`, timeoutMs);
   if (failure.code && TRANSPORT_CODES.has(failure.code)) return networkError(`${platformName}'s mail server`, reply);
+  // The pool's connection closed while it carried the message, twice (smtp-pool.ts): nodemailer says so without a code.
+  if (!failure.code && /connection was closed/.test(reply)) return networkError(`${platformName}'s mail server`, reply);
   return error instanceof Error ? error : new Error(String(error));
 }

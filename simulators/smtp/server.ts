@@ -55,6 +55,8 @@ export class SmtpSimulator {
       logger: false,
       closeTimeout: 1000,
       onConnect: (session, callback) => void this.handleConnect(session, callback),
+      // A connection opened before an outage meets it too (castsync's worker keeps its connections open).
+      onMailFrom: (_address, _session, callback) => this.handleMailFrom(callback),
       onRcptTo: (address, session, callback) => this.handleRecipient(address.address, callback),
       onData: (stream, session, callback) => void this.handleData(stream, session, callback),
     });
@@ -100,6 +102,12 @@ export class SmtpSimulator {
       return callback(smtpReply(421, 'Service not available, closing transmission channel'));
     }
     callback();
+  }
+
+  private handleMailFrom(callback: (err?: Error | null) => void) {
+    if (!this.faults.outage) return callback();
+    this.refusals.push({ at: new Date(), kind: 'outage' });
+    callback(smtpReply(421, 'Service not available, closing transmission channel'));
   }
 
   private handleRecipient(address: string, callback: (err?: Error | null) => void) {
