@@ -98,7 +98,6 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
   };
 }
 
-export type Calendar = ReturnType<typeof createCalendar>;
 
 /** An entry as the input that would make it, for a change that gives only some fields. */
 function inputOf(entry: Availability): AvailabilityInput {

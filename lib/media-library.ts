@@ -188,7 +188,6 @@ export function createMediaLibrary({ db, config, storage, outbox }: MediaLibrary
   }
 }
 
-export type MediaLibrary = ReturnType<typeof createMediaLibrary>;
 
 /**
  * Refuses an upload the user has no room for: 409 at the count limit, 413 when `incomingBytes` more would pass the

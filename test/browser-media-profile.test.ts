@@ -13,7 +13,7 @@ import { adapterFor } from '../adapters/adapter-context.js';
 import { closeBrowser } from '../adapters/browser/browser-adapter.js';
 import { getPlatform, type PlatformEntry } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
-import { PlatformError } from '../adapters/errors.js';
+import { platformFailure as failure } from './support/platform-failure.js';
 import { mediaFileName, variantHashOf } from '../adapters/media-reference.js';
 import type { MediaUpload, PlatformAdapter, PlatformMediaOps } from '../adapters/types.js';
 import { mediaRulesFromCatalog, portalOptionsFromCatalog } from '../simulators/portal/catalog-options.js';
@@ -99,16 +99,6 @@ async function upload(content: Buffer, contentType: 'image/jpeg' | 'image/png' |
   };
 }
 const photo = async (width: number, height: number, credit: string | null = null) => upload(await image(width, height, 'jpeg'), 'image/jpeg', credit);
-
-/** The PlatformError a call failed with. */
-async function failure(call: Promise<unknown>): Promise<PlatformError> {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
-}
 
 const uploadPosts = (user: Connected) => user.portal.requestsOf(user.email, 'POST', '/media').length;
 const uploadTempDirs = async () => (await readdir(os.tmpdir())).filter((name) => name.startsWith('castsync-upload-'));

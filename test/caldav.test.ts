@@ -10,7 +10,7 @@ import ICAL from 'ical.js';
 import { createDAVClient, type DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../adapters/error-types.js';
-import { PlatformError } from '../adapters/errors.js';
+import { platformFailure as failure } from './support/platform-failure.js';
 import type { AvailabilityItem } from '../adapters/types.js';
 import { readCalendarChanges, discoverCalendars, type CalDavAccount, type CalDavObject } from '../lib/calendars/caldav.js';
 import { castsyncIdOf, eventHref, isCastsyncEvent, putEvent, removeEvent } from '../lib/calendars/caldav-write.js';
@@ -81,15 +81,6 @@ function daysOf(objects: CalDavObject[]) {
     .flatMap((object) => parseCalendar(object.ics, { timeZone: 'Europe/Berlin', window: { from: '2027-01-01', until: '2028-01-01' } }).events)
     .map((event) => [event.uid, event.firstDay, event.lastDay, event.summary])
     .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('discovery', () => {

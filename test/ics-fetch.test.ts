@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType } from '../adapters/error-types.js';
-import { PlatformError } from '../adapters/errors.js';
+import { platformFailure as failure } from './support/platform-failure.js';
 import { parseCalendar } from '../lib/calendars/events.js';
 import { fetchIcs, refreshIcsFeed } from '../lib/ics-fetch.js';
 
@@ -102,15 +102,6 @@ afterAll(async () => {
   await feeds?.close();
   await other?.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
-}
 
 describe('fetching an ICS feed', () => {
   it('parses a 200, then sends its validators back and parses nothing on the 304', async () => {
