@@ -27,6 +27,7 @@ import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-p
 import { quantile, runBenchmark } from './support.js';
 import { CpuMeter, PlatformTally, addCpu, cpuParts, noCpu, scaleCpu, totalCpu, type CpuUse } from './floor/meter.js';
 import { printBurstAttempts, printPlatformTimes } from './floor/platform-times.js';
+import { castsyncStages, minimalWorkflowStages, printStages, type TimedChange } from './floor/stages.js';
 import { createFloorActivities } from './floor/requests.js';
 import { AGENCY, FLOOR_TASK_QUEUE, REST, variants, type Change, type Subject, type Variant } from './floor/variants.js';
 
@@ -43,9 +44,15 @@ const SAMPLES = Number(flags.samples);
 const USERS = Number(flags.users);
 const CHANGES = Number(flags.changes);
 const BURST_FALLBACK_MS = 50;
+// One at a time means after the previous change's work is over: castsync's push still writes its states and its
+// workflow takes the activity's result after the platform held the change, and a change signalled meanwhile waits
+// for that workflow task (the minimal workflow starts a new workflow each time and never meets this). Every
+// variant pauses alike; the bursts measure changes that meet a push running.
+const SETTLE_MS = 200;
 
 interface Tally {
   latencies: number[];
+  timed: TimedChange[];
   sequential: { changes: number; requests: number; cpu: CpuUse };
   burst: { changes: number; ms: number; requests: number; etalentaRequests: number; cpu: CpuUse };
 }
@@ -59,6 +66,7 @@ interface Turn {
 
 const newTally = (): Tally => ({
   latencies: [],
+  timed: [],
   sequential: { changes: 0, requests: 0, cpu: noCpu() },
   burst: { changes: 0, ms: 0, requests: 0, etalentaRequests: 0, cpu: noCpu() },
 });
@@ -84,14 +92,18 @@ class FloorBench {
 
   async sequential(turn: Turn, count: number, record: boolean) {
     const requestsBefore = this.platforms.requests(turn.variant.name);
-    const cpuBefore = await this.meter.sample();
+    let cpu = noCpu();
     for (let i = 0; i < count; i += 1) {
-      const started = performance.now();
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const cpuBefore = await this.meter.sample();
+      const [started, submittedAt] = [performance.now(), Date.now()];
       const change = await turn.variant.submit(turn.single);
       const at = await this.held(turn.variant, [change], `change ${i}`);
-      if (record) turn.tally.latencies.push(at - started);
+      cpu = addCpu(cpu, CpuMeter.between(cpuBefore, await this.meter.sample()));
+      if (!record) continue;
+      turn.tally.latencies.push(at - started);
+      turn.tally.timed.push({ change, submittedAt, heldAt: submittedAt + (at - started) });
     }
-    const cpu = CpuMeter.between(cpuBefore, await this.meter.sample());
     if (!record) return;
     const s = turn.tally.sequential;
     s.changes += count;
@@ -165,13 +177,13 @@ function printTables(turns: Turn[], idleCpuPerSecond: CpuUse) {
     console.log(`| ${name} | ${cpuParts(q.cpu, q.changes)} | ${perChange(q.requests, q.changes)} | ${cpuParts(b.cpu, b.changes)} | ${perChange(b.requests, b.changes)} |`);
   }
   console.log(
-    `\np50/p95: one change at a time, from its submission (the requests' start, the workflow's start, the API call) until every platform of the variant holds it` +
+    `\np50/p95: one change at a time (${SETTLE_MS} ms after the previous one was held, for every variant), from its submission (the requests' start, the workflow's start, the API call) until every platform of the variant holds it` +
       ` (castsync, 4 platforms: both REST simulators and JobWork list it and castsync recorded the SMTP server's acceptance). changes/s: the bursts, from the first` +
       ` submission until all were held. requests/change: on the simulators' side, e-mail messages counted as requests (bursts; castsync merges a user's changes` +
       ` that arrive while a push runs). CPU (bursts): the sum over the bench's Node process (every variant's client side, castsync's gateway via inject and its` +
       ` outbox relay, the minimal workflow's worker, all simulators and the waiting), castsync's worker process (worker.ts), the Temporal dev server` +
       ` (/proc/<pid>/stat) and the PostgreSQL backends connected to the bench's database, counted for every variant alike; background work lands on` +
-      ` whichever variant runs. Idle, with nothing submitted, they used ${cpuParts(idleCpuPerSecond, 1)} CPU ms per second. Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+      ` whichever variant runs. One at a time, CPU is counted from each submission until it was held (castsync's state write after that is in the bursts' figures). Idle, with nothing submitted, they used ${cpuParts(idleCpuPerSecond, 1)} CPU ms per second. Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   );
   for (const { variant } of turns.filter((t) => t.variant.retried > 0)) {
     console.log(`\n${variant.name}: ${variant.retried} API calls answered 5xx and were sent again after 100 ms (counted in the times above).`);
@@ -243,6 +255,14 @@ async function main() {
       console.log(`round ${round}/${ROUNDS} (${order.map((t) => t.variant.name).join(', ')}): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     printTables(turns, idlePerSecond);
+    const turnOf = (name: string) => turns.find((t) => t.variant.name === name);
+    const [minimal, one] = [turnOf('minimal workflow + 1 activity'), turnOf('castsync, 1 platform')];
+    if (minimal && one) {
+      printStages([
+        { name: minimal.variant.name, stages: await minimalWorkflowStages(floorClient, minimal.tally.timed) },
+        { name: one.variant.name, stages: await castsyncStages(stack.temporal, db, one.single.id, one.tally.timed) },
+      ]);
+    }
     const four = turns.find((t) => t.variant.name === 'castsync, 4 platforms');
     if (four) await printPlatformTimes(db, four.single.id, four.variant.name);
     if (four) await printBurstAttempts(db, four.crowd.map((u) => u.id), four.variant.name);
