@@ -6,6 +6,7 @@ import type { PlatformAvailabilityItem } from '../adapters/types.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { parseDay } from '../lib/days.js';
+import { lockUserCalendar } from '../lib/options.js';
 import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { planMerge, type MergePlan, type OurEntry } from './availability-merge.js';
 import type { ActivityDeps } from './index.js';
@@ -52,6 +53,10 @@ export function createAvailabilityPullActivities({ db, config }: ActivityDeps) {
     return db.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`availability-pull:${userId}:${platformId}`}))`;
+        // The calendar's own lock (after the pull's, which nothing else takes): the merge decides from our entries
+        // (import, or already_blocked over one of ours), so no calendar edit or conflict resolution may change them
+        // between its read and its writes.
+        await lockUserCalendar(tx, userId);
         const [now, openConflicts] = await Promise.all([
           loadOurEntries(tx, userId, platformId),
           tx.conflict.findMany({ where: { userId, platformId, status: 'open' }, select: { kind: true, externalId: true, availabilityId: true } }),

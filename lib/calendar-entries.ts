@@ -1,13 +1,14 @@
 // The user's calendar entries: adding, changing and deleting a date range under the user's lock, with the option
 // rules (lib/options.ts: a firm booking releases the options on its days, lower options move up when one goes)
 // and what the change sends through the outbox (the push, and the option expiry timers it touches), in one
-// transaction. The availability routes and the conflict resolution both change entries through here; refusals
-// are CalendarErrors, which carry the HTTP status the gateway answers with.
+// transaction. Every change of an existing entry goes through rewriteEntry, the availability routes' and the
+// conflict resolution's alike (lib/conflicts.ts); refusals are CalendarErrors, which carry the HTTP status the
+// gateway answers with.
 import type { Availability } from '../generated/prisma/client.js';
 import type { AvailabilityStatus, AvailabilityType } from '../generated/prisma/enums.js';
 import type { Db } from './db.js';
 import { daysInclusive, parseDay, toDay } from './days.js';
-import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects } from './options.js';
+import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects, type Tx } from './options.js';
 import type { OutboxMessageInput } from './outbox.js';
 import type { SyncOutbox } from './outbox-relay.js';
 
@@ -53,8 +54,7 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
       const data = checkedRange(input, maxRangeDays);
       return outbox.transaction(db, userId, async (tx, send) => {
         await lockUserCalendar(tx, userId);
-        const optionRank = data.status === 'tentative' ? (data.optionRank ?? (await nextFreeRank(tx, { userId, ...data }))) : null;
-        const created = await tx.availability.create({ data: { userId, ...data, optionRank } });
+        const created = await tx.availability.create({ data: { userId, ...data, optionRank: await rankOf(tx, { userId, ...data }) } });
         await send(changeMessages(null, created, await applyEntryChange(tx, null, created)));
         return created;
       });
@@ -73,15 +73,8 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
           throw new CalendarError(409, `version ${version} is not current (now ${current.version}); reload and try again`);
         }
         const merged = checkedRange({ ...inputOf(current), ...changes }, maxRangeDays);
-        const optionRank = merged.status === 'tentative' ? (merged.optionRank ?? (await nextFreeRank(tx, { userId, ...merged }, current.id))) : null;
-        const { count } = await tx.availability.updateMany({
-          where: { id: current.id, version: current.version },
-          data: { ...merged, optionRank, version: { increment: 1 } },
-        });
-        if (count === 0) throw new CalendarError(409, 'the entry changed meanwhile; reload and try again');
-        const updated = await tx.availability.findUniqueOrThrow({ where: { id: current.id } });
-        await send(changeMessages(current, updated, await applyEntryChange(tx, current, updated)));
-        return updated;
+        const { after } = await rewriteEntry(tx, send, current, { ...merged, optionRank: await rankOf(tx, { userId, ...merged }, current.id) });
+        return after;
       });
     },
 
@@ -91,13 +84,47 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
         await lockUserCalendar(tx, userId);
         const before = await tx.availability.findFirst({ where: { id, userId, deletedAt: null } });
         if (!before) throw new CalendarError(404, 'no such availability entry');
-        const deleted = await tx.availability.update({ where: { id: before.id }, data: { deletedAt: new Date(), version: { increment: 1 } } });
-        await send(changeMessages(before, deleted, await applyEntryChange(tx, before, deleted)));
+        await rewriteEntry(tx, send, before, { deletedAt: new Date() });
       });
     },
   };
 }
 
+/** The fields a change of an existing entry may set. */
+export type EntryFields = Partial<
+  Pick<Availability, 'startDate' | 'endDate' | 'status' | 'type' | 'optionRank' | 'optionHolder' | 'optionExpiresAt' | 'note' | 'deletedAt' | 'releasedReason'>
+>;
+
+/** Writes outbox messages in the caller's transaction (SyncOutbox.transaction's `send`). */
+export type SendMessages = (messages: OutboxMessageInput[]) => Promise<unknown>;
+
+export interface EntryWrite {
+  after: Availability;
+  /** The other entries the option rules touched (each got version + 1). */
+  effects: OptionEffects;
+}
+
+/**
+ * The one write of an existing entry, on the caller's transaction under lockUserCalendar: version + 1 (only of the
+ * version read, so the next push compares it with each platform afresh), the option rules, and the messages it sends
+ * (the push, and the option expiry timers of this entry and of every option the change released).
+ * `joinsCalendar`: the entry was not part of the user's calendar until now (a platform's booking the user accepts),
+ * so the option rules treat it as new: as a firm booking it releases the options on its days.
+ */
+export async function rewriteEntry(tx: Tx, send: SendMessages, before: Availability, fields: EntryFields, { joinsCalendar = false } = {}): Promise<EntryWrite> {
+  const { count } = await tx.availability.updateMany({ where: { id: before.id, version: before.version }, data: { ...fields, version: { increment: 1 } } });
+  if (count === 0) throw new CalendarError(409, 'the entry changed meanwhile; reload and try again');
+  const after = await tx.availability.findUniqueOrThrow({ where: { id: before.id } });
+  const effects = await applyEntryChange(tx, joinsCalendar ? null : before, after);
+  await send(changeMessages(before, after, effects));
+  return { after, effects };
+}
+
+/** An option's rank: the one it has, else the next free one on its days (`entryId` left out); null when no option. */
+export async function rankOf(tx: Tx, fields: Pick<Availability, 'userId' | 'startDate' | 'endDate' | 'status' | 'optionRank'>, entryId?: string): Promise<number | null> {
+  if (fields.status !== 'tentative') return null;
+  return fields.optionRank ?? (await nextFreeRank(tx, fields, entryId));
+}
 
 /** An entry as the input that would make it, for a change that gives only some fields. */
 function inputOf(entry: Availability): AvailabilityInput {

@@ -1,9 +1,12 @@
 // Conflicts as the scheduled pull opens them (kinds platform_booking, differs, already_blocked), resolved through
 // the API on the real stack: the entry, its version, the conflict row and what the simulated platforms end with.
-// Bad resolutions (twice, another user's, malformed) answer 409/404/400 and change nothing.
+// Bad resolutions (twice, another user's, malformed, a platform's version that cannot be written) answer
+// 409/404/400 and change nothing. A resolution keeps each option's expiry timer (workflows/option-expiry.ts) in step
+// with the entry, as a calendar edit does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Availability, Prisma } from '../generated/prisma/client.js';
 import { parseDay, toDay } from '../lib/days.js';
+import { optionExpiryWorkflowId } from '../workflows/option-expiry.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const PLATFORMS = ['etalenta', 'agentur-connection'];
@@ -234,6 +237,50 @@ describe('platform_booking', () => {
   });
 });
 
+describe('option expiry timers', () => {
+  const timer = async (id: string) => (await stack.temporal.workflow.getHandle(optionExpiryWorkflowId(id)).describe()).status.name;
+  const expiry = '2027-07-20T12:00:00.000Z';
+  const option = (startDate: string, endDate: string, optionHolder: string) => ({ startDate, endDate, status: 'tentative', type: 'booking', optionHolder, optionExpiresAt: expiry });
+
+  it('stops the timer of an option a resolution releases or turns into a block, keeps that of an option kept', async () => {
+    const user = await stack.createUser({ platforms: PLATFORMS });
+    const released = await createEntry(user, option('2027-08-02', '2027-08-03', 'UFA'));
+    const blocked = await createEntry(user, option('2027-09-01', '2027-09-02', 'Tatort'));
+    const kept = await createEntry(user, option('2027-10-01', '2027-10-02', 'Studio Hamburg'));
+    await stack.outboxDelivered(user.id);
+    expect(await Promise.all([released, blocked, kept].map((e) => timer(e.id)))).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
+
+    const booking = await importPlatformBooking(user, '2027-08-01', '2027-08-02');
+    expect((await resolve(user, booking.conflict.id, { action: 'accept_theirs' })).statusCode).toBe(200);
+    const block = await openConflict(user, 'already_blocked', blocked, { externalId: 'et_block', ourId: null, startDate: '2027-09-01', endDate: '2027-09-01', status: 'unavailable', type: 'block' });
+    expect((await resolve(user, block.id, { action: 'accept_theirs' })).statusCode).toBe(200);
+    const moved = await openConflict(user, 'differs', kept, { ...asItem(kept), endDate: '2027-10-05' });
+    expect((await resolve(user, moved.id, { action: 'edit', range: { startDate: '2027-10-03', endDate: '2027-10-04' } })).statusCode).toBe(200);
+
+    for (const id of [released.id, blocked.id]) await waitFor(async () => (await timer(id)) === 'CANCELLED', { what: `the timer of ${id} to be cancelled` });
+    await stack.outboxDelivered(user.id);
+    expect(await timer(kept.id)).toBe('RUNNING');
+    expect(await reload(kept.id)).toMatchObject({ status: 'tentative', optionRank: 1, optionExpiresAt: new Date(expiry), startDate: parseDay('2027-10-03') });
+  });
+
+  it('starts the timer again for an option a resolution brings back', async () => {
+    const user = await stack.createUser({ platforms: PLATFORMS });
+    const entry = await createEntry(user, option('2027-08-10', '2027-08-11', 'UFA'));
+    await stack.outboxDelivered(user.id);
+    const first = await stack.temporal.workflow.getHandle(optionExpiryWorkflowId(entry.id)).describe();
+    const conflict = await openConflict(user, 'differs', entry, { externalId: 'et_x', ourId: entry.id, ...asItem(entry), endDate: '2027-08-12' });
+    expect((await api(user, 'DELETE', `/api/availability/${entry.id}`)).statusCode).toBe(204);
+    await waitFor(async () => (await timer(entry.id)) === 'CANCELLED', { what: 'the timer of the deleted option to be cancelled' });
+
+    expect((await resolve(user, conflict.id, { action: 'accept_theirs' })).statusCode).toBe(200);
+    expect(await reload(entry.id)).toMatchObject({ deletedAt: null, status: 'tentative', endDate: parseDay('2027-08-12'), optionExpiresAt: new Date(expiry) });
+    await stack.outboxDelivered(user.id);
+    const again = await stack.temporal.workflow.getHandle(optionExpiryWorkflowId(entry.id)).describe();
+    expect(again.status.name).toBe('RUNNING');
+    expect(again.runId).not.toBe(first.runId);
+  });
+});
+
 describe('listing', () => {
   it('lists open conflicts by default with platform, kind, message, ours, theirs and the entry; filters and pages', async () => {
     const user = await stack.createUser({ platforms: PLATFORMS });
@@ -310,5 +357,17 @@ describe('bad resolutions change nothing', () => {
     }
     expect((await api(alice, 'POST', '/api/conflicts/not-a-uuid/resolve', { action: 'keep_ours' })).statusCode).toBe(400);
     expect(await snapshot([alice.id, bob.id])).toBe(before);
+  });
+
+  it("answers 409 when the platform's version cannot be written into our calendar (not 400: the request is fine)", async () => {
+    const user = await stack.createUser({ platforms: PLATFORMS });
+    const entry = await createEntry(user, { startDate: '2027-11-01', endDate: '2027-11-02', status: 'unavailable', type: 'block' });
+    const conflict = await openConflict(user, 'differs', entry, { ...asItem(entry), startDate: '2027-11-05', endDate: '2027-11-01' });
+    const before = await snapshot([user.id]);
+
+    const res = await resolve(user, conflict.id, { action: 'accept_theirs' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toBe("the platform's version cannot be applied: endDate 2027-11-01 is before startDate 2027-11-05");
+    expect(await snapshot([user.id])).toBe(before);
   });
 });
