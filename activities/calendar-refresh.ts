@@ -1,16 +1,22 @@
 // Reads one calendar source and imports its days (lib/calendar-import.ts). Run by calendarRefreshWorkflow on the
-// source's schedule. The feed is fetched with the validators of the last read, so an unchanged feed costs one 304
-// and no parse. A feed's own trouble (too large, too slow, refused, not a calendar) is recorded on the source
-// (status failing, or needs_reauth for a 401/403) and ends the run without a retry: the next scheduled run is the
-// retry, and the message stays on the source for the user. The address is read here, never passed in.
+// source's schedule. An ICS feed is fetched with the validators of the last read, so an unchanged feed costs one 304
+// and no parse; a CalDAV calendar (lib/caldav-sources.ts) costs one PROPFIND when its ctag is unchanged, else its
+// changes since the last sync token, applied to the objects kept from the last read. Events castsync wrote itself
+// into a CalDAV calendar are left out. A source's own trouble (too large, too slow, refused, not a calendar) is
+// recorded on the source (status failing, or needs_reauth for a 401/403) and ends the run without a retry: the next
+// scheduled run is the retry, and the message stays on the source for the user. The address and the login are read
+// here from the database, never passed in.
 import { PlatformError } from '../adapters/errors.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { addToOutbox } from '../lib/outbox.js';
 import { importCalendarDays, type ImportCounts } from '../lib/calendar-import.js';
 import { openFeedAddress } from '../lib/calendar-sources.js';
+import { readCalDavSource, sealObjects } from '../lib/caldav-sources.js';
 import { eventDays, type CalendarRule } from '../lib/calendars/days.js';
-import { CalendarParseError, parseCalendar } from '../lib/calendars/events.js';
+import { CalendarParseError, parseCalendar, type ParsedCalendar } from '../lib/calendars/events.js';
+import type { Config } from '../lib/config.js';
 import { refreshIcsFeed } from '../lib/ics-fetch.js';
+import type { CalendarSource, Prisma } from '../generated/prisma/client.js';
 import type { CalendarRefreshInput } from '../workflows/calendar-refresh.js';
 import type { ActivityDeps } from './index.js';
 
@@ -19,7 +25,8 @@ export type CalendarRefreshResult =
   /** The source changed while its feed was read (new rules, a new address): the read is dropped, the next one counts. */
   | { status: 'stale' }
   | { status: 'not_modified' }
-  | ({ status: 'imported'; days: number } & ImportCounts)
+  /** ownEvents: events castsync itself wrote into the (CalDAV) calendar, left out. */
+  | ({ status: 'imported'; days: number; ownEvents?: number } & ImportCounts)
   | { status: 'failing' | 'needs_reauth'; error: string };
 
 export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
@@ -28,21 +35,17 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
       const source = await db.calendarSource.findFirst({ where: { id: sourceId, userId }, include: { user: { select: { timeZone: true } } } });
       if (!source) return { status: 'gone' };
       const fetchedAt = new Date();
-      let refresh;
+      let refresh: SourceRead;
       try {
-        refresh = await refreshIcsFeed(openFeedAddress(config, source), (text) => parseCalendar(text, { timeZone: source.user.timeZone }), {
-          previous: { ...(source.etag ? { etag: source.etag } : {}), ...(source.lastModified ? { lastModified: source.lastModified } : {}) },
-          allowHttpHosts: config.calendarHttpHosts,
-          maxBytes: config.calendarMaxBytes,
-          timeoutMs: config.calendarTimeoutMs,
-        });
+        refresh = source.kind === 'caldav' ? await readCalDav(config, source, source.user.timeZone, fetchedAt) : await readFeed(config, source, source.user.timeZone);
       } catch (error) {
-        const failure = feedFailure(error, source.host);
+        const failure = feedFailure(error, source);
         if (!failure) throw error;
         await db.calendarSource.updateMany({ where: { id: sourceId }, data: { status: failure.status, lastError: failure.error, lastFetchedAt: fetchedAt } });
         return failure;
       }
       if (refresh.notModified) {
+        // The validators stay as they are: a change of rules meanwhile dropped them so that the next read is in full.
         await db.calendarSource.updateMany({ where: { id: sourceId }, data: { status: 'ok', lastError: null, lastFetchedAt: fetchedAt } });
         return { status: 'not_modified' };
       }
@@ -55,24 +58,54 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
           const result = await importCalendarDays(tx, (messages) => addToOutbox(tx, userId, messages), { userId, sourceId, sourceName: source.name }, days, source.shareDetails ? details : null, config.maxRangeDays);
           await tx.calendarSource.update({
             where: { id: sourceId },
-            data: { etag: refresh.etag ?? null, lastModified: refresh.lastModified ?? null, status: 'ok', lastError: null, lastFetchedAt: fetchedAt, lastChangedAt: fetchedAt },
+            data: { ...refresh.validators, status: 'ok', lastError: null, lastFetchedAt: fetchedAt, lastChangedAt: fetchedAt },
           });
           return result;
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
       if (!counts) return { status: 'stale' };
-      return { status: 'imported', days: days.length, ...counts };
+      return { status: 'imported', days: days.length, ...(refresh.ownEvents !== undefined ? { ownEvents: refresh.ownEvents } : {}), ...counts };
     },
   };
 }
 
-/** A failure of the feed itself, as the source records it; null for castsync's own trouble (retried). */
-function feedFailure(error: unknown, host: string): { status: 'failing' | 'needs_reauth'; error: string } | null {
+/** A read of either kind: unchanged, or the calendar and the validators to keep for the next read. */
+type SourceRead =
+  | { notModified: true }
+  | { notModified: false; calendar: Pick<ParsedCalendar, 'events' | 'window'>; validators: Prisma.CalendarSourceUpdateInput; ownEvents?: number };
+
+async function readFeed(config: Config, source: CalendarSource, timeZone: string): Promise<SourceRead> {
+  const refresh = await refreshIcsFeed(openFeedAddress(config, source), (text) => parseCalendar(text, { timeZone }), {
+    previous: { ...(source.etag ? { etag: source.etag } : {}), ...(source.lastModified ? { lastModified: source.lastModified } : {}) },
+    allowHttpHosts: config.calendarHttpHosts,
+    maxBytes: config.calendarMaxBytes,
+    timeoutMs: config.calendarTimeoutMs,
+  });
+  if (refresh.notModified) return { notModified: true };
+  return { notModified: false, calendar: refresh.calendar, validators: { etag: refresh.etag ?? null, lastModified: refresh.lastModified ?? null } };
+}
+
+async function readCalDav(config: Config, source: CalendarSource, timeZone: string, now: Date): Promise<SourceRead> {
+  const read = await readCalDavSource(config, source, timeZone, now);
+  if (read.unchanged) return { notModified: true };
+  return {
+    notModified: false,
+    calendar: read.calendar,
+    validators: { ctag: read.ctag ?? null, syncToken: read.syncToken ?? null, ...sealObjects(config, source, read.objects) },
+    ownEvents: read.own,
+  };
+}
+
+/** A failure of the source itself, as the source records it; null for castsync's own trouble (retried). */
+function feedFailure(error: unknown, source: Pick<CalendarSource, 'kind' | 'host'>): { status: 'failing' | 'needs_reauth'; error: string } | null {
   if (error instanceof PlatformError) {
-    if (error.type === ErrorType.auth) return { status: 'needs_reauth', error: `${error.message}: the address needs new access (a new secret address, or a password)` };
-    return { status: 'failing', error: error.message };
+    if (error.type !== ErrorType.auth) return { status: 'failing', error: error.message };
+    if (source.kind === 'caldav') {
+      return { status: 'needs_reauth', error: `${error.message.replace(/; connect the calendar again$/, '')}: give the calendar a new app password (or username)` };
+    }
+    return { status: 'needs_reauth', error: `${error.message}: the address needs new access (a new secret address, or a password)` };
   }
-  if (error instanceof CalendarParseError) return { status: 'failing', error: `calendar feed at ${host} could not be read: ${error.message}` };
+  if (error instanceof CalendarParseError) return { status: 'failing', error: `calendar feed at ${source.host} could not be read: ${error.message}` };
   return null;
 }

@@ -28,7 +28,8 @@ media/              the original file of each media item castsync still stores, 
                     platform's published rules (crop, size, format) and can be made again at any time.
 connections.json    your platform connections and their settings, OAuth authorizations in progress, and your
                     calendar sources (name, host, rules, state). No secret is included: passwords, API keys,
-                    OAuth tokens and calendar feed addresses are stored sealed and never leave castsync.
+                    OAuth tokens, calendar feed addresses and CalDAV logins are stored sealed and never leave castsync
+                    (nor the copy of a CalDAV calendar's events kept for reading only its changes).
 sync-history.json   every sync attempt (platform, operation, outcome, error, duration, Temporal workflow/run id).
 conflicts.json      every conflict between castsync and a platform, open or resolved, with its resolution.
 audit.json          your audit trail: who did what to your account and when.
@@ -110,7 +111,7 @@ export async function accountArchive(db: Db, storage: MediaStorage, userId: stri
     toJson({
       connections: await db.platformConnection.findMany({ where, omit: { credentialsCiphertext: true, credentialsKeyId: true }, orderBy: { platformId: 'asc' } }),
       authorizationsInProgress: await db.oAuthAuthorizationRequest.findMany({ where, select: { platformId: true, createdAt: true, expiresAt: true } }),
-      calendarSources: await db.calendarSource.findMany({ where, omit: { credentialsCiphertext: true, credentialsKeyId: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      calendarSources: await db.calendarSource.findMany({ where, omit: { credentialsCiphertext: true, credentialsKeyId: true, objectsCiphertext: true, objectsKeyId: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
     { name: 'connections.json' },
   );

@@ -1,19 +1,23 @@
 // The user's calendar sources (issue 16): add, change, refresh and remove, each one transaction with its audit
 // record and the outbox messages that keep the source's refresh schedule in step (lib/calendar-schedules.ts). The
-// feed's address is sealed like a platform's credentials (a Google secret address is a secret); only its host is
-// ever shown. What a source brings in is imported by lib/calendar-import.ts.
+// feed's address (kind ics) or the CalDAV login (kind caldav, lib/caldav-sources.ts) is sealed like a platform's
+// credentials (a Google secret address is a secret); only its host is ever shown. A CalDAV login is tried against
+// its server once when it is given, so a wrong password is refused at once and nothing is stored. What a source
+// brings in is imported by lib/calendar-import.ts.
 import { randomUUID } from 'node:crypto';
 import type { CalendarSource, Prisma } from '../generated/prisma/client.js';
+import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
 import { recordAudit } from './audit.js';
 import { removeCalendarEntries } from './calendar-import.js';
+import { checkCalDavLogin, openCalDavCredentials, sealCalDavCredentials, type CalDavLogin } from './caldav-sources.js';
 import { ALL_EVENTS_BLOCK, ruleProblem, type CalendarRule } from './calendars/days.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { feedUrl } from './ics-fetch.js';
 import type { OutboxMessageInput } from './outbox.js';
 import type { SyncOutbox } from './outbox-relay.js';
-import { openJson, sealJson } from './secrets.js';
+import { calendarSourceOwner as calendarOwner, openJson, sealJson } from './secrets.js';
 
 /** A user keeps at most this many calendar sources: each is read on its own schedule. */
 export const MAX_SOURCES_PER_USER = 20;
@@ -35,27 +39,61 @@ export interface Caller {
   requestId: string;
 }
 
-export interface NewCalendarSource {
-  kind: 'ics';
+/** Where the source is read: an ICS feed's address, or a CalDAV login (and, where the account has several, the calendar). */
+interface SourceAccess {
+  url?: string;
+  serverUrl?: string;
+  calendarUrl?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface NewCalendarSource extends SourceAccess {
+  kind: 'ics' | 'caldav';
   name: string;
-  url: string;
   rules?: CalendarRule[];
   shareDetails?: boolean;
 }
 
-export interface CalendarSourceChange {
+export interface CalendarSourceChange extends SourceAccess {
   name?: string;
-  url?: string;
   rules?: CalendarRule[];
   shareDetails?: boolean;
+}
+
+const CALDAV_FIELDS = ['serverUrl', 'calendarUrl', 'username', 'password'] as const;
+const CALDAV_REQUIRED = ['serverUrl', 'username', 'password'] as const;
+
+/** The kind's own fields (all it needs, when creating), or a 400 naming what is missing or belongs to the other kind. */
+function checkKindFields(kind: 'ics' | 'caldav', input: SourceAccess, creating: boolean): void {
+  if (kind === 'ics') {
+    const foreign = CALDAV_FIELDS.filter((field) => input[field] !== undefined);
+    if (foreign.length) throw new CalendarSourceError(400, `${foreign.join(', ')}: only for a caldav source; an ics source takes url`);
+    if (creating && input.url === undefined) throw new CalendarSourceError(400, "body must have required property 'url' (an ics source is read from its address)");
+    return;
+  }
+  if (input.url !== undefined) throw new CalendarSourceError(400, 'url is for an ics source: a caldav source takes serverUrl, username and password (and calendarUrl)');
+  const missing = creating ? CALDAV_REQUIRED.find((field) => input[field] === undefined) : undefined;
+  if (missing) throw new CalendarSourceError(400, `body must have required property '${missing}' (a caldav source logs in to its server with a username and an app password)`);
+}
+
+/** Tries the CalDAV login once and seals it; the server's refusal or trouble as the answer, nothing stored. */
+async function connectCalDav(config: Config, source: { id: string; userId: string }, login: CalDavLogin) {
+  try {
+    return sealCalDavCredentials(config, source, await checkCalDavLogin(config, login));
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    if (error.type === ErrorType.auth) {
+      throw new CalendarSourceError(400, `the login was refused: ${error.message.replace(/; connect the calendar again$/, '')}; nothing was stored`);
+    }
+    if (error.retryable) throw new CalendarSourceError(502, `${error.message}; nothing was stored, try again later`);
+    throw new CalendarSourceError(400, error.message);
+  }
 }
 
 interface SealedFeed {
   url: string;
 }
-
-/** The sealed secret's owner: the ciphertext opens only on this source's row. */
-const calendarOwner = (userId: string, sourceId: string) => `calendar:${userId}:${sourceId}`;
 
 export function openFeedAddress(config: Config, source: Pick<CalendarSource, 'id' | 'userId' | 'credentialsCiphertext' | 'credentialsKeyId'>): string {
   return openJson<SealedFeed>(config, calendarOwner(source.userId, source.id), { ciphertext: source.credentialsCiphertext, keyId: source.credentialsKeyId }).url;
@@ -101,13 +139,18 @@ export async function getCalendarSource(db: Db, userId: string, sourceId: string
 
 export async function createCalendarSource(db: Db, outbox: SyncOutbox, config: Config, caller: Caller, input: NewCalendarSource) {
   const id = randomUUID();
+  checkKindFields(input.kind, input, true);
   const rules = checkedRules(input.rules ?? ALL_EVENTS_BLOCK);
-  const sealed = sealFeed(config, caller.userId, id, input.url);
+  if (input.kind === 'caldav') await belowCap(db, caller.userId); // before asking a server; checked again below
+  const { url, serverUrl, calendarUrl, username, password } = input;
+  const sealed =
+    input.kind === 'caldav'
+      ? await connectCalDav(config, { id, userId: caller.userId }, { serverUrl: serverUrl!, username: username!, password: password!, ...(calendarUrl !== undefined ? { calendarUrl } : {}) })
+      : sealFeed(config, caller.userId, id, url!);
   const created = await outbox.transaction(db, caller.userId, async (tx, send) => {
     // The user's row lock keeps two requests at once from both passing the cap.
     await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${caller.userId}::uuid FOR UPDATE`;
-    const count = await tx.calendarSource.count({ where: { userId: caller.userId } });
-    if (count >= MAX_SOURCES_PER_USER) throw new CalendarSourceError(409, `you have ${count} calendars; at most ${MAX_SOURCES_PER_USER} are allowed: remove one first`);
+    await belowCap(tx, caller.userId);
     const row = await tx.calendarSource.create({
       data: { id, userId: caller.userId, kind: input.kind, name: input.name, rules: json(rules), shareDetails: input.shareDetails ?? false, ...sealed },
     });
@@ -118,13 +161,35 @@ export async function createCalendarSource(db: Db, outbox: SyncOutbox, config: C
   return present(created, 0);
 }
 
-/** A new address, rules or shareDetails are read again at once, in full (the validators are dropped). */
+/**
+ * A new address, another calendar, rules or shareDetails are read again at once, in full (the validators and the
+ * kept objects are dropped). A new CalDAV login (a new app password after needs_reauth) is tried against the server
+ * first, then read at once from where the last read left off.
+ */
 export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: Config, caller: Caller, sourceId: string, change: CalendarSourceChange) {
   const rules = change.rules ? checkedRules(change.rules) : undefined;
-  const sealed = change.url === undefined ? {} : sealFeed(config, caller.userId, sourceId, change.url);
+  const before = await ownSource(db, caller.userId, sourceId);
+  checkKindFields(before.kind, change, false);
+  let sealed: Prisma.CalendarSourceUpdateInput = {};
+  let newAccess = false;
+  let newCalendar = false;
+  if (before.kind === 'ics' && change.url !== undefined) {
+    sealed = sealFeed(config, caller.userId, sourceId, change.url);
+    newAccess = newCalendar = true;
+  } else if (before.kind === 'caldav' && CALDAV_FIELDS.some((field) => change[field] !== undefined)) {
+    const held = openCalDavCredentials(config, before);
+    // Another server means its calendars: the one to read is picked again unless named.
+    const calendarUrl = change.calendarUrl ?? (change.serverUrl === undefined ? held.calendarUrl : undefined);
+    const login = { serverUrl: change.serverUrl ?? held.serverUrl, username: change.username ?? held.username, password: change.password ?? held.password };
+    const next = await connectCalDav(config, before, { ...login, ...(calendarUrl !== undefined ? { calendarUrl } : {}) });
+    newCalendar = openCalDavCredentials(config, { ...before, ...next }).calendarUrl !== held.calendarUrl;
+    sealed = next;
+    newAccess = true;
+  }
   const updated = await outbox.transaction(db, caller.userId, async (tx, send) => {
     const current = await ownSource(tx, caller.userId, sourceId);
-    const rereads = change.url !== undefined || rules !== undefined || (change.shareDetails !== undefined && change.shareDetails !== current.shareDetails);
+    const inFull = newCalendar || rules !== undefined || (change.shareDetails !== undefined && change.shareDetails !== current.shareDetails);
+    const rereads = newAccess || inFull;
     const row = await tx.calendarSource.update({
       where: { id: current.id },
       data: {
@@ -132,12 +197,12 @@ export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: C
         ...(rules ? { rules: json(rules) } : {}),
         ...(change.shareDetails !== undefined ? { shareDetails: change.shareDetails } : {}),
         ...sealed,
-        // A new address is a new chance: its trouble is found again by the next read.
-        ...(change.url !== undefined ? { status: 'ok' as const, lastError: null } : {}),
-        ...(rereads ? { etag: null, lastModified: null } : {}),
+        // A new address or login is a new chance: its trouble is found again by the next read.
+        ...(newAccess ? { status: 'ok' as const, lastError: null } : {}),
+        ...(inFull ? { etag: null, lastModified: null, ctag: null, syncToken: null, objectsCiphertext: null, objectsKeyId: null } : {}),
       },
     });
-    await audit(tx, caller, 'calendar.update', row, { fields: Object.keys(change).sort(), ...(change.url !== undefined ? { host: row.host } : {}) });
+    await audit(tx, caller, 'calendar.update', row, { fields: Object.keys(change).sort(), ...(newAccess ? { host: row.host } : {}) });
     if (rereads) await send([{ topic: 'calendar_refresh', sourceId }]);
     return row;
   });
@@ -180,6 +245,12 @@ const scheduleAndRefresh = (sourceId: string): OutboxMessageInput[] => [
 
 type Reader = Pick<Db, 'calendarSource'> | Pick<Prisma.TransactionClient, 'calendarSource'>;
 
+/** A 409 when the user has as many sources as allowed. */
+async function belowCap(db: Reader, userId: string): Promise<void> {
+  const count = await db.calendarSource.count({ where: { userId } });
+  if (count >= MAX_SOURCES_PER_USER) throw new CalendarSourceError(409, `you have ${count} calendars; at most ${MAX_SOURCES_PER_USER} are allowed: remove one first`);
+}
+
 /** The user's own source, or a 404 (another user's source is not there for them). */
 async function ownSource(db: Reader, userId: string, sourceId: string): Promise<CalendarSource> {
   const row = await db.calendarSource.findFirst({ where: { id: sourceId, userId } });
@@ -196,7 +267,7 @@ async function presentWithCount(db: Db, row: CalendarSource) {
   return present(row, entries);
 }
 
-/** What the API shows of a source: never its address, only the host. */
+/** What the API shows of a source: never its address or login, only the host. */
 export function present(row: CalendarSource, entries: number) {
   return {
     id: row.id,

@@ -17,9 +17,12 @@ export const DEFAULT_MAX_REDIRECTS = 3;
 const CALENDAR_TYPES = new Set(['text/calendar', 'text/plain', 'application/octet-stream', 'application/ics', 'text/x-vcalendar']);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** One connection pool per set of allowed hosts; every other host must resolve to a public address. */
+/**
+ * One connection pool per set of allowed hosts; every other host must resolve to a public address. Also the
+ * dispatcher of the CalDAV client's requests (lib/calendars/caldav-http.ts).
+ */
 const agents = new Map<string, Agent>();
-function agentFor(allowedHosts: readonly string[]): Agent {
+export function agentFor(allowedHosts: readonly string[]): Agent {
   const key = JSON.stringify([...allowedHosts].sort());
   let agent = agents.get(key);
   if (!agent) {

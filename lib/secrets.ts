@@ -38,6 +38,9 @@ export function openJson<T>(keyring: Keyring, owner: string, sealed: { ciphertex
 
 export const credentialOwner = (userId: string, platformId: string) => `connection:${userId}:${platformId}`;
 
+/** A calendar source's sealed secrets (its feed address, a CalDAV login) open only on that source's row. */
+export const calendarSourceOwner = (userId: string, sourceId: string) => `calendar:${userId}:${sourceId}`;
+
 /** API tokens are random and long, so a plain SHA-256 is enough to look them up without storing them. */
 export function newApiToken(): string {
   return `cs_${randomBytes(32).toString('base64url')}`;

@@ -130,6 +130,17 @@ describe('discovery', () => {
     expect(proxy.requests).toEqual([]);
   });
 
+  it('refuses a server on a non-public address, by its IP or by what its name resolves to, before anything is sent', async () => {
+    const literal = await failure(discoverCalendars({ ...account, serverUrl: 'https://10.1.2.3/dav/' }));
+    expect(literal).toMatchObject({ type: ErrorType.validation, retryable: false });
+    expect(literal.message).toMatch(/10\.1\.2\.3, which is not a public address/);
+    // localhost resolves to loopback: refused when resolved for the connection, so the proxy gets no request.
+    const named = await failure(discoverCalendars({ ...account, serverUrl: `https://localhost:${new URL(proxy.url(radicale.url)).port}/` }));
+    expect(named).toMatchObject({ type: ErrorType.validation, retryable: false });
+    expect(named.message).toMatch(/CalDAV server at localhost:\d+ is not on a public address/);
+    expect(proxy.requests).toEqual([]);
+  });
+
   it('follows no redirect to a plain http host nobody allowed, so the app password never goes there', async () => {
     const elsewhere = await serveOnce((_req, res) => res.writeHead(500).end());
     // The well-known address (read by tsdav) and any other request (followed by castsync's fetch) both point away.

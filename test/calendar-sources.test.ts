@@ -289,7 +289,8 @@ describe('the API', () => {
       [{ kind: 'ics', name: 'x', url: 'https://10.1.2.3/secret-http/cal.ics' }, 'url is 10.1.2.3, which is not a public address: castsync reads calendar feeds on the public internet only'],
       [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', rules: [{ word: '!!!', kind: 'block' }] }, 'rules/0: word must hold at least one letter or digit'],
       [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', rules: [{ kind: 'holiday' }] }, 'body/rules/0/kind must be equal to one of the allowed values'],
-      [{ kind: 'caldav', name: 'x', url: 'https://calendar.example/a.ics' }, 'body/kind must be equal to one of the allowed values'],
+      [{ kind: 'caldav', name: 'x', url: 'https://calendar.example/a.ics' }, 'url is for an ics source: a caldav source takes serverUrl, username and password'],
+      [{ kind: 'webdav', name: 'x', url: 'https://calendar.example/a.ics' }, 'body/kind must be equal to one of the allowed values'],
       [{ kind: 'ics', name: 'x' }, "body must have required property 'url'"],
     ];
     for (const [payload, message] of bad) {

@@ -1,10 +1,13 @@
 // The dashboard's calendar subscriptions in real Chromium (Debian's): subscribing to a feed served locally shows the
 // source with its host only, its state and how many entries it brought; a refused address says why; a changed rule
-// turns the days into travel days; removing asks first, says how many entries go, and takes them away.
+// turns the days into travel days; removing asks first, says how many entries go, and takes them away. A CalDAV
+// calendar (a real Radicale) is added with its server, account and app password: a refused password says so.
 import { readFileSync } from 'node:fs';
+import { createDAVClient } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDashboard, signInWithToken, type Dashboard } from './support/dashboard.js';
 import { startFeedServer, type FeedServer } from './support/feed-server.js';
+import { startRadicale } from './support/radicale.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const GOOGLE = readFileSync(new URL('./fixtures/calendars/google-export.ics', import.meta.url), 'utf8');
@@ -66,5 +69,37 @@ describe('calendar subscriptions in the dashboard', () => {
     await card.getByRole('button', { name: 'Remove “Google privat” and its entries' }).click();
     await page.getByText('No calendar subscriptions yet.').waitFor();
     await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).length === 0, { what: 'e-TALENTA to drop them' });
+  });
+
+  it('adds a CalDAV calendar with server, account and app password; a refused password says so and stores nothing', async () => {
+    const { page } = dashboard;
+    const radicale = await startRadicale();
+    try {
+      const other = await createDAVClient({ serverUrl: radicale.url, credentials: { username: radicale.username, password: radicale.password }, authMethod: 'Basic', defaultAccountType: 'caldav' });
+      const calendar = { url: `${radicale.url}${radicale.username}/drehs/` };
+      await other.makeCalendar({ url: calendar.url, props: { displayname: 'Drehs' } });
+      const event = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:dreh@nextcloud', 'DTSTAMP:20261201T090000Z', 'DTSTART;VALUE=DATE:20270504', 'DTEND;VALUE=DATE:20270505', 'SUMMARY:Dreh', 'END:VEVENT', 'END:VCALENDAR', ''];
+      await other.createCalendarObject({ calendar, filename: 'dreh.ics', iCalString: event.join('\r\n') });
+
+      const form = page.getByRole('form', { name: 'Subscribe to a calendar' });
+      await form.getByLabel('Kind of calendar').selectOption('caldav');
+      await form.getByLabel('Name', { exact: true }).fill('Nextcloud');
+      await form.getByLabel('CalDAV server').fill(radicale.url);
+      await form.getByLabel('Account (user)').fill(radicale.username);
+      await form.getByLabel('App password', { exact: true }).fill('wrong-app-password');
+      await form.getByRole('button', { name: 'Subscribe' }).click();
+      await form.getByText(/^the login was refused: CalDAV server at 127\.0\.0\.1:\d+ refused the credentials/).waitFor();
+      expect(await stack.db.calendarSource.count({ where: { userId: user.id } })).toBe(0);
+
+      await form.getByLabel('App password', { exact: true }).fill(radicale.password);
+      await form.getByRole('button', { name: 'Subscribe' }).click();
+      const card = page.getByRole('article', { name: 'Nextcloud' });
+      await card.getByText(`From ${new URL(radicale.url).host} · 1 entry in your calendar`).waitFor();
+      expect(await card.locator('.badge').textContent()).toBe('ok');
+      expect(await page.content()).not.toContain(radicale.password);
+      await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).some((e) => e.from === '2027-05-04'), { what: 'the CalDAV day on e-TALENTA' });
+    } finally {
+      await radicale.stop();
+    }
   });
 });

@@ -1,16 +1,19 @@
 // @ts-check
-// Calendar subscriptions: the user's own calendars (an ICS feed such as Google's secret address) whose events become
-// blocked days on every platform. The address is sent once and never shown again: the API answers only its host.
+// Calendar subscriptions: the user's own calendars (an ICS feed such as Google's secret address, or a CalDAV calendar
+// with a username and an app password) whose events become blocked days on every platform. The address and the
+// login are sent once and never shown again: the API answers only the host. The CalDAV fields are in the form only
+// while that kind is picked, so the ICS form stays as it was.
 // Removing one takes every entry it brought in off the platforms, so it asks first and says how many.
 import { del, get, patch, post } from './api.js';
 import { dateTime, field, fill, h, select } from './dom.js';
 
 /**
- * A calendar source as GET /api/calendars gives it (never its address, only its host).
+ * A calendar source as GET /api/calendars gives it (never its address or login, only its host).
  * @typedef {{ kind: string, busyOnly?: boolean, category?: string, word?: string }} Rule
- * @typedef {{ id: string, name: string, host: string, status: string, lastError: string | null, lastFetchedAt: string | null,
+ * @typedef {{ id: string, kind: string, name: string, host: string, status: string, lastError: string | null, lastFetchedAt: string | null,
  *   entries: number, rules: Rule[], shareDetails: boolean }} Source
- * @typedef {{ name: string, url?: string, rules?: Rule[], shareDetails: boolean }} SourceFields
+ * @typedef {{ kind?: string, name: string, url?: string, serverUrl?: string, calendarUrl?: string, username?: string, password?: string,
+ *   rules?: Rule[], shareDetails: boolean }} SourceFields
  */
 
 /** @type {[string, string][]} */
@@ -19,6 +22,11 @@ const KINDS = [['block', 'Blocked days'], ['travel', 'Travel days'], ['booking',
 const WHICH = [['all', 'Every event'], ['busy', 'Events that show me as busy'], ['word', 'Events with a word in the title']];
 /** @type {Record<string, string>} */
 const STATES = { ok: 'ok', failing: 'failing', needs_reauth: 'needs a new address' };
+/** @type {[string, string][]} */
+const SOURCE_KINDS = [['ics', 'ICS address (Google Calendar, an agency tool)'], ['caldav', 'CalDAV (Nextcloud, iCloud, Fastmail, Radicale…)']];
+
+/** @param {Source} source */
+const stateOf = (source) => (source.status === 'needs_reauth' && source.kind === 'caldav' ? 'needs a new app password' : STATES[source.status] ?? source.status);
 
 /** @param {Rule} rule */
 function describeRule(rule) {
@@ -52,7 +60,7 @@ export function subscriptionsView(section, ctx) {
     const confirmBox = h('div', { class: 'confirm', hidden: true });
     const edit = editForm(source);
     return h('article', { class: 'card', 'data-calendar': source.id, 'aria-labelledby': titleId },
-      h('header', {}, h('h3', { id: titleId }, source.name), h('span', { class: `badge ${source.status.replace('_', '-')}` }, STATES[source.status] ?? source.status)),
+      h('header', {}, h('h3', { id: titleId }, source.name), h('span', { class: `badge ${source.status.replace('_', '-')}` }, stateOf(source))),
       h('p', {}, `From ${source.host} · ${source.entries === 1 ? '1 entry' : `${source.entries} entries`} in your calendar`),
       source.lastError && h('p', { class: 'error' }, source.lastError),
       h('p', { class: 'muted' }, source.lastFetchedAt ? `Last read ${dateTime(source.lastFetchedAt)}` : 'Not read yet'),
@@ -112,14 +120,41 @@ export function subscriptionsView(section, ctx) {
   }
 
   /**
-   * The fields of a source: name, address, one rule, shareDetails. With `source`, an edit: the address may stay
-   * blank (kept), and a source whose rules this form cannot show (several, a category: set through the API) keeps them.
+   * The fields of a source: name, address (or CalDAV login), one rule, shareDetails. With `source`, an edit: the
+   * address or app password may stay blank (kept), and a source whose rules this form cannot show (several, a
+   * category: set through the API) keeps them.
    * @param {{ label: string, submit: string, source?: Source, onSubmit: (fields: SourceFields) => Promise<void> }} options
    */
   function sourceForm({ label, submit, source, onSubmit }) {
     const first = source?.rules.length === 1 ? source.rules[0] : null;
     const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', value: source?.name ?? '' });
     const url = h('input', { name: 'url', required: !source, maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
+    const sourceKind = source ? null : select('sourceKind', SOURCE_KINDS, 'ics');
+    const currentKind = () => source?.kind ?? sourceKind?.value ?? 'ics';
+    const serverUrl = h('input', { name: 'serverUrl', maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
+    const username = h('input', { name: 'username', maxlength: 256, autocomplete: 'off', spellcheck: false });
+    const password = h('input', { type: 'password', name: 'password', maxlength: 512, autocomplete: 'new-password' });
+    const calendarUrl = h('input', { name: 'calendarUrl', maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
+    const icsAccess = [
+      field(source ? 'New address (leave empty to keep it)' : 'Address of the calendar (ICS)', url, 'Google Calendar: Settings → your calendar → “Secret address in iCal format”. It is stored sealed and never shown again.'),
+    ];
+    const caldavAccess = source
+      ? [field('New app password (leave empty to keep it)', password, 'After the server refused the old one: make a new one and give it here.')]
+      : [
+        field('CalDAV server', serverUrl, 'The address your calendar app uses, e.g. https://cloud.example.com/remote.php/dav.'),
+        field('Account (user)', username),
+        field('App password', password, 'Make one in your account’s security settings. It is tried once now, stored sealed and never shown again.'),
+        field('Calendar address (only if the account has several)', calendarUrl, 'Left empty with several calendars, the answer lists them.'),
+      ];
+    const access = h('div', {});
+    const showAccess = () => {
+      const caldav = currentKind() === 'caldav';
+      url.required = !source && !caldav;
+      serverUrl.required = username.required = password.required = !source && caldav;
+      fill(access, ...(caldav ? caldavAccess : icsAccess));
+    };
+    sourceKind?.addEventListener('change', showAccess);
+    showAccess();
     const which = select('which', WHICH, first?.word ? 'word' : first?.busyOnly ? 'busy' : 'all');
     const word = h('input', { name: 'word', maxlength: 100, value: first?.word ?? '' });
     const kind = select('kind', KINDS, first?.kind ?? 'block');
@@ -136,7 +171,8 @@ export function subscriptionsView(section, ctx) {
     const form = h('form', { class: 'card', 'aria-label': label },
       h('h3', {}, label),
       field('Name', name),
-      field(source ? 'New address (leave empty to keep it)' : 'Address of the calendar (ICS)', url, 'Google Calendar: Settings → your calendar → “Secret address in iCal format”. It is stored sealed and never shown again.'),
+      sourceKind && field('Kind of calendar', sourceKind),
+      access,
       editsRules ? h('div', { class: 'row' }, field('Which events', which), wordField, field('Become', kind)) : h('p', { class: 'muted' }, 'Its rules were set through the API and stay as they are.'),
       h('label', { class: 'inline' }, share, ' Send titles and places to the platforms'),
       h('button', { type: 'submit' }, submit),
@@ -147,10 +183,14 @@ export function subscriptionsView(section, ctx) {
       error.textContent = '';
       const rule = { kind: kind.value, ...(which.value === 'busy' ? { busyOnly: true } : {}), ...(which.value === 'word' ? { word: word.value } : {}) };
       const changedRule = editsRules && JSON.stringify(rule) !== JSON.stringify(first);
+      /** @type {[string, HTMLInputElement][]} */
+      const given = currentKind() === 'caldav' ? [['serverUrl', serverUrl], ['username', username], ['password', password], ['calendarUrl', calendarUrl]] : [['url', url]];
+      const accessFields = Object.fromEntries(given.filter(([, input]) => input.value).map(([key, input]) => [key, input.value]));
       try {
-        await onSubmit({ name: name.value, ...(url.value ? { url: url.value } : {}), ...(changedRule ? { rules: [rule] } : {}), shareDetails: share.checked });
+        await onSubmit({ ...(source ? {} : { kind: currentKind() }), name: name.value, ...accessFields, ...(changedRule ? { rules: [rule] } : {}), shareDetails: share.checked });
         form.reset();
         showWord();
+        showAccess();
       } catch (failure) {
         error.textContent = failure instanceof Error ? failure.message : String(failure);
       }
@@ -163,7 +203,7 @@ export function subscriptionsView(section, ctx) {
       label: 'Subscribe to a calendar',
       submit: 'Subscribe',
       onSubmit: async (fields) => {
-        const created = /** @type {Source} */ (await post('/api/calendars', { kind: 'ics', ...fields }));
+        const created = /** @type {Source} */ (await post('/api/calendars', fields));
         ctx.notify(`Subscribed to “${created.name}” at ${created.host}; reading it now.`);
         ctx.changed();
         await refresh();

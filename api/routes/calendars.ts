@@ -1,11 +1,13 @@
-// The user's own calendars as sources of availability (issue 16): ICS subscriptions now, CalDAV later (kind). Each
-// route validates, calls one function of lib/calendar-sources.ts and answers. A feed's address is a secret (a
-// Google secret address): it is accepted here, sealed, and never shown again; answers carry only its host.
+// The user's own calendars as sources of availability (issue 16): ICS subscriptions and CalDAV calendars (kind).
+// Each route validates, calls one function of lib/calendar-sources.ts and answers. A feed's address is a secret (a
+// Google secret address), as is a CalDAV login: they are accepted here, sealed, and never shown again; answers
+// carry only the host. Which fields a kind needs is checked by the service, with a message naming the field.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { DAY_KINDS, type CalendarRule } from '../../lib/calendars/days.js';
 import {
+  CalendarSourceError,
   MAX_RULES,
   createCalendarSource,
   deleteCalendarSource,
@@ -18,7 +20,7 @@ import {
 } from '../../lib/calendar-sources.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { bearerSecurity } from '../auth.js';
-import { errorSchema, noContent, uuidParam } from '../schemas.js';
+import { HttpError, errorSchema, noContent, uuidParam } from '../schemas.js';
 
 export interface CalendarRouteDeps {
   db: Db;
@@ -44,7 +46,26 @@ const editable = {
     type: 'string',
     minLength: 1,
     maxLength: 2048,
-    description: 'The feed\'s address (https://, or webcal://); stored sealed and never shown again',
+    description: 'kind ics: the feed\'s address (https://, or webcal://); stored sealed and never shown again',
+  },
+  serverUrl: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 2048,
+    description: 'kind caldav: the server\'s address (https://), as your calendar app has it; the calendars are found from it (/.well-known/caldav, the principal)',
+  },
+  calendarUrl: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 2048,
+    description: 'kind caldav: which calendar to read, by its address; may be left out when the account has one calendar with events (else the 400 lists them)',
+  },
+  username: { type: 'string', minLength: 1, maxLength: 256, description: 'kind caldav: the login\'s username; stored sealed and never shown again' },
+  password: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 512,
+    description: 'kind caldav: an app password (tried against the server when given: a refusal is a 400 and nothing is stored); stored sealed and never shown again',
   },
   rules: {
     type: 'array',
@@ -59,8 +80,11 @@ const editable = {
 const createBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['kind', 'name', 'url'],
-  properties: { kind: { type: 'string', enum: ['ics'], description: 'ics: a subscribed feed (CalDAV comes later)' }, ...editable },
+  required: ['kind', 'name'],
+  properties: {
+    kind: { type: 'string', enum: ['ics', 'caldav'], description: 'ics: a subscribed feed (takes url); caldav: a CalDAV calendar (takes serverUrl, username, password, calendarUrl)' },
+    ...editable,
+  },
 } as const;
 
 const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: editable } as const;
@@ -71,7 +95,7 @@ const sourceSchema = {
     id: { type: 'string' },
     kind: { type: 'string', enum: ['ics', 'caldav'] },
     name: { type: 'string' },
-    host: { type: 'string', description: 'The host of the feed\'s address: the only part of it shown' },
+    host: { type: 'string', description: 'The host of the feed\'s (or CalDAV calendar\'s) address: the only part of it shown' },
     rules: { type: 'array', items: ruleSchema },
     shareDetails: { type: 'boolean' },
     status: { type: 'string', enum: ['ok', 'failing', 'needs_reauth'] },
@@ -83,6 +107,19 @@ const sourceSchema = {
     updatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
+
+/**
+ * A CalDAV server's trouble while the login is tried (502) is the server's, not castsync's: its message goes to
+ * the user (the error handler would answer any other 5xx as "internal error").
+ */
+async function serverTroubleSaid<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof CalendarSourceError && error.statusCode === 502) throw new HttpError(502, error.message);
+    throw error;
+  }
+}
 
 export async function calendarRoutes(app: FastifyInstance, { db, config, outbox }: CalendarRouteDeps) {
   const tags = ['calendars'];
@@ -99,13 +136,13 @@ export async function calendarRoutes(app: FastifyInstance, { db, config, outbox 
     {
       schema: {
         tags,
-        summary: 'Subscribe to a calendar feed: its events become blocked days on every platform, by your rules',
+        summary: 'Subscribe to a calendar feed or a CalDAV calendar: its events become blocked days on every platform, by your rules',
         security: bearerSecurity,
         body: createBody,
-        response: { 201: sourceSchema, 400: errorSchema, 409: errorSchema },
+        response: { 201: sourceSchema, 400: errorSchema, 409: errorSchema, 502: errorSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await createCalendarSource(db, outbox, config, caller(request), request.body)),
+    async (request, reply) => reply.code(201).send(await serverTroubleSaid(createCalendarSource(db, outbox, config, caller(request), request.body))),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -119,14 +156,14 @@ export async function calendarRoutes(app: FastifyInstance, { db, config, outbox 
     {
       schema: {
         tags,
-        summary: 'Rename a calendar source, or change its address, rules or shareDetails (the last three read it again at once)',
+        summary: 'Rename a calendar source, or change its address or CalDAV login, rules or shareDetails (all but the name read it again at once)',
         security: bearerSecurity,
         params: uuidParam('id'),
         body: patchBody,
-        response: { 200: sourceSchema, 400: errorSchema, 404: errorSchema },
+        response: { 200: sourceSchema, 400: errorSchema, 404: errorSchema, 502: errorSchema },
       },
     },
-    async (request) => updateCalendarSource(db, outbox, config, caller(request), request.params.id, request.body),
+    async (request) => serverTroubleSaid(updateCalendarSource(db, outbox, config, caller(request), request.params.id, request.body)),
   );
 
   app.post<{ Params: { id: string } }>(

@@ -6,7 +6,8 @@
 // Messages name the server's host only, never the password or a calendar's path.
 import { ErrorType } from '../../adapters/error-types.js';
 import { PlatformError, errorForStatus, networkError } from '../../adapters/errors.js';
-import { httpAllowed } from '../ics-fetch.js';
+import { agentFor, httpAllowed } from '../ics-fetch.js';
+import { isNonPublicAddress, NonPublicAddressError } from '../public-address.js';
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
 /** Larger answers are refused: a calendar's objects are kilobytes; this is about 10,000 ordinary events. */
@@ -61,9 +62,16 @@ export function davAddress(address: string, allowHttpHosts: readonly string[], c
   if (url.username || url.password) {
     throw new PlatformError(ErrorType.validation, `${context} a URL with credentials in it: give the username and app password apart`, false);
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && httpAllowed(url, allowHttpHosts)) return url;
-  throw new PlatformError(ErrorType.validation, `${context} ${url.protocol}//${url.host}: only https:// CalDAV servers are allowed`, false);
+  const allowed = httpAllowed(url, allowHttpHosts);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowed)) {
+    throw new PlatformError(ErrorType.validation, `${context} ${url.protocol}//${url.host}: only https:// CalDAV servers are allowed`, false);
+  }
+  // An address inside castsync's own network is refused (SSRF), as for an ICS feed; a name is checked when it is
+  // resolved for the connection (the dispatcher's lookup, lib/public-address.ts), so an app password never goes there.
+  if (!allowed && isNonPublicAddress(url.hostname)) {
+    throw new PlatformError(ErrorType.validation, `${context} ${url.host}, which is not a public address: castsync reads calendars on the public internet only`, false);
+  }
+  return url;
 }
 
 async function guardedFetch(session: CalDavSession, account: CalDavAccount, input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
@@ -77,7 +85,9 @@ async function guardedFetch(session: CalDavSession, account: CalDavAccount, inpu
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
-      response = await fetch(url, { ...init, redirect: 'manual', signal });
+      // Node's fetch is undici's: the dispatcher's lookup refuses names that resolve to a non-public address.
+      const dispatcher = agentFor(account.allowHttpHosts ?? []);
+      response = await fetch(url, { ...init, redirect: 'manual', signal, dispatcher } as RequestInit);
     } catch (error) {
       throw transportError(session.name, error, timeoutMs);
     }
@@ -150,6 +160,11 @@ export function davFailure(session: CalDavSession, error: unknown, otherwise: ()
 }
 
 function transportError(name: string, error: unknown, timeoutMs: number): PlatformError {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof NonPublicAddressError) {
+      return new PlatformError(ErrorType.validation, `${name} is not on a public address: castsync reads calendars on the public internet only`, false);
+    }
+  }
   const cause = error instanceof Error ? error : undefined;
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
     return new PlatformError(ErrorType.timeout, `${name} did not answer within ${timeoutMs / 1000} s`, true);

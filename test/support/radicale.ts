@@ -40,6 +40,11 @@ export interface RadicaleServer {
   url: string;
   username: string;
   password: string;
+  /**
+   * Gives the user a new app password (the old one is refused from the next request on: Radicale reads its
+   * htpasswd file on every login), as revoking an app password in a calendar service does.
+   */
+  setPassword(password: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +85,17 @@ export async function startRadicale(username = 'actor', password = 'app-password
     await stop();
     throw error;
   }
-  return { url, username, password, stop };
+  const server: RadicaleServer = {
+    url,
+    username,
+    password,
+    async setPassword(next) {
+      await writeFile(users, `${username}:${next}\n`);
+      server.password = next;
+    },
+    stop,
+  };
+  return server;
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, stderr: () => string): Promise<void> {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CalendarSource" ADD COLUMN     "objectsCiphertext" BYTEA,
+ADD COLUMN     "objectsKeyId" TEXT;

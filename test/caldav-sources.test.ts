@@ -1,0 +1,279 @@
+// CalDAV calendars as calendar sources end to end (issue 16), against a real Radicale behind a counting proxy: the
+// login is tried once when the source is added (a refusal stores nothing), the source's schedule reads the calendar
+// and its events become blocked days on e-TALENTA (REST simulator) like an ICS feed's; an unchanged calendar costs
+// one PROPFIND, an edit and a deletion come through the sync token; an event castsync wrote itself (an option
+// pushed out) is never read back; a revoked app password turns the source needs_reauth until a new one is given.
+// The login is in no answer, no audit event, not readable in the row, not in the schedule's action or the history.
+import { createDAVClient, type DAVCalendar } from 'tsdav';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toAvailabilityItem } from '../lib/availability-item.js';
+import { calendarScheduleId } from '../lib/calendar-schedules.js';
+import { putEvent } from '../lib/calendars/caldav-write.js';
+import { freePort } from '../lib/temporal-server.js';
+import { startProxy, type CountingProxy } from './support/http-proxy.js';
+import { startRadicale, type RadicaleServer } from './support/radicale.js';
+import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
+
+const FIRST_PASSWORD = 'app-password-1';
+
+let radicale: RadicaleServer;
+let proxy: CountingProxy;
+let other: Awaited<ReturnType<typeof createDAVClient>>;
+let stack: Stack;
+
+beforeAll(async () => {
+  radicale = await startRadicale('actor', FIRST_PASSWORD);
+  proxy = await startProxy(radicale.url);
+  other = await createDAVClient({
+    serverUrl: radicale.url,
+    credentials: { username: radicale.username, password: radicale.password },
+    authMethod: 'Basic',
+    defaultAccountType: 'caldav',
+  });
+  stack = await startStack({
+    restPlatforms: ['etalenta'],
+    workerPlatforms: ['etalenta'],
+    env: {
+      CASTSYNC_CALENDAR_HTTP_HOSTS: '127.0.0.1',
+      // Reads here are asked for (create, refresh); a scheduled one (a week apart) never falls inside the test.
+      CASTSYNC_CALENDAR_REFRESH_MINUTES: '10080',
+    },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await proxy?.close();
+  await radicale?.stop();
+});
+
+let calendars = 0;
+/** A new calendar made by another client, as a calendar app would. */
+async function newCalendar(displayname: string): Promise<DAVCalendar> {
+  const url = `${radicale.url}${radicale.username}/calendar-${++calendars}/`;
+  await other.makeCalendar({ url, props: { displayname } });
+  return { url };
+}
+
+/** One event as Apple Calendar or DAVx5 would put it: all-day (`end` exclusive) or timed in UTC. */
+function vevent(uid: string, summary: string, start: string, end: string): string {
+  const value = (at: string) => (at.includes('T') ? `:${at.replace(/[-:]/g, '')}` : `;VALUE=DATE:${at.replaceAll('-', '')}`);
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Apple Inc.//macOS 15.1//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T090000Z', `DTSTART${value(start)}`, `DTEND${value(end)}`, `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+const api = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  stack.app.inject({ method, url, headers: user.auth, ...(payload ? { payload } : {}) });
+
+const login = () => ({ serverUrl: proxy.url(radicale.url), username: radicale.username, password: radicale.password });
+
+const source = async (user: TestUser, id: string) => (await api(user, 'GET', `/api/calendars/${id}`)).json();
+
+/** The source once a read after `since` was recorded. */
+const readAfter = (user: TestUser, id: string, since: string | null) =>
+  waitFor(async () => {
+    const s = await source(user, id);
+    return s.lastFetchedAt && s.lastFetchedAt !== since ? s : null;
+  }, { what: 'the calendar to be read' });
+
+const importedEntries = async (userId: string, sourceId: string) =>
+  stack.db.availability.findMany({ where: { userId, calendarSourceId: sourceId, deletedAt: null }, orderBy: { startDate: 'asc' } });
+
+const blockedOnEtalenta = (user: TestUser) =>
+  stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.state === 'unavailable').map((e) => `${e.from}..${e.to}`);
+
+/** Waits until every workflow the source's schedule started has ended, and returns the last one's result. */
+async function lastRunResult(sourceId: string) {
+  const description = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
+  const runs = description.info.recentActions.map((a) => a.action.workflow.workflowId);
+  expect(runs.length).toBeGreaterThan(0);
+  let result: unknown;
+  for (const workflowId of runs) result = await stack.temporal.workflow.getHandle(workflowId).result();
+  return result as { status: string; error?: string };
+}
+
+/** Every history the source's schedule made, as text (bytes as latin1, so a secret in a payload would show). */
+async function historiesOf(sourceId: string): Promise<string> {
+  const description = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
+  const histories = await Promise.all(description.info.recentActions.map((a) => stack.temporal.workflow.getHandle(a.action.workflow.workflowId).fetchHistory()));
+  return JSON.stringify(histories, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
+}
+
+describe('a CalDAV calendar as a source', () => {
+  let user: TestUser;
+  let calendar: DAVCalendar;
+  let sourceId: string;
+  let optionDay: string;
+
+  beforeAll(async () => {
+    user = await stack.createUser({ platforms: ['etalenta'] });
+    calendar = await newCalendar('Drehs');
+    await newCalendar('Privat');
+    await other.createCalendarObject({ calendar, filename: 'dreh.ics', iCalString: vevent('dreh@nextcloud', 'Dreh Tatort', '2027-03-10', '2027-03-11') });
+    await other.createCalendarObject({ calendar, filename: 'probe.ics', iCalString: vevent('probe@nextcloud', 'Probe Kabale und Liebe', '2027-03-12', '2027-03-14') });
+    // 22:00 to 03:00 in Berlin: both days.
+    await other.createCalendarObject({ calendar, filename: 'nacht.ics', iCalString: vevent('nacht@nextcloud', 'Nachtdreh', '2027-03-20T21:00:00Z', '2027-03-21T02:00:00Z') });
+    // An option of castsync's own, written into this calendar as castsync writes a destination: never read back.
+    const option = await api(user, 'POST', '/api/availability', { startDate: '2027-03-16', endDate: '2027-03-16', status: 'tentative', type: 'booking', optionHolder: 'UFA Fiction' });
+    expect(option.statusCode, option.body).toBe(201);
+    optionDay = '2027-03-16';
+    const row = await stack.db.availability.findUniqueOrThrow({ where: { id: option.json().id } });
+    const account = { serverUrl: radicale.url, username: radicale.username, password: radicale.password, allowHttpHosts: ['127.0.0.1'] };
+    expect(await putEvent(account, { calendarUrl: calendar.url }, toAvailabilityItem(row))).toMatchObject({ outcome: 'created' });
+  });
+
+  it('asks which calendar when the account has several, then reads the picked one into blocked days, showing only the host', async () => {
+    const unpicked = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login() });
+    expect(unpicked.statusCode).toBe(400);
+    expect(unpicked.json().message).toMatch(/has \d+ calendars: pick one with calendarUrl \(.*"Drehs" http:\/\/127\.0\.0\.1:\d+\/actor\/calendar-1\//);
+    expect(unpicked.body).not.toContain(radicale.password);
+
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login(), calendarUrl: proxy.url(calendar.url) });
+    expect(created.statusCode, created.body).toBe(201);
+    sourceId = created.json().id;
+    expect(created.json()).toMatchObject({ kind: 'caldav', name: 'Nextcloud', host: new URL(proxy.url(radicale.url)).host, status: 'ok', rules: [{ kind: 'block' }] });
+
+    const expected = ['2027-03-10..2027-03-10', '2027-03-12..2027-03-13', '2027-03-20..2027-03-21'];
+    await waitFor(() => blockedOnEtalenta(user).length === expected.length, { what: 'the calendar\'s days on e-TALENTA' });
+    expect(blockedOnEtalenta(user).sort()).toEqual(expected);
+    // castsync's own option in that calendar is not read back: no entry on its day, no conflict with itself.
+    expect((await importedEntries(user.id, sourceId)).map((e) => e.startDate.toISOString().slice(0, 10))).not.toContain(optionDay);
+    expect((await api(user, 'GET', '/api/conflicts')).json().items).toEqual([]);
+    expect(await lastRunResult(sourceId)).toMatchObject({ status: 'imported', added: 3, ownEvents: 1 });
+
+    // The login and the calendar's path are in no answer, not readable in the row, not in the schedule or history.
+    const shown = await source(user, sourceId);
+    expect(shown).toMatchObject({ status: 'ok', lastError: null, entries: 3 });
+    const answers = JSON.stringify([created.json(), shown, (await api(user, 'GET', '/api/calendars')).json()]);
+    for (const secret of [radicale.password, '/calendar-1']) expect(answers).not.toContain(secret);
+    const row = await stack.db.calendarSource.findUniqueOrThrow({ where: { id: sourceId } });
+    expect(Buffer.from(row.credentialsCiphertext).toString('latin1')).not.toContain(radicale.password);
+    expect(row.objectsCiphertext && Buffer.from(row.objectsCiphertext).toString('latin1')).not.toContain('Tatort');
+    expect(row).toMatchObject({ ctag: expect.any(String), syncToken: expect.any(String) });
+    const schedule = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
+    expect(schedule.action.type === 'startWorkflow' && schedule.action.args).toEqual([{ userId: user.id, sourceId }]);
+    expect(await historiesOf(sourceId)).not.toContain(radicale.password);
+    const audit = JSON.stringify(await stack.db.auditEvent.findMany({ where: { userId: user.id } }));
+    expect(audit).not.toContain(radicale.password);
+  });
+
+  it('costs one PROPFIND when the calendar is unchanged, and touches no entry', async () => {
+    const before = await source(user, sourceId);
+    const entries = await importedEntries(user.id, sourceId);
+    proxy.reset();
+    expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
+    const after = await readAfter(user, sourceId, before.lastFetchedAt);
+    expect(await lastRunResult(sourceId)).toEqual({ status: 'not_modified' });
+    expect(proxy.requests).toEqual([`PROPFIND ${new URL(calendar.url).pathname}`]);
+    expect(after.lastChangedAt).toBe(before.lastChangedAt);
+    expect(await importedEntries(user.id, sourceId)).toEqual(entries);
+  });
+
+  it('follows an edit and a deletion made in the calendar app through the sync token', async () => {
+    const moved = (await importedEntries(user.id, sourceId)).find((e) => e.startDate.toISOString().startsWith('2027-03-10'))!;
+    const [dreh] = await other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}dreh.ics`] });
+    await other.updateCalendarObject({ calendarObject: { url: `${calendar.url}dreh.ics`, etag: dreh?.etag, data: vevent('dreh@nextcloud', 'Dreh Tatort (verschoben)', '2027-03-11', '2027-03-12') } });
+    await other.deleteCalendarObject({ calendarObject: { url: `${calendar.url}probe.ics` } });
+    proxy.reset();
+    expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
+
+    const expected = ['2027-03-11..2027-03-11', '2027-03-20..2027-03-21'];
+    await waitFor(() => JSON.stringify(blockedOnEtalenta(user).sort()) === JSON.stringify(expected), { what: 'e-TALENTA to follow the edit and the deletion' });
+    expect(await lastRunResult(sourceId)).toMatchObject({ status: 'imported', added: 0, changed: 1, removed: 1 });
+    // The changes only: the collection's validators, then one sync-collection report.
+    expect(proxy.requests.map((r) => r.split(' ')[0])).toEqual(['PROPFIND', 'REPORT']);
+    expect(await stack.db.availability.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ version: 2, deletedAt: null });
+  });
+
+  it('turns needs_reauth when the app password is revoked, changes nothing, and reads again once a new one is given', async () => {
+    const before = await source(user, sourceId);
+    const entries = await importedEntries(user.id, sourceId);
+    await radicale.setPassword('app-password-2');
+    proxy.reset();
+    expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
+    const failed = await waitFor(async () => {
+      const s = await source(user, sourceId);
+      return s.lastError ? s : null;
+    }, { what: 'the refusal on the source' });
+    expect(failed.status).toBe('needs_reauth');
+    expect(failed.lastError).toMatch(/refused the credentials \(401: wrong username or app password\): give the calendar a new app password/);
+    expect(await lastRunResult(sourceId)).toMatchObject({ status: 'needs_reauth' });
+    expect(proxy.requests).toHaveLength(1); // not retried within the run
+    expect(await importedEntries(user.id, sourceId)).toEqual(entries);
+
+    const wrong = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: 'still-wrong' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toMatch(/^the login was refused: .*401/);
+    expect(wrong.body).not.toContain('still-wrong');
+    expect((await source(user, sourceId)).status).toBe('needs_reauth');
+
+    const renewed = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: 'app-password-2' });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    expect(renewed.body).not.toContain('app-password-2');
+    expect(renewed.json()).toMatchObject({ status: 'ok', lastError: null });
+    const read = await readAfter(user, sourceId, failed.lastFetchedAt);
+    expect(read).toMatchObject({ status: 'ok', lastError: null, entries: entries.length });
+    expect(before.lastChangedAt).toBe(read.lastChangedAt);
+    expect(await importedEntries(user.id, sourceId)).toEqual(entries);
+    await radicale.setPassword(FIRST_PASSWORD); // the other client (and the tests after this one) log in with it
+  });
+
+  it('removes the source and the days it brought in when confirmed', async () => {
+    const removed = await api(user, 'DELETE', `/api/calendars/${sourceId}?confirm=true`);
+    expect(removed.statusCode, removed.body).toBe(204);
+    await waitFor(() => blockedOnEtalenta(user).length === 0, { what: 'e-TALENTA to drop the imported days' });
+  });
+});
+
+describe('adding a CalDAV source', () => {
+  it('answers bad input, a refused login and an unreachable server clearly, and stores nothing', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    await newCalendar('Noch eins');
+    const closed = `http://127.0.0.1:${await freePort()}/`;
+    const bad: [object, number, string][] = [
+      [{ kind: 'caldav', name: 'x', username: 'actor', password: 'p' }, 400, "body must have required property 'serverUrl'"],
+      [{ kind: 'caldav', name: 'x', serverUrl: radicale.url, password: 'p' }, 400, "body must have required property 'username'"],
+      [{ kind: 'caldav', name: 'x', url: 'https://calendar.example/a.ics', ...login() }, 400, 'url is for an ics source'],
+      [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', password: 'secret-pw' }, 400, 'password: only for a caldav source'],
+      [{ kind: 'caldav', name: 'x', ...login(), serverUrl: 'http://calendar.example/dav/' }, 400, 'serverUrl is http://calendar.example: only https:// CalDAV servers are allowed'],
+      [{ kind: 'caldav', name: 'x', ...login(), serverUrl: 'https://10.1.2.3/dav/' }, 400, 'serverUrl is 10.1.2.3, which is not a public address'],
+      [{ kind: 'caldav', name: 'x', ...login(), password: 'x'.repeat(600) }, 400, 'body/password must NOT have more than 512 characters'],
+      [{ kind: 'caldav', name: 'x', ...login(), password: 'wrong-app-password' }, 400, 'the login was refused: CalDAV server at'],
+      [{ kind: 'caldav', name: 'x', ...login(), calendarUrl: proxy.url(`${radicale.url}actor/no-such-calendar/`) }, 400, 'calendarUrl is no calendar with events of this account'],
+      [{ kind: 'caldav', name: 'x', ...login() }, 400, 'calendars: pick one with calendarUrl'],
+      [{ kind: 'caldav', name: 'x', ...login(), serverUrl: closed }, 502, 'could not be reached'],
+    ];
+    for (const [payload, status, message] of bad) {
+      const res = await api(user, 'POST', '/api/calendars', payload);
+      expect(res.statusCode, JSON.stringify(payload).slice(0, 200)).toBe(status);
+      expect(res.json().message).toContain(message);
+      expect(res.body).not.toMatch(/wrong-app-password|secret-pw/);
+    }
+    expect(await stack.db.calendarSource.count({ where: { userId: user.id } })).toBe(0);
+    expect(await stack.db.outboxMessage.count({ where: { userId: user.id } })).toBe(0);
+    expect(await stack.db.auditEvent.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it('keeps each user to their own sources: another user\'s is not there (404), not even to a new password', async () => {
+    const owner = await stack.createUser({ platforms: [] });
+    const stranger = await stack.createUser({ platforms: [] });
+    const calendar = await newCalendar('Eigenes');
+    const created = await api(owner, 'POST', '/api/calendars', { kind: 'caldav', name: 'Eigenes', ...login(), calendarUrl: proxy.url(calendar.url) });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    for (const [method, url, payload] of [
+      ['GET', `/api/calendars/${id}`],
+      ['PATCH', `/api/calendars/${id}`, { password: 'taken-over' }],
+      ['POST', `/api/calendars/${id}/refresh`],
+      ['DELETE', `/api/calendars/${id}?confirm=true`],
+    ] as const) {
+      const res = await api(stranger, method, url, payload);
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json().message).toBe('no such calendar');
+    }
+    expect((await api(stranger, 'GET', '/api/calendars')).json().items).toEqual([]);
+    expect(await readAfter(owner, id, null)).toMatchObject({ name: 'Eigenes', status: 'ok' });
+    // An ics source takes no CalDAV login, and a CalDAV source no feed address.
+    const wrongKind = await api(owner, 'PATCH', `/api/calendars/${id}`, { url: 'https://calendar.example/a.ics' });
+    expect(wrongKind.statusCode).toBe(400);
+    expect(wrongKind.json().message).toContain('url is for an ics source');
+  });
+});
