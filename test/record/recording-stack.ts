@@ -31,8 +31,11 @@ export interface RecordingStack {
   sim: RestPlatformSimulator;
 }
 
-/** Registers the file's beforeAll/afterAll; the returned object is filled in before the first test runs. */
-export function useRecordingStack(): RecordingStack {
+/**
+ * Registers the file's beforeAll/afterAll; the returned object is filled in before the first test runs. `env`: more
+ * configuration, read when the stack starts (after the file's own earlier beforeAll, e.g. a feed server's host).
+ */
+export function useRecordingStack(env: () => Record<string, string> = () => ({})): RecordingStack {
   const stack = {} as RecordingStack;
   let workers: Worker[] = [];
   let running: Promise<unknown>;
@@ -42,7 +45,7 @@ export function useRecordingStack(): RecordingStack {
     stack.sim = new RestPlatformSimulator({ name: 'etalenta', media: apiMediaRulesOf(getPlatform('etalenta')) });
     await stack.sim.start();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'castsync-record-'));
-    stack.config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`, CASTSYNC_PLATFORM_URL_ETALENTA: stack.sim.url, CASTSYNC_DATA_DIR: dataDir });
+    stack.config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`, CASTSYNC_PLATFORM_URL_ETALENTA: stack.sim.url, CASTSYNC_DATA_DIR: dataDir, ...env() });
     stack.db = createDb(stack.config.databaseUrl);
     stack.env = await startTimeSkippingEnv(dataConverter);
     const deps = { db: stack.db, config: stack.config, temporal: stack.env.client };
