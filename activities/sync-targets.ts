@@ -2,7 +2,7 @@
 import { getPlatform, isPlatformId, platformIds, type ConnectionKind } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import type { Db } from '../lib/db.js';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 
 export interface SyncTarget {
   platformId: string;

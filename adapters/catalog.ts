@@ -346,12 +346,11 @@ export function getPlatform(id: string): PlatformEntry {
   return platformCatalog[id];
 }
 
-/** Each platform's activities run on a task queue of their own, so one platform's limits never slow another. */
-export function platformTaskQueue(platformId: string): string {
-  return `platform-${platformId}`;
-}
-
-export const WORKFLOW_TASK_QUEUE = 'castsync-workflows';
+/**
+ * The task queue names live with the rest of the Temporal plumbing (workflows/plumbing.ts), where workflows may import
+ * them; the catalog hands them on for platform code, which looks here for what belongs to a platform.
+ */
+export { platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 
 /** A full comparison of every connection once a day, unless its catalog entry says otherwise (reconcileIntervalHours). */
 export const DEFAULT_RECONCILE_INTERVAL_HOURS = 24;

@@ -11,7 +11,7 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
 
 /** The workflows these schedules start: one connection's ids in, nothing else (credentials are read in activities). */

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullAvailabilityResult } from '../activities/availability-pull.js';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE, pullScheduleId } from '../workflows/plumbing.js';
 import type { SimEntry } from '../simulators/etalenta/server.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
-import { ensurePullSchedule, pullScheduleId } from '../lib/pull-schedules.js';
+import { ensurePullSchedule } from '../lib/pull-schedules.js';
 import { spreadSeconds } from '../lib/connection-schedule.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 

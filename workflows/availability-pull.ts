@@ -6,8 +6,9 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
 import type { PullAvailabilityInput, PullAvailabilityResult, PullFollowUps } from '../activities/availability-pull.js';
-import { getPlatform, platformTaskQueue } from '../adapters/catalog.js';
+import { getPlatform } from '../adapters/catalog.js';
 import { activityOptionsByKind } from '../adapters/policies.js';
+import { platformTaskQueue } from './plumbing.js';
 
 export type AvailabilityPullInput = PullAvailabilityInput;
 

@@ -10,15 +10,14 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { sealCredentials } from '../../activities/credential-store.js';
 import { createCoreActivities, createPlatformActivities } from '../../activities/index.js';
-import { getPlatform, platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, syncWorkflowId, type SyncedData, syncSignals } from '../../workflows/plumbing.js';
+import { getPlatform } from '../../adapters/catalog.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec.js';
 import { newMasterKey } from '../../lib/secrets.js';
 import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
-import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
-import { syncSignals } from '../../workflows/sync-signals.js';
 import { startTimeSkippingEnv } from '../support/time-skipping.js';
 
 export const fixturesDir = path.resolve(import.meta.dirname, '../fixtures/histories');
