@@ -1,6 +1,8 @@
 // The platform catalog: everything castsync knows about a platform as data, so adding a real platform is a
-// catalog entry plus at most one adapter class. Pure data: workflows import it too. A platform's address is not
-// here: it comes only from configuration (CASTSYNC_PLATFORM_URL_<ID>), so production can never fall into a simulator's.
+// catalog entry plus at most one adapter class. Pure data, but not for workflows: a deploy changes it under running
+// workflows, so they get what they need of it in their input or an activity's result (eslint.config.js). A platform's
+// address is not here: it comes only from configuration (CASTSYNC_PLATFORM_URL_<ID>), so production can never fall
+// into a simulator's.
 import type { ProfileMapping } from './profile-mapping.js';
 
 export * from './catalog-types.js';

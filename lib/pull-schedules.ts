@@ -50,6 +50,8 @@ export async function ensurePullSchedule(client: Client, target: PullScheduleTar
     workflow: availabilityPullWorkflow,
     workflowId: pullScheduleId(userId, platformId),
     everySeconds: intervalMinutes * 60,
+    // Decided here, where the catalog is read, so the workflow decides from its input (workflows/availability-pull.ts).
+    kind: getPlatform(platformId).kind,
   });
   await putSchedule(client, pullScheduleId(userId, platformId), wanted);
 }

@@ -98,6 +98,8 @@ describe('pull schedules', () => {
     expect(offset).toBe(spreadSeconds(`availabilityPullWorkflow/${user.id}/etalenta`, 3600) * 1000);
     expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'availabilityPullWorkflow', taskQueue: WORKFLOW_TASK_QUEUE, args: [{ userId: user.id, platformId: 'etalenta' }] });
+    // The platform's kind (its retry policy) travels in the input: the workflow never reads the catalog.
+    expect(described.action.type === 'startWorkflow' && described.action.args).toEqual([{ userId: user.id, platformId: 'etalenta', kind: 'rest' }]);
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([['CastsyncUserId', user.id], ['CastsyncPlatforms', ['etalenta']]]),
     );
