@@ -30,6 +30,16 @@ const workflowImportBans = [
   },
 ];
 
+// Workflows decide only from their input and recorded activity results: adapter data a deploy can change (the
+// catalog's capabilities) must not decide a running workflow on replay. Two adapter modules are workflow code
+// themselves (plain data, fenced below like workflows/): the retry policies and the failure type names.
+const workflowSafeAdapters = ['policies', 'error-types'];
+const adapterBan = {
+  regex: `^(?:\\.\\./)+adapters/(?!(?:${workflowSafeAdapters.join('|')})\\.js$)`,
+  allowTypeImports: true,
+  message: `Workflows decide from their input or recorded activity results, not from adapter data a deploy can change: import only adapters/{${workflowSafeAdapters.join(',')}}.js (types from anywhere).`,
+};
+
 const workflowGlobalBans = ['process', 'require', 'Buffer', 'fetch', 'setInterval', '__dirname', '__filename'].map(
   (name) => ({ name, message: deterministic }),
 );
@@ -50,7 +60,23 @@ export default defineConfig(
     // bench/floor/workflow.ts is workflow code too (npm run bench:floor's minimal workflow).
     files: ['workflows/**/*.{ts,mts,cts}', 'bench/**/workflow.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: workflowImportBans }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...workflowImportBans, adapterBan] }],
+      'no-restricted-globals': ['error', ...workflowGlobalBans],
+    },
+  },
+  {
+    // The adapter modules workflows import are workflow code too, and import no other adapter's values.
+    files: workflowSafeAdapters.map((name) => `adapters/${name}.ts`),
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...workflowImportBans,
+            { regex: `^\\./(?!(?:${workflowSafeAdapters.join('|')})\\.js$)`, allowTypeImports: true, message: adapterBan.message },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', ...workflowGlobalBans],
     },
   },

@@ -13,7 +13,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { SyncOperation } from '../generated/prisma/enums.js';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 import { failedAttempt } from './platform-connection.js';
 import { acquirePushLease, type PushLease } from './push-lease.js';
 import { closeSyncLog, openSyncLog, type OpenLog } from './sync-log.js';

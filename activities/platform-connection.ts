@@ -2,6 +2,7 @@
 // about the connection.
 import { ApplicationFailure } from '@temporalio/common';
 import { adapterFor } from '../adapters/adapter-context.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 import { getPlatform, type ConnectionKind } from '../adapters/catalog.js';
 import { ErrorType } from '../adapters/error-types.js';
 import type { PlatformAdapter } from '../adapters/types.js';
@@ -12,7 +13,6 @@ import { fullComparisonMessages } from '../lib/full-comparison.js';
 import type { Tx } from '../lib/options.js';
 import { addToOutbox, type OutboxMessageInput } from '../lib/outbox.js';
 import { connectionQuotas } from '../lib/request-quotas.js';
-import type { SyncedData } from '../workflows/ids.js';
 import { connectionCredentialStore, openCredentials } from './credential-store.js';
 import { PlatformError } from '../adapters/errors.js';
 import { isAuthFailure, toApplicationFailure } from './failures.js';

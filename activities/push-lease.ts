@@ -4,7 +4,7 @@
 // attempt's whole run on the process's lease session, makes the second attempt wait until the first has stopped.
 // A killed worker's connection dies with it, and PostgreSQL drops its locks: no lease outlives its holder.
 import pg from 'pg';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 
 export interface PushLeaseKey {
   userId: string;

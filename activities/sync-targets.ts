@@ -1,8 +1,9 @@
-// Which of a user's platforms a sync round should push to. Runs as a local activity next to the workflow.
+// Which of a user's platforms a sync round should push to. Runs as a local activity next to the workflow (and
+// syncTargetOf as a regular one on the workflow task queue: workflows/availability-pull.ts).
 import { getPlatform, isPlatformId, platformIds, type ConnectionKind } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import type { Db } from '../lib/db.js';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 
 export interface SyncTarget {
   platformId: string;
@@ -50,5 +51,12 @@ export function createSyncTargetActivities(db: Db, enabled: readonly string[] = 
     listSyncTargets,
     /** The availability workflow's name for it, kept: running workflows' histories record it. */
     listAvailabilitySyncTargets: (query: SyncTargetQuery) => listSyncTargets({ ...query, data: 'availability' }),
+    /**
+     * One platform as a target, its kind read from the catalog here, so a workflow whose input does not name the kind
+     * (a pull its Schedule started with ids only) decides from this recorded result, not from the catalog in its code.
+     */
+    async syncTargetOf({ platformId }: { platformId: string }): Promise<SyncTarget> {
+      return { platformId, kind: getPlatform(platformId).kind };
+    },
   };
 }

@@ -1,6 +1,8 @@
 // The platform catalog: everything castsync knows about a platform as data, so adding a real platform is a
-// catalog entry plus at most one adapter class. Pure data: workflows import it too. A platform's address is not
-// here: it comes only from configuration (CASTSYNC_PLATFORM_URL_<ID>), so production can never fall into a simulator's.
+// catalog entry plus at most one adapter class. Pure data, but not for workflows: a deploy changes it under running
+// workflows, so they get what they need of it in their input or an activity's result (eslint.config.js). A platform's
+// address is not here: it comes only from configuration (CASTSYNC_PLATFORM_URL_<ID>), so production can never fall
+// into a simulator's.
 import type { ProfileMapping } from './profile-mapping.js';
 
 export * from './catalog-types.js';
@@ -346,12 +348,11 @@ export function getPlatform(id: string): PlatformEntry {
   return platformCatalog[id];
 }
 
-/** Each platform's activities run on a task queue of their own, so one platform's limits never slow another. */
-export function platformTaskQueue(platformId: string): string {
-  return `platform-${platformId}`;
-}
-
-export const WORKFLOW_TASK_QUEUE = 'castsync-workflows';
+/**
+ * The task queue names live with the rest of the Temporal plumbing (workflows/plumbing.ts), where workflows may import
+ * them; the catalog hands them on for platform code, which looks here for what belongs to a platform.
+ */
+export { platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 
 /** A full comparison of every connection once a day, unless its catalog entry says otherwise (reconcileIntervalHours). */
 export const DEFAULT_RECONCILE_INTERVAL_HOURS = 24;

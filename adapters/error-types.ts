@@ -1,5 +1,6 @@
 // Failure type names shared by adapters (which raise them), activities (which turn them into Temporal failures)
-// and workflows (which read them). Pure constants: workflows import this.
+// and workflows (which read them). Pure constants: workflows import this, so eslint.config.js fences it like
+// workflow code.
 export const ErrorType = {
   network: 'PlatformNetworkError',
   timeout: 'PlatformTimeoutError',

@@ -1,4 +1,8 @@
-// Retry policies and timeouts, declared once per connection kind. Workflows pass these to proxyActivities.
+// Retry policies and timeouts, declared once per connection kind. Workflows pass these to proxyActivities, so this
+// file is workflow code: plain data, no imports but types and ./error-types.ts (eslint.config.js fences it).
+// Changing a value here changes only activities scheduled after the deploy (in new and running workflows alike):
+// the options travel in the ScheduleActivityTask command, whose replay Temporal checks by activity type and id
+// only, and an activity already scheduled keeps the retry policy the server recorded for it.
 //
 // Why these ceilings. Temporal's retries cover the short trouble a platform has every day: a 503 for a few
 // seconds, a 429 (whose Retry-After wins over the backoff: activities/failures.ts), a deploy of a minute. Their
@@ -10,7 +14,7 @@
 // periodic full comparison finds whatever was missed. So an afternoon's outage costs a few dozen requests, not
 // thousands, and the platform is back in step within one re-drive interval after it recovers.
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { ConnectionKind } from './catalog.js';
+import type { ConnectionKind } from './catalog-types.js';
 import { NON_RETRYABLE_ERROR_TYPES } from './error-types.js';
 
 export const activityOptionsByKind: Record<ConnectionKind, ActivityOptions> = {

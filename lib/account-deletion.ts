@@ -8,17 +8,13 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { syncWorkflowId, optionExpiryWorkflowId, calendarScheduleId, pullScheduleId, reconcileScheduleId } from '../workflows/plumbing.js';
 import { getPlatform, isPlatformId, platformCatalog } from '../adapters/catalog.js';
-import { syncWorkflowId } from '../workflows/ids.js';
-import { optionExpiryWorkflowId } from '../workflows/option-expiry.js';
 import { recordAudit } from './audit.js';
-import { calendarScheduleId } from './calendar-schedules.js';
 import { removeSchedule } from './connection-schedule.js';
 import type { MediaStorage } from './media-storage.js';
 import { variantCacheDir } from './media-variants.js';
 import { disconnectPlatform, type DisconnectActor, type DisconnectDeps } from './platform-disconnect.js';
-import { pullScheduleId } from './pull-schedules.js';
-import { reconcileScheduleId } from './reconcile-schedules.js';
 import { withinMs } from './temporal-client.js';
 
 export interface AccountDeletionDeps extends DisconnectDeps {

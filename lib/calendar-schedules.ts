@@ -2,12 +2,10 @@
 // each source at its own second of the interval (many users' feeds are not all read in the same minute). Kept in
 // step with the source through the outbox (topics calendar_schedule and calendar_refresh, lib/outbox-relay.ts).
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { calendarScheduleId, WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import { calendarRefreshWorkflow, type CalendarRefreshInput } from '../workflows/calendar-refresh.js';
 import { userIdAttribute } from '../workflows/search-attributes.js';
 import { putSchedule, removeSchedule, spreadSeconds } from './connection-schedule.js';
-
-export const calendarScheduleId = (sourceId: string) => `calendar-refresh-${sourceId}`;
 
 export async function ensureCalendarSchedule(client: Client, { userId, sourceId }: CalendarRefreshInput, everyMinutes: number): Promise<void> {
   const everySeconds = everyMinutes * 60;
@@ -18,7 +16,7 @@ export async function ensureCalendarSchedule(client: Client, { userId, sourceId 
       type: 'startWorkflow',
       // The function, not its name: a renamed workflow is a type error, not a schedule that starts nothing.
       workflowType: calendarRefreshWorkflow,
-      workflowId: `calendar-refresh-${sourceId}`,
+      workflowId: calendarScheduleId(sourceId),
       taskQueue: WORKFLOW_TASK_QUEUE,
       // Ids only: the feed's address is a secret, read from the database by the activity.
       args: [{ userId, sourceId }],

@@ -5,11 +5,11 @@
 // died are deleted once expired, by the next check.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { platformTaskQueue, WORKFLOW_TASK_QUEUE, type PlatformEntry } from '../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, connectionCheckWorkflowId } from '../workflows/plumbing.js';
+import type { PlatformEntry } from '../adapters/catalog.js';
 import type { AuthData } from '../adapters/types.js';
 import type { ConnectionCheck } from '../generated/prisma/client.js';
 import { connectionCheckWorkflow, type ConnectionCheckInput, type ConnectionCheckResult } from '../workflows/connection-check.js';
-import { connectionCheckWorkflowId } from '../workflows/ids.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { openJson, sealJson } from './secrets.js';

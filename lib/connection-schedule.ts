@@ -11,11 +11,15 @@ import {
   type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import type { ConnectionKind } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import { platformsAttribute, userIdAttribute } from '../workflows/search-attributes.js';
 
-/** The workflows these schedules start: one connection's ids in, nothing else (credentials are read in activities). */
-export type ConnectionWorkflow = (input: { userId: string; platformId: string }) => Promise<unknown>;
+/**
+ * The workflows these schedules start: one connection's ids in, and what the workflow needs decided before its first
+ * activity (the platform's kind: its retry policy); nothing else (credentials are read in activities).
+ */
+export type ConnectionWorkflow = (input: { userId: string; platformId: string; kind?: ConnectionKind }) => Promise<unknown>;
 export type ConnectionScheduleDefinition = ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<ConnectionWorkflow>>;
 
 /**
@@ -25,7 +29,7 @@ export type ConnectionScheduleDefinition = ScheduleUpdateOptions<ScheduleOptions
  */
 export function connectionSchedule(
   { userId, platformId }: { userId: string; platformId: string },
-  { workflow, workflowId, everySeconds }: { workflow: ConnectionWorkflow; workflowId: string; everySeconds: number },
+  { workflow, workflowId, everySeconds, kind }: { workflow: ConnectionWorkflow; workflowId: string; everySeconds: number; kind?: ConnectionKind },
 ): ConnectionScheduleDefinition {
   const searchAttributes = [
     { key: userIdAttribute, value: userId },
@@ -38,7 +42,7 @@ export function connectionSchedule(
       workflowType: workflow,
       workflowId,
       taskQueue: WORKFLOW_TASK_QUEUE,
-      args: [{ userId, platformId }],
+      args: [{ userId, platformId, ...(kind ? { kind } : {}) }],
       typedSearchAttributes: searchAttributes,
     },
     // A slow run never overlaps the next; a missed one is not made up later: the next one reads everything anyway.

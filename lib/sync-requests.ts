@@ -1,9 +1,8 @@
 // The one way to tell Temporal about a change of a user's data: signalWithStart on the user's sync workflow for
 // that kind of data. Only the outbox relay calls it (lib/outbox-relay.ts); everything else writes an outbox row.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
-import { syncSignals, syncTargetsChangedSignal, type SyncRequest } from '../workflows/sync-signals.js';
-import { syncWorkflowId, type SyncedData } from '../workflows/ids.js';
+import { WORKFLOW_TASK_QUEUE, syncSignals, syncTargetsChangedSignal, syncWorkflowId, type SyncedData } from '../workflows/plumbing.js';
+import type { SyncRequest } from '../workflows/sync-signals.js';
 import { SYNC_LOOP_FEATURES, type SyncLoopInput } from '../workflows/platform-sync-loop.js';
 import { availabilitySyncWorkflow } from '../workflows/availability-sync.js';
 import { mediaSyncWorkflow } from '../workflows/media-sync.js';

@@ -5,7 +5,7 @@
 import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SyncLog } from '../generated/prisma/client.js';
 import { syncStateQuery, type AvailabilitySyncView, type PlatformSyncView } from '../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
+import { availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import type { Db } from './db.js';
 import { withinMs } from './temporal-client.js';
 

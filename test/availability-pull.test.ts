@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullAvailabilityResult } from '../activities/availability-pull.js';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE, pullScheduleId } from '../workflows/plumbing.js';
 import type { SimEntry } from '../simulators/etalenta/server.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
-import { ensurePullSchedule, pullScheduleId } from '../lib/pull-schedules.js';
+import { ensurePullSchedule } from '../lib/pull-schedules.js';
 import { spreadSeconds } from '../lib/connection-schedule.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
@@ -98,6 +98,8 @@ describe('pull schedules', () => {
     expect(offset).toBe(spreadSeconds(`availabilityPullWorkflow/${user.id}/etalenta`, 3600) * 1000);
     expect(described.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'availabilityPullWorkflow', taskQueue: WORKFLOW_TASK_QUEUE, args: [{ userId: user.id, platformId: 'etalenta' }] });
+    // The platform's kind (its retry policy) travels in the input: the workflow never reads the catalog.
+    expect(described.action.type === 'startWorkflow' && described.action.args).toEqual([{ userId: user.id, platformId: 'etalenta', kind: 'rest' }]);
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([['CastsyncUserId', user.id], ['CastsyncPlatforms', ['etalenta']]]),
     );

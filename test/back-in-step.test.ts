@@ -5,7 +5,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToOutbox } from '../lib/outbox.js';
-import { reconcileScheduleId } from '../lib/reconcile-schedules.js';
+import { reconcileScheduleId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const HOUR_MS = 3_600_000;

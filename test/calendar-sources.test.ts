@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
-import { calendarScheduleId } from '../lib/calendar-schedules.js';
+import { calendarScheduleId } from '../workflows/plumbing.js';
 import { readAgencyMail } from './support/email.js';
 import { startFeedServer, type FeedServer } from './support/feed-server.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';

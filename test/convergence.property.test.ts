@@ -3,7 +3,7 @@
 // Runs on the real stack (Temporal, PostgreSQL, two REST simulators); fast-check shrinks a failing sequence.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import type { SimEntry } from '../simulators/etalenta/server.js';
 import { availabilityPullWorkflow } from '../workflows/availability-pull.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser } from '../adapters/browser/browser-adapter.js';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import { projectRoot } from '../lib/paths.js';
 import { PortalSimulator } from '../simulators/portal/server.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';

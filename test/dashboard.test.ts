@@ -13,7 +13,7 @@ import { projectRoot } from '../lib/paths.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 import { syncStateQuery } from '../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
+import { availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 
 const shots = path.join(projectRoot, 'artifacts', 'dashboard');
 const TIMEOUT = 20_000;

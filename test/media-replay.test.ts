@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, expect, inject, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
 import { parseMasterKeys } from '../lib/config.js';
 import { temporalDataConverter } from '../lib/payload-codec.js';
 import { newMasterKey } from '../lib/secrets.js';

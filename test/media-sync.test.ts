@@ -5,7 +5,8 @@
 // conflicts a person resolves.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE, platformCatalog } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/plumbing.js';
+import { platformCatalog } from '../adapters/catalog.js';
 import { parseMediaRef } from '../adapters/media-reference.js';
 import type { ApiMediaItem } from '../simulators/api-media.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';

@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCoreActivities } from '../activities/index.js';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE, optionExpiryWorkflowId } from '../workflows/plumbing.js';
 import { loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
@@ -14,7 +14,7 @@ import { cancelOptionExpiry, scheduleOptionExpiry } from '../lib/option-expiry-t
 import { temporalDataConverter } from '../lib/payload-codec.js';
 import { newMasterKey } from '../lib/secrets.js';
 import { startTimeSkippingEnv } from './support/time-skipping.js';
-import { optionExpiryWorkflowId, type OptionExpiryInput } from '../workflows/option-expiry.js';
+import type { OptionExpiryInput } from '../workflows/option-expiry.js';
 
 const HOUR = 3_600_000;
 

@@ -2,7 +2,7 @@
 // lower options move up when one goes, new options queue behind existing ones, and the gateway keeps each
 // option's expiry timer (workflows/option-expiry.ts) in step with the entry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optionExpiryWorkflowId } from '../workflows/option-expiry.js';
+import { optionExpiryWorkflowId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 let stack: Stack;

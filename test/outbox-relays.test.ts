@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { addToOutbox, syncMessages } from '../lib/outbox.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
-import { syncWorkflowId } from '../workflows/ids.js';
+import { syncWorkflowId } from '../workflows/plumbing.js';
 import { buildStack, type Stack } from './support/stack-core.js';
 
 const USERS = 20;

@@ -7,7 +7,7 @@ import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { AesGcmPayloadCodec, isEncrypted } from '../lib/payload-codec.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
+import { availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const OPERATOR_TOKEN = 'operator-token-for-tests';

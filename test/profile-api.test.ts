@@ -4,7 +4,7 @@
 // profile sync workflow signalled in Temporal, per-platform sync state, and other users seeing none of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_FIELD_NAMES, type ProfileFieldName, type ProfileFields } from '../lib/profile.js';
-import { syncWorkflowId } from '../workflows/ids.js';
+import { syncWorkflowId } from '../workflows/plumbing.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
 let stack: Stack;

@@ -3,7 +3,7 @@
 // limits) is refused with a 400 that changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_FIELD_NAMES } from '../lib/profile.js';
-import { syncWorkflowId } from '../workflows/ids.js';
+import { syncWorkflowId } from '../workflows/plumbing.js';
 import { startStack, type Stack, type TestUser } from './support/stack.js';
 
 interface FieldDescription {

@@ -4,10 +4,8 @@
 // against the e-TALENTA simulator answering 503.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE, syncWorkflowId, syncSignals } from '../workflows/plumbing.js';
 import { parseDay } from '../lib/days.js';
-import { syncWorkflowId } from '../workflows/ids.js';
-import { syncSignals } from '../workflows/sync-signals.js';
 import { buildStack, quietRuntime, waitFor, type Stack, type TestUser } from './support/stack-core.js';
 import { startTimeSkippingEnv } from './support/time-skipping.js';
 

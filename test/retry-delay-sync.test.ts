@@ -3,7 +3,7 @@
 // by the catalog however long the platform asks for. Assertions are on recorded values and their order, not on speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RETRY_WAIT_MS } from '../adapters/retry-delay.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
+import { availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 let stack: Stack;

@@ -11,7 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { sealCredentials } from '../activities/credential-store.js';
 import { createCoreActivities, createPlatformActivities } from '../activities/index.js';
-import { platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
@@ -20,7 +20,6 @@ import { newMasterKey } from '../lib/secrets.js';
 import { requestSync } from '../lib/sync-requests.js';
 import { startDevServer, type DevServer } from '../lib/temporal-server.js';
 import { RestPlatformSimulator } from '../simulators/etalenta/server.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { waitFor } from './support/stack-core.js';
 
 /** Past 80 % of the 10 s workflow task timeout: the SDK heartbeats the task while the local activity runs. */

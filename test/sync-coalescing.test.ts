@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { sealCredentials } from '../activities/credential-store.js';
 import { createCoreActivities, createPlatformActivities } from '../activities/index.js';
-import { platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import { loadConfig } from '../lib/config.js';
 import { createDb, type Db } from '../lib/db.js';
 import { parseDay } from '../lib/days.js';
@@ -15,7 +15,6 @@ import { temporalDataConverter } from '../lib/payload-codec.js';
 import { newMasterKey } from '../lib/secrets.js';
 import { RestPlatformSimulator } from '../simulators/etalenta/server.js';
 import { availabilitySyncWorkflow, syncRequestedSignal } from '../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { startTimeSkippingEnv } from './support/time-skipping.js';
 
 const HOUR_MS = 3_600_000;

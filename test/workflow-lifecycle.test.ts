@@ -1,9 +1,8 @@
 // The sync workflow keeps its history bounded: it continues as new after a number of rounds (carrying each
 // platform's state), completes when idle, and the next change starts it again.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE } from '../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE, availabilitySyncWorkflowId } from '../workflows/plumbing.js';
 import { availabilitySyncWorkflow, syncRequestedSignal, syncStateQuery } from '../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../workflows/ids.js';
 import { startStack, waitFor, type Stack } from './support/stack.js';
 
 let stack: Stack;

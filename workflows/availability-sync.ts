@@ -3,10 +3,10 @@
 import { continueAsNew, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CoreActivities, PlatformActivities } from '../activities/index.js';
 import type { SyncTarget } from '../activities/sync-targets.js';
-import { platformTaskQueue } from '../adapters/catalog.js';
+import { platformTaskQueue, syncSignals } from './plumbing.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
 import { runPlatformSyncLoop, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
-import { syncSignals, type SyncView } from './sync-signals.js';
+import type { SyncView } from './sync-signals.js';
 
 export type { PlatformSyncState, PlatformSyncView, SyncRequest } from './sync-signals.js';
 export type AvailabilitySyncView = SyncView;

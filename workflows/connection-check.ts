@@ -10,7 +10,7 @@ import { CONNECTION_CHECK_TROUBLE } from '../adapters/error-types.js';
 
 export interface ConnectionCheckInput {
   checkId: string;
-  /** The platform's task queue (adapters/catalog.ts platformTaskQueue). */
+  /** The platform's task queue (./plumbing.ts platformTaskQueue). */
   taskQueue: string;
   /** One attempt's bound: a browser login takes longer than an API call. */
   attemptTimeoutMs: number;

@@ -4,7 +4,7 @@
 import { continueAsNew, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CoreActivities, PlatformActivities } from '../activities/index.js';
 import type { SyncTarget } from '../activities/sync-targets.js';
-import { platformTaskQueue } from '../adapters/catalog.js';
+import { platformTaskQueue } from './plumbing.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
 import { platformActivities } from './availability-sync.js';
 import { runPlatformSyncLoop, usesFeature, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';

@@ -4,8 +4,9 @@
 // The gateway moves the deadline with a signal (signalWithStart, which starts the workflow when none runs) and
 // cancels the workflow when the option is deleted or loses its expiry. The activity also checks that the option
 // still has this very expiry, so a run that fires before it was moved or cancelled changes nothing.
-import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CoreActivities } from '../activities/index.js';
+import { expiryChangedSignal } from './plumbing.js';
 
 export interface OptionExpiryInput {
   userId: string;
@@ -15,11 +16,6 @@ export interface OptionExpiryInput {
 }
 
 export type OptionExpiryOutcome = 'released' | 'unchanged';
-
-export const optionExpiryWorkflowId = (availabilityId: string) => `option-expiry-${availabilityId}`;
-
-/** The option's expiry changed: the new ISO date-time replaces the deadline. */
-export const expiryChangedSignal = defineSignal<[string]>('optionExpiryChanged');
 
 const { releaseExpiredOption } = proxyActivities<CoreActivities>({
   startToCloseTimeout: '1 minute',

@@ -8,8 +8,8 @@ import { condition, patched, setHandler, sleep, upsertSearchAttributes, workflow
 import type { SyncTarget, SyncTargetQuery } from '../activities/sync-targets.js';
 import { DEFAULT_REDRIVE, failureOf, nextRedrive, retryWindowExhausted } from './redrive.js';
 import { platformsAttribute } from './search-attributes.js';
-import { syncSignals, syncTargetsChangedSignal, type PlatformSyncView, type SyncRequest } from './sync-signals.js';
-import type { SyncedData } from './ids.js';
+import { syncSignals, syncTargetsChangedSignal, type SyncedData } from './plumbing.js';
+import type { PlatformSyncView, SyncRequest } from './sync-signals.js';
 
 export interface SyncLoopInput {
   userId: string;

@@ -1,7 +1,5 @@
-// The signal and query of each sync workflow. Availability's names predate media and profile sync and stay as
-// they are: running workflows and their histories use them.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SyncedData } from './ids.js';
+// What the sync workflows' signal and query carry (their names: ./plumbing.ts): a request to push, and the
+// state of each platform.
 import type { RedriveView } from './redrive.js';
 
 export interface SyncRequest {
@@ -34,20 +32,3 @@ export interface SyncView {
   userId: string;
   platforms: PlatformSyncView[];
 }
-
-function signalsFor(requested: string, state: string) {
-  return { requested: defineSignal<[SyncRequest]>(requested), state: defineQuery<SyncView>(state) };
-}
-
-/**
- * A user's connections changed in a way that changes which platforms a round pushes to (connected, disconnected,
- * sync settings, needs_reauth and back): the run lists them again at its next round. One name for every sync
- * workflow type; the outbox relay sends it to the user's running sync workflows (topic sync_targets).
- */
-export const syncTargetsChangedSignal = defineSignal('syncTargetsChanged');
-
-export const syncSignals = {
-  availability: signalsFor('availabilitySyncRequested', 'availabilitySyncState'),
-  media: signalsFor('mediaSyncRequested', 'mediaSyncState'),
-  profile: signalsFor('profileSyncRequested', 'profileSyncState'),
-} satisfies Record<SyncedData, ReturnType<typeof signalsFor>>;

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../lib/db.js';
 import { outboxBacklog } from '../../lib/sync-status.js';
 import { withinMs } from '../../lib/temporal-client.js';
-import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
-import { syncSignals, type SyncView } from '../../workflows/sync-signals.js';
+import { syncWorkflowId, type SyncedData, syncSignals } from '../../workflows/plumbing.js';
+import type { SyncView } from '../../workflows/sync-signals.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, HttpError } from '../schemas.js';
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { syncWorkflowId, type SyncedData } from '../../workflows/plumbing.js';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
 import type { SyncOperation } from '../../generated/prisma/enums.js';
@@ -12,7 +13,6 @@ import { syncMessages } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { accountQuotaState, type QuotaSettings } from '../../lib/request-quotas.js';
 import { outboxBacklog, pendingAvailabilityEntries, platformSyncState, queryAvailabilitySync } from '../../lib/sync-status.js';
-import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, fileAnswer, HttpError, pageQuery, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
 

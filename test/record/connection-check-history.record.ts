@@ -5,10 +5,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { getPlatform, platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, connectionCheckWorkflowId } from '../../workflows/plumbing.js';
+import { getPlatform } from '../../adapters/catalog.js';
 import { connectionCheckAttempts, sealCheckCredentials } from '../../lib/connection-checks.js';
 import { connectionCheckWorkflow } from '../../workflows/connection-check.js';
-import { connectionCheckWorkflowId } from '../../workflows/ids.js';
 import { historyToFixture } from '../support/histories.js';
 import { fixturesDir as fixtures, useRecordingStack } from './recording-stack.js';
 

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { WORKFLOW_TASK_QUEUE } from '../../adapters/catalog.js';
+import { WORKFLOW_TASK_QUEUE } from '../../workflows/plumbing.js';
 import { historyToFixture } from '../support/histories.js';
 import { fixturesDir as fixtures, recordingActor, useRecordingStack } from './recording-stack.js';
 

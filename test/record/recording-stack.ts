@@ -10,15 +10,14 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { sealCredentials } from '../../activities/credential-store.js';
 import { createCoreActivities, createPlatformActivities } from '../../activities/index.js';
-import { getPlatform, platformTaskQueue, WORKFLOW_TASK_QUEUE } from '../../adapters/catalog.js';
+import { platformTaskQueue, WORKFLOW_TASK_QUEUE, syncWorkflowId, type SyncedData, syncSignals } from '../../workflows/plumbing.js';
+import { getPlatform } from '../../adapters/catalog.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec.js';
 import { newMasterKey } from '../../lib/secrets.js';
 import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
-import { syncWorkflowId, type SyncedData } from '../../workflows/ids.js';
-import { syncSignals } from '../../workflows/sync-signals.js';
 import { startTimeSkippingEnv } from '../support/time-skipping.js';
 
 export const fixturesDir = path.resolve(import.meta.dirname, '../fixtures/histories');
@@ -31,8 +30,11 @@ export interface RecordingStack {
   sim: RestPlatformSimulator;
 }
 
-/** Registers the file's beforeAll/afterAll; the returned object is filled in before the first test runs. */
-export function useRecordingStack(): RecordingStack {
+/**
+ * Registers the file's beforeAll/afterAll; the returned object is filled in before the first test runs. `env`: more
+ * configuration, read when the stack starts (after the file's own earlier beforeAll, e.g. a feed server's host).
+ */
+export function useRecordingStack(env: () => Record<string, string> = () => ({})): RecordingStack {
   const stack = {} as RecordingStack;
   let workers: Worker[] = [];
   let running: Promise<unknown>;
@@ -42,7 +44,7 @@ export function useRecordingStack(): RecordingStack {
     stack.sim = new RestPlatformSimulator({ name: 'etalenta', media: apiMediaRulesOf(getPlatform('etalenta')) });
     await stack.sim.start();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'castsync-record-'));
-    stack.config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`, CASTSYNC_PLATFORM_URL_ETALENTA: stack.sim.url, CASTSYNC_DATA_DIR: dataDir });
+    stack.config = loadConfig({ DATABASE_URL: inject('databaseUrl'), CASTSYNC_MASTER_KEYS: `test:${newMasterKey()}`, CASTSYNC_PLATFORM_URL_ETALENTA: stack.sim.url, CASTSYNC_DATA_DIR: dataDir, ...env() });
     stack.db = createDb(stack.config.databaseUrl);
     stack.env = await startTimeSkippingEnv(dataConverter);
     const deps = { db: stack.db, config: stack.config, temporal: stack.env.client };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { parseDay } from '../../lib/days.js';
 import { SYNC_LOOP_FEATURES } from '../../workflows/platform-sync-loop.js';
-import { syncSignals, syncTargetsChangedSignal } from '../../workflows/sync-signals.js';
+import { syncSignals, syncTargetsChangedSignal } from '../../workflows/plumbing.js';
 import { historyToFixture } from '../support/histories.js';
 import { fixturesDir as fixtures, recordingActor, until, useRecordingStack } from './recording-stack.js';
 
