@@ -7,7 +7,7 @@
 import { createDAVClient, type DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAvailabilityItem } from '../lib/availability-item.js';
-import { calendarScheduleId } from '../lib/calendar-schedules.js';
+import { calendarScheduleId } from '../workflows/plumbing.js';
 import { putEvent } from '../lib/calendars/caldav-write.js';
 import { freePort } from '../lib/temporal-server.js';
 import { startProxy, type CountingProxy } from './support/http-proxy.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Availability, Prisma } from '../generated/prisma/client.js';
 import { parseDay, toDay } from '../lib/days.js';
-import { optionExpiryWorkflowId } from '../workflows/option-expiry.js';
+import { optionExpiryWorkflowId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const PLATFORMS = ['etalenta', 'agentur-connection'];

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import proto from '@temporalio/proto';
 import type { Db } from '../../lib/db.js';
-import { availabilitySyncWorkflowId } from '../../workflows/ids.js';
+import { availabilitySyncWorkflowId } from '../../workflows/plumbing.js';
 import { quantile } from '../support.js';
 import type { Change } from './variants.js';
 
