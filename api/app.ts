@@ -35,6 +35,7 @@ import { syncRoutes } from './routes/sync.js';
 import { syncRequestRoutes } from './routes/sync-requests.js';
 import { syncStatusRoutes } from './routes/sync-status.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
+import { createConnections } from '../lib/connections.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
 import { HttpError } from './schemas.js';
 import { documentAuthResponses, documentInputRules, documentStandardResponses } from './openapi-responses.js';
@@ -98,13 +99,14 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
   });
 
   const platformDeps = { db, config, oauth: oauthFlow(config), outbox, temporal };
+  const connections = createConnections(platformDeps);
   await app.register(cookie); // the dashboard's session cookie (api/auth.ts)
   await app.register(dashboardRoutes, { db, config });
   await app.register(signupRoutes, { db, config }); // 404 unless CASTSYNC_SIGNUP=on
   await app.register(healthRoutes, { db, temporal, timeoutMs: config.temporalRequestTimeoutMs });
   await app.register(codecRoutes, { config, db }); // operators only (CASTSYNC_OPERATOR_TOKEN)
   await app.register(metricsRoute, { db });
-  await app.register(oauthCallbackRoute, platformDeps);
+  await app.register(oauthCallbackRoute, { connections });
   await app.register(icsFeedRoute, { db, config }); // the feed's own secret, no bearer token
   await app.register(filmmakersWebhookRoutes, { db, config, outbox }); // signed by the platform, no bearer token
   await app.register(async (api) => {
@@ -118,7 +120,7 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     await api.register(accountAccessRoutes, { db });
     await api.register(mediaRoutes, { db, config, storage: new LocalDiskStorage(config.mediaDir), outbox });
     await api.register(profileRoutes, { db, outbox });
-    await api.register(platformRoutes, platformDeps);
+    await api.register(platformRoutes, { connections });
     await api.register(syncRoutes, {
       db,
       artifactsDir: config.artifactsDir,

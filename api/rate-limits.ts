@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../lib/config.js';
 import { hashApiToken } from '../lib/secrets.js';
 import { SESSION_COOKIE } from './auth.js';
-import { FILMMAKERS_WEBHOOK_ROUTE } from './routes/filmmakers-webhooks.js';
+import { FILMMAKERS_WEBHOOK_ROUTE } from '../lib/platform-offer.js';
 import { HttpError } from './schemas.js';
 
 const WINDOW_MS = 60_000;

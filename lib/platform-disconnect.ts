@@ -1,7 +1,7 @@
-// Disconnecting one platform, as DELETE /api/platforms/:id and the account deletion both do it: an OAuth grant is
-// revoked at the platform (best effort: the wish to disconnect does not depend on the platform answering), then
-// the stored credentials are deleted, the disconnect is audited, and the connection's schedules are sent away
-// through the outbox, all in one transaction.
+// Disconnecting one platform, as the connections service (lib/connections.ts, DELETE /api/platforms/:id) and the
+// account deletion both do it: an OAuth grant is revoked at the platform (best effort: the wish to disconnect does
+// not depend on the platform answering), then the stored credentials are deleted, the disconnect is audited, and
+// the connection's schedules are sent away through the outbox, all in one transaction.
 import type { FastifyBaseLogger } from 'fastify';
 import { openCredentials } from '../activities/credential-store.js';
 import type { PlatformEntry } from '../adapters/catalog.js';

@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../lib/config.js';
+import { saveConnection } from '../lib/connections.js';
 import type { Db } from '../lib/db.js';
-import { credentialOwner, hashApiToken, newApiToken, sealJson } from '../lib/secrets.js';
+import { hashApiToken, newApiToken } from '../lib/secrets.js';
 
 export const DEMO_EMAIL = 'demo@castsync.local';
 
@@ -23,11 +24,6 @@ export async function seedDemoUser(db: Db, config: Config, etalentaApiKey: strin
     create: { userId: user.id, name: 'demo token', tokenHash: hashApiToken(token) },
     update: { userId: user.id, expiresAt: null },
   });
-  const sealed = sealJson(config, credentialOwner(user.id, 'etalenta'), { apiKey: etalentaApiKey });
-  await db.platformConnection.upsert({
-    where: { userId_platformId: { userId: user.id, platformId: 'etalenta' } },
-    create: { userId: user.id, platformId: 'etalenta', credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId },
-    update: { connected: true, credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, status: 'ok', statusMessage: null },
-  });
+  await saveConnection(db, config, { userId: user.id, platformId: 'etalenta', credentials: { apiKey: etalentaApiKey }, accountRef: null });
   return { userId: user.id, token };
 }

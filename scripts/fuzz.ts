@@ -14,9 +14,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../api/app.js';
-import { sealCredentials } from '../activities/credential-store.js';
 import { getPlatform } from '../adapters/catalog.js';
 import { loadConfig, type Config } from '../lib/config.js';
+import { saveConnection } from '../lib/connections.js';
 import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databases.js';
 import { createDb, type Db } from '../lib/db.js';
 import { lazyTemporalClient } from '../lib/temporal-client.js';
@@ -83,11 +83,11 @@ async function createUserWithToken(db: Db): Promise<{ id: string; token: string 
   return { id: userId, token: token.token };
 }
 
-/** The user connected to the simulated e-TALENTA, as the connect route stores it. */
+/** The user connected to the simulated e-TALENTA, stored as connect stores it (no check: the simulator takes the key). */
 async function connectToSimulator(db: Db, config: Config, simulator: RestPlatformSimulator, userId: string) {
   const apiKey = `key_${randomBytes(12).toString('hex')}`;
   simulator.addAccount(apiKey, 'Fuzz Actor');
-  await db.platformConnection.create({ data: { userId, platformId: 'etalenta', ...sealCredentials(config, userId, 'etalenta', { apiKey }) } });
+  await saveConnection(db, config, { userId, platformId: 'etalenta', credentials: { apiKey }, accountRef: null });
 }
 
 async function startStack() {

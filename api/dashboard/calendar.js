@@ -4,6 +4,7 @@
 // whether that platform confirmed its current version, is still pending, or failed.
 import { del, get, patch, post } from './api.js';
 import { day, field, fill, h, ordinal, select } from './dom.js';
+import { platformStore, READ_MAX_AGE_MS } from './store.js';
 
 /**
  * An availability entry as GET /api/availability gives it, with each platform's state of it.
@@ -89,8 +90,8 @@ export function calendarView(section, ctx) {
   async function refresh() {
     const first = iso(month);
     const last = iso(new Date(month.getFullYear(), month.getMonth() + 1, 0));
-    /** @type {[{ items: Entry[] }, Platform[]]} */
-    const [answer, catalog] = await Promise.all([get(`/api/availability?from=${first}&to=${last}&limit=500`), get('/api/platforms')]);
+    /** @type {[{ items: Entry[] }, import('./types.js').PlatformsStatus]} */
+    const [answer, { platforms: catalog }] = await Promise.all([get(`/api/availability?from=${first}&to=${last}&limit=500`), platformStore.recent(READ_MAX_AGE_MS)]);
     entries = answer.items;
     names = Object.fromEntries(catalog.map((p) => [p.id, p.name]));
     platforms = catalog.filter((p) => p.connection?.connected && p.connection.syncAvailability && p.capabilities.pushAvailability);

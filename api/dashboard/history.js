@@ -4,6 +4,7 @@
 // push can be retried from here.
 import { get, post } from './api.js';
 import { dateTime, field, fill, h, select } from './dom.js';
+import { platformStore, READ_MAX_AGE_MS } from './store.js';
 
 /** @typedef {import('./types.js').SyncLogEntry & { durationMs: number | null }} Row */
 
@@ -40,8 +41,7 @@ export function historyView(section, ctx) {
 
   async function refresh() {
     if (Object.keys(names).length === 0) {
-      /** @type {import('./types.js').Platform[]} */
-      const catalog = await get('/api/platforms');
+      const catalog = (await platformStore.recent(READ_MAX_AGE_MS)).platforms;
       names = Object.fromEntries(catalog.map((p) => [p.id, p.name]));
       platform.append(...catalog.map((p) => h('option', { value: p.id }, p.name)));
     }

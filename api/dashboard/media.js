@@ -5,6 +5,7 @@
 // version changes, so a poll never wipes a caption being typed.
 import { del, get, patch, post, upload } from './api.js';
 import { field, fill, h, select } from './dom.js';
+import { platformStore, READ_MAX_AGE_MS } from './store.js';
 
 /**
  * A medium as GET /api/media gives it, with what each platform holds of it.
@@ -83,8 +84,8 @@ export function mediaView(section, ctx) {
   section.append(uploader, syncBar, h('h3', {}, 'Your media'), empty, list);
 
   async function refresh() {
-    /** @type {[{ items: Medium[] }, Platform[]]} */
-    const [answer, catalog] = await Promise.all([get('/api/media'), get('/api/platforms')]);
+    /** @type {[{ items: Medium[] }, import('./types.js').PlatformsStatus]} */
+    const [answer, { platforms: catalog }] = await Promise.all([get('/api/media'), platformStore.recent(READ_MAX_AGE_MS)]);
     items = answer.items;
     mediaPlatforms = catalog.filter((p) => p.capabilities.media && p.connection?.connected && p.connection.syncMedia);
     renderSyncBar();

@@ -14,6 +14,11 @@ export const BUSY_POLL_MS = 2000;
 export const IDLE_POLL_MS = 20000;
 /** After a change the store polls often this long even before the workflow reports it is running. */
 const SETTLE_MS = 15000;
+/**
+ * How old a value the views that only read the platforms (calendar, media, history) take without asking again: the
+ * platforms page refreshes the store after every change it makes, so switching views costs no request.
+ */
+export const READ_MAX_AGE_MS = 30000;
 
 /**
  * @template T
@@ -23,6 +28,8 @@ const SETTLE_MS = 15000;
 export function pollingStore(load, isBusy) {
   /** @type {T | null} */
   let value = null;
+  /** When `value` was loaded (ms since the epoch). */
+  let loadedAt = 0;
   /** @type {Set<{ next: (value: T) => void, error: (error: unknown) => void }>} */
   const subscribers = new Set();
   /** @type {Promise<T> | null} */
@@ -56,6 +63,7 @@ export function pollingStore(load, isBusy) {
     inFlight ??= load()
       .then((next) => {
         value = next;
+        loadedAt = Date.now();
         subscribers.forEach((s) => s.next(next));
         return next;
       })
@@ -74,6 +82,15 @@ export function pollingStore(load, isBusy) {
   return {
     refresh,
     current: () => value,
+    /**
+     * The value if it is younger than `maxAgeMs`, else a new load: for a view that shows it without subscribing
+     * (nothing is polled for that view).
+     * @param {number} maxAgeMs
+     * @returns {Promise<T>}
+     */
+    recent(maxAgeMs) {
+      return value !== null && Date.now() - loadedAt < maxAgeMs ? Promise.resolve(value) : refresh();
+    },
     /** Something changed: watch closely for the sync it causes. */
     changed() {
       settleUntil = Date.now() + SETTLE_MS;

@@ -23,17 +23,13 @@ import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import type { Tx } from '../../lib/options.js';
+import { FILMMAKERS_WEBHOOK_ROUTE } from '../../lib/platform-offer.js';
 import { errorSchema, HttpError } from '../schemas.js';
 
-export const FILMMAKERS_WEBHOOK_ROUTE = '/api/webhooks/filmmakers/:connectionRef';
 const PLATFORM_ID = 'filmmakers';
 /** Acted-on events are remembered this long: longer than Filmmakers plausibly retries one. */
 const DELIVERIES_KEPT_MS = 3 * 24 * 3600_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The URL the user registers with Filmmakers for this connection. */
-export const filmmakersWebhookUrl = (config: Pick<Config, 'publicUrl'>, connectionRef: string) =>
-  `${config.publicUrl}${FILMMAKERS_WEBHOOK_ROUTE.replace(':connectionRef', connectionRef)}`;
 
 export interface FilmmakersEvent {
   type: string;

@@ -9,7 +9,8 @@ import type { Db } from '../../lib/db.js';
 import { accountQuotaState } from '../../lib/request-quotas.js';
 import { outboxBacklog, pendingAvailabilityByPlatform, platformSyncState, queryAvailabilitySync } from '../../lib/sync-status.js';
 import { bearerSecurity } from '../auth.js';
-import { offeredPlatforms, platformSchema } from './platforms.js';
+import { offeredPlatforms } from '../../lib/platform-offer.js';
+import { platformSchema } from './platforms.js';
 import { outboxBacklogSchema, platformSyncStateSchema, quotaStateSchema, syncLogPresenter, syncLogSchema } from './sync.js';
 
 export interface SyncStatusRouteDeps {

@@ -8,11 +8,11 @@ import { loadConfig, type Config } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { temporalDataConverter } from '../../lib/payload-codec.js';
 import { temporalConnectionOptions } from '../../lib/temporal-client.js';
-import { sealCredentials } from '../../activities/credential-store.js';
 import { getPlatform } from '../../adapters/catalog.js';
 import type { AuthData } from '../../adapters/types.js';
 import { newMasterKey } from '../../lib/secrets.js';
 import { createUser } from '../../lib/accounts.js';
+import { saveConnection } from '../../lib/connections.js';
 import { apiMediaRulesOf } from '../../simulators/api-media.js';
 import { RestPlatformSimulator } from '../../simulators/etalenta/server.js';
 import { portalOptionsFromCatalog } from '../../simulators/portal/catalog-options.js';
@@ -44,7 +44,10 @@ export interface Stack {
   createUser(options?: { platforms?: string[] }): Promise<TestUser>;
   /** Waits until the outbox relay has delivered every row of the user (or of everyone). */
   outboxDelivered(userId?: string): Promise<void>;
-  /** Stores a connection with sealed credentials, as the connect route does. */
+  /**
+   * Stores a connection with sealed credentials as connect does (lib/connections.ts saveConnection), without the
+   * credential check, the audit record or the outbox messages: the test decides what runs.
+   */
   connect(userId: string, platformId: string, credentials: AuthData, extra?: { accountRef?: string }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -151,9 +154,7 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
       await waitFor(async () => (await db.outboxMessage.count({ where: { deliveredAt: null, ...(userId ? { userId } : {}) } })) === 0, { what: 'the outbox delivered' });
     },
     async connect(userId, platformId, credentials, extra = {}) {
-      await db.platformConnection.create({
-        data: { userId, platformId, accountRef: extra.accountRef ?? null, ...sealCredentials(config, userId, platformId, credentials) },
-      });
+      await saveConnection(db, config, { userId, platformId, credentials, accountRef: extra.accountRef ?? null });
     },
     async stop() {
       await stack.stopWorkers();
