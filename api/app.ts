@@ -37,7 +37,7 @@ import { syncStatusRoutes } from './routes/sync-status.js';
 import { OutboxRelay } from '../lib/outbox-relay.js';
 import { createConnections } from '../lib/connections.js';
 import { temporalCallsSettled } from '../lib/temporal-client.js';
-import { HttpError } from './schemas.js';
+import { HttpError, sharedSchemas } from './schemas.js';
 import { documentAuthResponses, documentInputRules, documentStandardResponses } from './openapi-responses.js';
 import { answerMethodNotAllowed } from './method-not-allowed.js';
 
@@ -77,7 +77,10 @@ export async function buildApp({ config, db, temporal, logger }: AppDeps) {
     return reply.code(status).send({ statusCode: status, error: reasonPhrase(status), message: status >= 500 ? 'internal error' : error.message });
   });
 
+  sharedSchemas(app);
   await app.register(swagger, {
+    // Shared schemas appear in the document's components under their own $id ("Error"), not as def-0, def-1, ...
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: 'castsync API', version: '0.1.0', description: 'One calendar, every casting platform in step.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },

@@ -19,7 +19,12 @@ const RESPONSES = {
   404: answer('Not Found: no such item among yours'),
   408: answer('Request Timeout: the body did not arrive within the time limit (the connection is closed)'),
   413: answer('Payload Too Large: the body is over the limit'),
-  414: answer('URI Too Long: a path parameter is longer than any the route takes (Fastify answers before the route runs)', { properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } }),
+  // Fastify's own answer, in its own shape (a code, no statusCode): not the Error schema.
+  414: {
+    description: 'URI Too Long: a path parameter is longer than any the route takes (Fastify answers before the route runs)',
+    type: 'object',
+    properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+  },
   415: answer('Unsupported Media Type: the body is not in a content type this operation takes'),
   431: answer('Request Header Fields Too Large: the URL and headers together are over the limit (Node.js answers before any route runs)'),
   429: answer('Too Many Requests: rate limit reached; retry after Retry-After seconds', {

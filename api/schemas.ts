@@ -1,8 +1,19 @@
 // JSON schemas shared by routes; they also make up the OpenAPI document.
-export const errorSchema = {
+import type { FastifyInstance } from 'fastify';
+
+/** Every error answer's body, registered once (sharedSchemas) and named by $ref: one "Error" in the OpenAPI components. */
+const errorBody = {
+  $id: 'Error',
   type: 'object',
   properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
 } as const;
+
+export const errorSchema = { $ref: 'Error#' } as const;
+
+/** Registers the schemas routes name by $ref; call it on the root instance before any route. */
+export function sharedSchemas(app: FastifyInstance) {
+  app.addSchema(errorBody);
+}
 
 /**
  * Paging in query strings. Every number a query takes has a maximum: past it, a page number times its size

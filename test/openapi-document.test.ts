@@ -132,6 +132,19 @@ describe('the document', () => {
     expect(schema.properties?.file).toMatchObject({ type: 'string', format: 'binary' });
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual(['caption', 'file', 'photographerCredit', 'type']);
   });
+
+  it('names one Error schema in its components, and the error answers refer to it instead of copying it', () => {
+    const components = (doc as Document & { components?: { schemas?: Record<string, { properties?: object }> } }).components?.schemas ?? {};
+    expect(Object.keys(components['Error']?.properties ?? {}).sort()).toEqual(['error', 'message', 'statusCode']);
+    const errorAnswers = Object.values(doc.paths)
+      .flatMap((methods) => Object.values(methods).flatMap((op) => Object.entries(op.responses)))
+      .filter(([status]) => Number(status) >= 400)
+      .map(([, answer]) => (answer.content?.['application/json'] as { schema?: { $ref?: string; properties?: object } } | undefined)?.schema);
+    const refs = errorAnswers.filter((schema) => schema?.$ref === '#/components/schemas/Error');
+    const copies = errorAnswers.filter((schema) => schema?.properties && Object.keys(schema.properties).sort().join() === 'error,message,statusCode');
+    expect(refs.length).toBeGreaterThan(100);
+    expect(copies).toEqual([]);
+  });
 });
 
 describe('answers with no body are documented as 204, not 200', () => {
