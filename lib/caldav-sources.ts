@@ -45,6 +45,9 @@ export function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'ca
     password: login.password,
     allowHttpHosts: config.calendarHttpHosts,
     timeoutMs: config.calendarTimeoutMs,
+    // The deployment's limit for a calendar (CASTSYNC_CALENDAR_MAX_BYTES), as for an ICS feed: a calendar-query
+    // answer holds the whole calendar in the window, as a feed does.
+    maxBytes: config.calendarMaxBytes,
   };
 }
 
