@@ -2,14 +2,14 @@
 // source's schedule. An ICS feed is fetched with the validators of the last read, so an unchanged feed costs one 304
 // and no parse; a CalDAV calendar (lib/caldav-sources.ts) costs one PROPFIND when its ctag is unchanged, else its
 // changes since the last sync token, applied to the objects kept from the last read. Events castsync wrote itself
-// into a CalDAV calendar are left out. A source's own trouble (too large, too slow, refused, not a calendar) is
+// (its UID) are left out of either kind before the rules. A source's own trouble (too large, too slow, refused, not a calendar) is
 // recorded on the source (status failing, or needs_reauth for a 401/403) and ends the run without a retry: the next
 // scheduled run is the retry, and the message stays on the source for the user. The address and the login are read
 // here from the database, never passed in.
 import { PlatformError } from '../adapters/errors.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { addToOutbox } from '../lib/outbox.js';
-import { importCalendarDays, type ImportCounts } from '../lib/calendar-import.js';
+import { importCalendarDays, withoutOwnEvents, type ImportCounts } from '../lib/calendar-import.js';
 import { openFeedAddress } from '../lib/calendar-sources.js';
 import { readCalDavSource, sealObjects } from '../lib/caldav-sources.js';
 import { eventDays, type CalendarRule } from '../lib/calendars/days.js';
@@ -25,8 +25,8 @@ export type CalendarRefreshResult =
   /** The source changed while its feed was read (new rules, a new address): the read is dropped, the next one counts. */
   | { status: 'stale' }
   | { status: 'not_modified' }
-  /** ownEvents: events castsync itself wrote into the (CalDAV) calendar, left out. */
-  | ({ status: 'imported'; days: number; ownEvents?: number } & ImportCounts)
+  /** ownEvents: events castsync itself wrote into the calendar (its UID), left out. */
+  | ({ status: 'imported'; days: number; ownEvents: number } & ImportCounts)
   | { status: 'failing' | 'needs_reauth'; error: string };
 
 export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
@@ -49,7 +49,8 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
         await db.calendarSource.updateMany({ where: { id: sourceId }, data: { status: 'ok', lastError: null, lastFetchedAt: fetchedAt } });
         return { status: 'not_modified' };
       }
-      const { days, details } = eventDays(refresh.calendar, source.rules as unknown as CalendarRule[]);
+      const { events, own } = withoutOwnEvents(refresh.calendar.events);
+      const { days, details } = eventDays({ ...refresh.calendar, events }, source.rules as unknown as CalendarRule[]);
       const counts = await db.$transaction(
         async (tx) => {
           // The source may have gone, or got new rules or a new address, while the feed was read: then this read is stale.
@@ -65,7 +66,7 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
         { timeout: 60_000, maxWait: 30_000 },
       );
       if (!counts) return { status: 'stale' };
-      return { status: 'imported', days: days.length, ...(refresh.ownEvents !== undefined ? { ownEvents: refresh.ownEvents } : {}), ...counts };
+      return { status: 'imported', days: days.length, ownEvents: own, ...counts };
     },
   };
 }
@@ -73,7 +74,7 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
 /** A read of either kind: unchanged, or the calendar and the validators to keep for the next read. */
 type SourceRead =
   | { notModified: true }
-  | { notModified: false; calendar: Pick<ParsedCalendar, 'events' | 'window'>; validators: Prisma.CalendarSourceUpdateInput; ownEvents?: number };
+  | { notModified: false; calendar: Pick<ParsedCalendar, 'events' | 'window'>; validators: Prisma.CalendarSourceUpdateInput };
 
 async function readFeed(config: Config, source: CalendarSource, timeZone: string): Promise<SourceRead> {
   const refresh = await refreshIcsFeed(openFeedAddress(config, source), (text) => parseCalendar(text, { timeZone }), {
@@ -93,7 +94,6 @@ async function readCalDav(config: Config, source: CalendarSource, timeZone: stri
     notModified: false,
     calendar: read.calendar,
     validators: { ctag: read.ctag ?? null, syncToken: read.syncToken ?? null, ...sealObjects(config, source, read.objects) },
-    ownEvents: read.own,
   };
 }
 

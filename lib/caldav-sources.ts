@@ -3,14 +3,13 @@
 // adds or changes the source (discovery against the server, once), and a read for the refresh activity that asks
 // for changes only (lib/calendars/caldav.ts: one PROPFIND when the ctag is unchanged, a sync-collection report
 // otherwise) and applies them to the objects kept from the last read, so the import always sees the whole calendar.
-// The kept objects hold titles, places and attendees, so they are sealed too. Events castsync wrote itself (its UID,
-// lib/calendars/caldav-write.ts) are never read as the user's: a booking pushed out does not come back as a block.
+// The kept objects hold titles, places and attendees, so they are sealed too. Events castsync wrote itself are left
+// out by the import (withoutOwnEvents in lib/calendar-import.ts), as for an ICS feed, not here.
 import type { CalendarSource } from '../generated/prisma/client.js';
 import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
 import { discoverCalendars, readCalendarChanges, type CalDavAccount, type CalDavCalendar, type CalendarState } from './calendars/caldav.js';
 import { davAddress } from './calendars/caldav-http.js';
-import { isCastsyncEvent } from './calendars/caldav-write.js';
 import { CalendarParseError, calendarWindow, parseCalendar, type CalendarEvent, type CalendarWindow } from './calendars/events.js';
 import type { Config } from './config.js';
 import { calendarSourceOwner, openJson, sealJson } from './secrets.js';
@@ -45,6 +44,9 @@ export function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'ca
     password: login.password,
     allowHttpHosts: config.calendarHttpHosts,
     timeoutMs: config.calendarTimeoutMs,
+    // The deployment's limit for a calendar (CASTSYNC_CALENDAR_MAX_BYTES), as for an ICS feed: a calendar-query
+    // answer holds the whole calendar in the window, as a feed does.
+    maxBytes: config.calendarMaxBytes,
   };
 }
 
@@ -101,12 +103,11 @@ export type CalDavRead =
   | ({ unchanged: true } & CalendarState)
   | ({
       unchanged: false;
-      /** Every event of the calendar in the window, castsync's own left out. */
+      /** Every event of the calendar in the window (castsync's own too: the import leaves them out). */
       calendar: { events: CalendarEvent[]; window: CalendarWindow };
       objects: HeldObjects;
-      /** Objects that were no calendar (skipped, not failing the rest) and castsync's own events left out. */
+      /** Objects that were no calendar (skipped, not failing the rest). */
       skipped: number;
-      own: number;
     } & CalendarState);
 
 /**
@@ -132,7 +133,6 @@ export async function readCalDavSource(
   const window = calendarWindow(timeZone, {}, now);
   const events: CalendarEvent[] = [];
   let skipped = 0;
-  let own = 0;
   for (const { ics } of Object.values(objects)) {
     let parsed: ReturnType<typeof parseCalendar>;
     try {
@@ -143,10 +143,7 @@ export async function readCalDavSource(
       skipped++;
       continue;
     }
-    for (const event of parsed.events) {
-      if (isCastsyncEvent(event.uid)) own++;
-      else events.push(event);
-    }
+    for (const event of parsed.events) events.push(event);
   }
-  return { unchanged: false, calendar: { events, window }, objects, skipped, own, ...state };
+  return { unchanged: false, calendar: { events, window }, objects, skipped, ...state };
 }

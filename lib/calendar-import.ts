@@ -5,9 +5,11 @@
 // platform follows. An imported entry the user deletes stays deleted while its event is in the calendar (they are
 // changed in the calendar itself: the API refuses edits of them). Days the user already holds as unavailable (their own blocks, another source's) are not added
 // twice; an imported day on a live option of ours opens a conflict for the user to settle (a calendar entry is no
-// production's confirmation, so it never releases an option by itself).
+// production's confirmation, so it never releases an option by itself). Events castsync wrote itself are no one's
+// days: they are left out before the rules (withoutOwnEvents), whichever kind of source read them.
 import { createHash } from 'node:crypto';
 import type { Availability, AvailabilityType, Prisma } from '../generated/prisma/client.js';
+import { isCastsyncEvent } from './calendars/caldav-write.js';
 import { dayRanges, type DayKind, type EventDay, type EventDetails } from './calendars/days.js';
 import { addDays, daysFrom } from './calendars/zones.js';
 import { parseDay, toDay } from './days.js';
@@ -36,6 +38,17 @@ export interface ImportCounts {
 }
 
 const NOTE_MAX = 1000;
+
+/**
+ * The calendar's events less castsync's own (UID `<entry id>@castsync`, what lib/calendars/caldav-write.ts writes):
+ * an option or booking castsync put into a calendar it also reads (a CalDAV destination, or that calendar's ICS
+ * address) never comes back as a block, nor opens a conflict with itself. Both kinds of source go through here, before
+ * their rules; `own` is how many were left out (occurrences in the window), for the run's result.
+ */
+export function withoutOwnEvents<E extends { uid: string }>(events: readonly E[]): { events: E[]; own: number } {
+  const theirs = events.filter((event) => !isCastsyncEvent(event.uid));
+  return { events: theirs, own: events.length - theirs.length };
+}
 
 /** The row's key: which occurrence of which event, and which part of it (a hash: UIDs can be long). */
 export function eventKey(uid: string, recurrenceId: string | undefined, part: number): string {

@@ -2,8 +2,10 @@
 // login is tried once when the source is added (a refusal stores nothing), the source's schedule reads the calendar
 // and its events become blocked days on e-TALENTA (REST simulator) like an ICS feed's; an unchanged calendar costs
 // one PROPFIND, an edit and a deletion come through the sync token; an event castsync wrote itself (an option
-// pushed out) is never read back; a revoked app password turns the source needs_reauth until a new one is given.
+// pushed out) is never read back; a revoked app password turns the source needs_reauth until a new one is given; a
+// calendar over the deployment's CASTSYNC_CALENDAR_MAX_BYTES fails once with the limit on the source.
 // The login is in no answer, no audit event, not readable in the row, not in the schedule's action or the history.
+import { randomBytes } from 'node:crypto';
 import { createDAVClient, type DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAvailabilityItem } from '../lib/availability-item.js';
@@ -15,6 +17,8 @@ import { startRadicale, type RadicaleServer } from './support/radicale.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const FIRST_PASSWORD = 'app-password-1';
+/** CASTSYNC_CALENDAR_MAX_BYTES for this stack: the calendars here are a few KiB, the large one is over it. */
+const MAX_BYTES = 64 * 1024;
 
 let radicale: RadicaleServer;
 let proxy: CountingProxy;
@@ -37,6 +41,7 @@ beforeAll(async () => {
       CASTSYNC_CALENDAR_HTTP_HOSTS: '127.0.0.1',
       // Reads here are asked for (create, refresh); a scheduled one (a week apart) never falls inside the test.
       CASTSYNC_CALENDAR_REFRESH_MINUTES: '10080',
+      CASTSYNC_CALENDAR_MAX_BYTES: String(MAX_BYTES),
     },
   });
 });
@@ -220,6 +225,39 @@ describe('a CalDAV calendar as a source', () => {
     const removed = await api(user, 'DELETE', `/api/calendars/${sourceId}?confirm=true`);
     expect(removed.statusCode, removed.body).toBe(204);
     await waitFor(() => blockedOnEtalenta(user).length === 0, { what: 'e-TALENTA to drop the imported days' });
+  });
+});
+
+describe('a CalDAV calendar larger than the limit', () => {
+  it('is refused by the deployment\'s CASTSYNC_CALENDAR_MAX_BYTES, once, saying so on the source, and read once it fits', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const calendar = await newCalendar('Archiv');
+    // An event with a long description (an attached script, say): random text, so no compression makes it small.
+    const notes = randomBytes(MAX_BYTES).toString('base64');
+    const folded = `DESCRIPTION:${notes}`.match(/.{1,74}/g)!.join('\r\n ');
+    const large = vevent('archiv@nextcloud', 'Drehbuch', '2027-05-03', '2027-05-04').replace('SUMMARY:', `${folded}\r\nSUMMARY:`);
+    await other.createCalendarObject({ calendar, filename: 'archiv.ics', iCalString: large });
+
+    // The login is tried with the same limit: discovery's answers are small.
+    proxy.reset();
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Archiv', ...login(), calendarUrl: proxy.url(calendar.url) });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    const failed = await waitFor(async () => {
+      const s = await source(user, id);
+      return s.lastError ? s : null;
+    }, { what: 'the limit on the source' });
+    expect(failed).toMatchObject({ status: 'failing', lastError: `CalDAV server at ${new URL(proxy.url(radicale.url)).host} sent an answer larger than the limit of 64 KiB`, entries: 0 });
+    expect(await lastRunResult(id)).toMatchObject({ status: 'failing' });
+    // Read once (the collection's validators, then the calendar-query), not retried within the run.
+    expect(proxy.requests.filter((r) => r.startsWith('REPORT '))).toEqual([`REPORT ${new URL(calendar.url).pathname}`]);
+    expect(failed.lastError).not.toContain('/calendar-');
+
+    const [object] = await other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}archiv.ics`] });
+    await other.updateCalendarObject({ calendarObject: { url: `${calendar.url}archiv.ics`, etag: object?.etag, data: vevent('archiv@nextcloud', 'Drehbuch', '2027-05-03', '2027-05-04') } });
+    expect((await api(user, 'POST', `/api/calendars/${id}/refresh`)).statusCode).toBe(202);
+    const read = await readAfter(user, id, failed.lastFetchedAt);
+    expect(read).toMatchObject({ status: 'ok', lastError: null, entries: 1 });
   });
 });
 

@@ -2,9 +2,12 @@
 // through the API; its schedule's workflow reads it, the source's rules turn its events into days, and those reach
 // e-TALENTA (REST simulator) and an agency's inbox (SMTP simulator) like the user's own entries. Edits and
 // deletions in the feed follow; an unchanged feed costs a 304 and nothing else; a feed that is too large, too slow
-// or refused fails once with a message on the source; bad input changes nothing; the address is never shown.
+// or refused fails once with a message on the source; castsync's own events in a feed are not imported back; bad
+// input changes nothing; the address is never shown.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toAvailabilityItem } from '../lib/availability-item.js';
+import { availabilityEventText } from '../lib/calendars/caldav-write.js';
 import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { calendarScheduleId } from '../workflows/plumbing.js';
 import { readAgencyMail } from './support/email.js';
@@ -206,6 +209,25 @@ describe('what the user already has', () => {
     const resolved = await api(user, 'POST', `/api/conflicts/${conflicts[0].id}/resolve`, { action: 'accept_theirs' });
     expect(resolved.statusCode, resolved.body).toBe(200);
     expect((await stack.db.availability.findUniqueOrThrow({ where: { id: option.json().id } })).deletedAt).not.toBeNull();
+  });
+});
+
+describe('a feed of a calendar castsync writes into', () => {
+  it('leaves castsync\'s own events out (no block, no conflict with itself) and counts them in the run\'s result', async () => {
+    const user = await stack.createUser({ platforms: [] });
+    const option = await api(user, 'POST', '/api/availability', { startDate: '2027-03-16', endDate: '2027-03-16', status: 'tentative', type: 'booking', optionHolder: 'UFA Fiction' });
+    expect(option.statusCode, option.body).toBe(201);
+    // The calendar's ICS address: castsync's option as castsync writes it (UID <entry id>@castsync), and the user's own shoot day.
+    const ours = availabilityEventText(toAvailabilityItem(await stack.db.availability.findUniqueOrThrow({ where: { id: option.json().id } })));
+    const theirs = ['BEGIN:VEVENT', 'UID:dreh-0310@google.com', 'DTSTAMP:20261201T090000Z', 'DTSTART;VALUE=DATE:20270310', 'DTEND;VALUE=DATE:20270311', 'SUMMARY:Dreh Tatort', 'END:VEVENT', ''].join('\r\n');
+    expect(ours).toContain(`UID:${option.json().id}@castsync`);
+    feeds.set('/written/feed.ics', { kind: 'calendar', text: ours.replace('END:VCALENDAR', `${theirs}END:VCALENDAR`) });
+    const { id } = await subscribe(user, '/written/feed.ics');
+
+    await readAfter(user, id, null);
+    expect((await importedEntries(user.id, id)).map((e) => e.startDate.toISOString().slice(0, 10))).toEqual(['2027-03-10']);
+    expect((await api(user, 'GET', '/api/conflicts')).json().items).toEqual([]);
+    expect(await lastRunResult(id)).toMatchObject({ status: 'imported', added: 1, ownEvents: 1 });
   });
 });
 

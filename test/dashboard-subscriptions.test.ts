@@ -1,7 +1,8 @@
 // The dashboard's calendar subscriptions in real Chromium (Debian's): subscribing to a feed served locally shows the
 // source with its host only, its state and how many entries it brought; a refused address says why; a changed rule
 // turns the days into travel days; removing asks first, says how many entries go, and takes them away. A CalDAV
-// calendar (a real Radicale) is added with its server, account and app password: a refused password says so.
+// calendar (a real Radicale) is added with its server, account and app password: a refused password says so. Rules
+// are added and removed in the form, and the API stores them in the form's order.
 import { readFileSync } from 'node:fs';
 import { createDAVClient } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +102,41 @@ describe('calendar subscriptions in the dashboard', () => {
     } finally {
       await radicale.stop();
     }
+  });
+
+  it('subscribes with several rules, added and removed in the form, stored in their order', async () => {
+    const { page } = dashboard;
+    feeds.set('/calendar/ical/secret-rules-9c2d/basic.ics', { kind: 'calendar', text: GOOGLE });
+    const form = page.getByRole('form', { name: 'Subscribe to a calendar' });
+    await form.getByText('Rules are tried in order: the first rule an event matches decides what it becomes.').waitFor();
+    await form.getByLabel('Name', { exact: true }).fill('Google mit Regeln');
+    await form.getByLabel('Address of the calendar (ICS)').fill(`${feeds.url}/calendar/ical/secret-rules-9c2d/basic.ics`);
+    const rule = (n: number) => form.getByRole('group', { name: `Rule ${n}` });
+    // The only rule cannot be removed.
+    expect(await form.getByRole('button', { name: /^Remove rule/ }).count()).toBe(0);
+    await rule(1).getByLabel('Which events').selectOption('word');
+    await rule(1).getByLabel('Word').fill('Probe');
+    await rule(1).getByLabel('Become').selectOption('travel');
+    await form.getByRole('button', { name: 'Add a rule' }).click();
+    await rule(2).getByLabel('Which events').selectOption('category');
+    await rule(2).getByLabel('Category').fill('Arbeit');
+    await rule(2).getByLabel('Become').selectOption('booking');
+    await form.getByRole('button', { name: 'Add a rule' }).click();
+    await rule(3).getByLabel('Become').selectOption('block');
+    // The middle one goes; the last moves up and is now rule 2.
+    await rule(2).getByRole('button', { name: 'Remove rule 2' }).click();
+    expect(await form.getByRole('group', { name: /^Rule \d/ }).count()).toBe(2);
+    expect(await rule(2).getByLabel('Which events').inputValue()).toBe('all');
+    await form.getByRole('button', { name: 'Subscribe' }).click();
+
+    const card = page.getByRole('article', { name: 'Google mit Regeln' });
+    await card.getByText(/entries in your calendar/).waitFor();
+    expect(await card.locator('ul > li').allTextContents()).toEqual(['events with “Probe” in the title → travel days', 'every event → blocked days']);
+    const { items } = (await stack.app.inject({ method: 'GET', url: '/api/calendars', headers: user.auth })).json() as { items: { name: string; rules: unknown }[] };
+    expect(items.find((source) => source.name === 'Google mit Regeln')?.rules).toEqual([{ word: 'Probe', kind: 'travel' }, { kind: 'block' }]);
+    // First match decides: the rehearsals are travel days, not blocks, on e-TALENTA.
+    await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.category === 'travel').length === 6, { what: 'the rehearsals as travel days' });
+    // The form is ready for the next subscription: one rule again.
+    expect(await form.getByRole('group', { name: /^Rule \d/ }).count()).toBe(1);
   });
 });

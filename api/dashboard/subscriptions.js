@@ -2,10 +2,11 @@
 // Calendar subscriptions: the user's own calendars (an ICS feed such as Google's secret address, or a CalDAV calendar
 // with a username and an app password) whose events become blocked days on every platform. The address and the
 // login are sent once and never shown again: the API answers only the host. The CalDAV fields are in the form only
-// while that kind is picked, so the ICS form stays as it was.
+// while that kind is picked, so the ICS form stays as it was. The rules are a list (./subscription-rules.js).
 // Removing one takes every entry it brought in off the platforms, so it asks first and says how many.
 import { del, get, patch, post } from './api.js';
 import { dateTime, field, fill, h, select } from './dom.js';
+import { describeRule, formRule, formShows, rulesEditor } from './subscription-rules.js';
 
 /**
  * A calendar source as GET /api/calendars gives it (never its address or login, only its host).
@@ -16,10 +17,6 @@ import { dateTime, field, fill, h, select } from './dom.js';
  *   rules?: Rule[], shareDetails: boolean }} SourceFields
  */
 
-/** @type {[string, string][]} */
-const KINDS = [['block', 'Blocked days'], ['travel', 'Travel days'], ['booking', 'Bookings']];
-/** @type {[string, string][]} */
-const WHICH = [['all', 'Every event'], ['busy', 'Events that show me as busy'], ['word', 'Events with a word in the title']];
 /** @type {Record<string, string>} */
 const STATES = { ok: 'ok', failing: 'failing', needs_reauth: 'needs a new address' };
 /** @type {[string, string][]} */
@@ -27,13 +24,6 @@ const SOURCE_KINDS = [['ics', 'ICS address (Google Calendar, an agency tool)'], 
 
 /** @param {Source} source */
 const stateOf = (source) => (source.status === 'needs_reauth' && source.kind === 'caldav' ? 'needs a new app password' : STATES[source.status] ?? source.status);
-
-/** @param {Rule} rule */
-function describeRule(rule) {
-  const kind = (KINDS.find(([value]) => value === rule.kind) ?? [rule.kind, rule.kind])[1].toLowerCase();
-  const which = rule.word ? `events with “${rule.word}” in the title` : rule.category ? `events in category “${rule.category}”` : rule.busyOnly ? 'busy events' : 'every event';
-  return `${which} → ${kind}`;
-}
 
 /**
  * @param {HTMLElement} section
@@ -120,13 +110,12 @@ export function subscriptionsView(section, ctx) {
   }
 
   /**
-   * The fields of a source: name, address (or CalDAV login), one rule, shareDetails. With `source`, an edit: the
-   * address or app password may stay blank (kept), and a source whose rules this form cannot show (several, a
-   * category: set through the API) keeps them.
+   * The fields of a source: name, address (or CalDAV login), its rules in order, shareDetails. With `source`, an
+   * edit: the address or app password may stay blank (kept), and a source whose rules this form cannot show (one
+   * that names several conditions at once: set through the API) keeps them.
    * @param {{ label: string, submit: string, source?: Source, onSubmit: (fields: SourceFields) => Promise<void> }} options
    */
   function sourceForm({ label, submit, source, onSubmit }) {
-    const first = source?.rules.length === 1 ? source.rules[0] : null;
     const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', value: source?.name ?? '' });
     const url = h('input', { name: 'url', required: !source, maxlength: 2048, inputmode: 'url', autocomplete: 'off', spellcheck: false });
     const sourceKind = source ? null : select('sourceKind', SOURCE_KINDS, 'ics');
@@ -155,25 +144,16 @@ export function subscriptionsView(section, ctx) {
     };
     sourceKind?.addEventListener('change', showAccess);
     showAccess();
-    const which = select('which', WHICH, first?.word ? 'word' : first?.busyOnly ? 'busy' : 'all');
-    const word = h('input', { name: 'word', maxlength: 100, value: first?.word ?? '' });
-    const kind = select('kind', KINDS, first?.kind ?? 'block');
     const share = h('input', { type: 'checkbox', name: 'shareDetails', checked: source?.shareDetails ?? false });
-    const wordField = field('Word', word, 'e.g. “Dreh” matches “Dreh Tatort”, not “Nachtdreh”.');
-    const showWord = () => {
-      wordField.hidden = which.value !== 'word';
-      word.required = which.value === 'word';
-    };
-    which.addEventListener('change', showWord);
-    showWord();
-    const editsRules = !source || (first !== null && first.category === undefined);
+    const editsRules = !source || formShows(source.rules);
+    const rules = rulesEditor(source?.rules ?? []);
     const error = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'card', 'aria-label': label },
       h('h3', {}, label),
       field('Name', name),
       sourceKind && field('Kind of calendar', sourceKind),
       access,
-      editsRules ? h('div', { class: 'row' }, field('Which events', which), wordField, field('Become', kind)) : h('p', { class: 'muted' }, 'Its rules were set through the API and stay as they are.'),
+      editsRules ? rules.element : h('p', { class: 'muted' }, 'Its rules were set through the API and stay as they are.'),
       h('label', { class: 'inline' }, share, ' Send titles and places to the platforms'),
       h('button', { type: 'submit' }, submit),
       error,
@@ -181,15 +161,15 @@ export function subscriptionsView(section, ctx) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       error.textContent = '';
-      const rule = { kind: kind.value, ...(which.value === 'busy' ? { busyOnly: true } : {}), ...(which.value === 'word' ? { word: word.value } : {}) };
-      const changedRule = editsRules && JSON.stringify(rule) !== JSON.stringify(first);
+      const wanted = rules.rules();
+      const changedRules = editsRules && JSON.stringify(wanted) !== JSON.stringify(source?.rules.map(formRule));
       /** @type {[string, HTMLInputElement][]} */
       const given = currentKind() === 'caldav' ? [['serverUrl', serverUrl], ['username', username], ['password', password], ['calendarUrl', calendarUrl]] : [['url', url]];
       const accessFields = Object.fromEntries(given.filter(([, input]) => input.value).map(([key, input]) => [key, input.value]));
       try {
-        await onSubmit({ ...(source ? {} : { kind: currentKind() }), name: name.value, ...accessFields, ...(changedRule ? { rules: [rule] } : {}), shareDetails: share.checked });
+        await onSubmit({ ...(source ? {} : { kind: currentKind() }), name: name.value, ...accessFields, ...(changedRules ? { rules: wanted } : {}), shareDetails: share.checked });
         form.reset();
-        showWord();
+        rules.reset(source?.rules ?? []);
         showAccess();
       } catch (failure) {
         error.textContent = failure instanceof Error ? failure.message : String(failure);

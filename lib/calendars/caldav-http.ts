@@ -10,7 +10,10 @@ import { agentFor, httpAllowed } from '../ics-fetch.js';
 import { isNonPublicAddress, NonPublicAddressError } from '../public-address.js';
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
-/** Larger answers are refused: a calendar's objects are kilobytes; this is about 10,000 ordinary events. */
+/**
+ * Larger answers are refused when the caller sets no limit (calendar sources pass CASTSYNC_CALENDAR_MAX_BYTES): a
+ * calendar's objects are kilobytes; this is about 10,000 ordinary events.
+ */
 export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -117,7 +120,15 @@ async function guardedFetch(session: CalDavSession, account: CalDavAccount, inpu
 }
 
 function tooLarge(session: CalDavSession, maxBytes: number, status: number): PlatformError {
-  return new PlatformError(ErrorType.client, `${session.name} sent an answer larger than the limit of ${Math.round(maxBytes / 1024)} KiB`, false, { status });
+  return new PlatformError(ErrorType.client, `${session.name} sent an answer larger than the limit of ${formatLimit(maxBytes)}`, false, { status });
+}
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** The limit as a person reads it: 5 MiB, 64 KiB, 100 bytes. */
+function formatLimit(bytes: number): string {
+  if (bytes >= MIB) return `${Math.round((bytes / MIB) * 10) / 10} MiB`;
+  return bytes >= KIB ? `${Math.round((bytes / KIB) * 10) / 10} KiB` : `${bytes} bytes`;
 }
 
 /** The answer with a body that fails past `maxBytes` as it is read (tsdav reads it), for answers without a length. */
