@@ -14,6 +14,7 @@ import { putEvent } from '../lib/calendars/caldav-write.js';
 import { freePort } from '../lib/temporal-server.js';
 import { startProxy, type CountingProxy } from './support/http-proxy.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
+import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const FIRST_PASSWORD = 'app-password-1';
@@ -24,6 +25,7 @@ let radicale: RadicaleServer;
 let proxy: CountingProxy;
 let other: Awaited<ReturnType<typeof createDAVClient>>;
 let stack: Stack;
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
 
 beforeAll(async () => {
   radicale = await startRadicale('actor', FIRST_PASSWORD);
@@ -65,35 +67,10 @@ function vevent(uid: string, summary: string, start: string, end: string): strin
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Apple Inc.//macOS 15.1//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T090000Z', `DTSTART${value(start)}`, `DTEND${value(end)}`, `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
 }
 
-const api = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-  stack.app.inject({ method, url, headers: user.auth, ...(payload ? { payload } : {}) });
-
 const login = () => ({ serverUrl: proxy.url(radicale.url), username: radicale.username, password: radicale.password });
-
-const source = async (user: TestUser, id: string) => (await api(user, 'GET', `/api/calendars/${id}`)).json();
-
-/** The source once a read after `since` was recorded. */
-const readAfter = (user: TestUser, id: string, since: string | null) =>
-  waitFor(async () => {
-    const s = await source(user, id);
-    return s.lastFetchedAt && s.lastFetchedAt !== since ? s : null;
-  }, { what: 'the calendar to be read' });
-
-const importedEntries = async (userId: string, sourceId: string) =>
-  stack.db.availability.findMany({ where: { userId, calendarSourceId: sourceId, deletedAt: null }, orderBy: { startDate: 'asc' } });
 
 const blockedOnEtalenta = (user: TestUser) =>
   stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.state === 'unavailable').map((e) => `${e.from}..${e.to}`);
-
-/** Waits until every workflow the source's schedule started has ended, and returns the last one's result. */
-async function lastRunResult(sourceId: string) {
-  const description = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
-  const runs = description.info.recentActions.map((a) => a.action.workflow.workflowId);
-  expect(runs.length).toBeGreaterThan(0);
-  let result: unknown;
-  for (const workflowId of runs) result = await stack.temporal.workflow.getHandle(workflowId).result();
-  return result as { status: string; error?: string };
-}
 
 /** Every history the source's schedule made, as text (bytes as latin1, so a secret in a payload would show). */
 async function historiesOf(sourceId: string): Promise<string> {

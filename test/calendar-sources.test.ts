@@ -12,6 +12,7 @@ import { SmtpSimulator } from '../simulators/smtp/server.js';
 import { calendarScheduleId } from '../workflows/plumbing.js';
 import { readAgencyMail } from './support/email.js';
 import { startFeedServer, type FeedServer } from './support/feed-server.js';
+import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const AGENCY_PLATFORM = 'agentur-iris-mueller';
@@ -25,6 +26,7 @@ const REHEARSALS = ['2027-01-05', '2027-01-12', '2027-01-28', '2027-02-02', '202
 const ONLY_REHEARSALS = [{ word: 'probe', kind: 'block' }];
 
 let stack: Stack;
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
 let smtp: SmtpSimulator;
 let feeds: FeedServer;
 
@@ -51,9 +53,6 @@ afterAll(async () => {
   await feeds?.stop();
 });
 
-const api = (user: TestUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-  stack.app.inject({ method, url, headers: user.auth, ...(payload ? { payload } : {}) });
-
 /** Subscribes the user to the feed at `path` (secret-looking, like Google's). */
 async function subscribe(user: TestUser, path: string, extra: object = {}) {
   const res = await api(user, 'POST', '/api/calendars', { kind: 'ics', name: 'Google privat', url: `${feeds.url}${path}`, ...extra });
@@ -61,29 +60,7 @@ async function subscribe(user: TestUser, path: string, extra: object = {}) {
   return res.json() as { id: string; host: string };
 }
 
-const source = async (user: TestUser, id: string) => (await api(user, 'GET', `/api/calendars/${id}`)).json();
-
-/** The source once a read after `since` was recorded. */
-const readAfter = (user: TestUser, id: string, since: string | null) =>
-  waitFor(async () => {
-    const s = await source(user, id);
-    return s.lastFetchedAt && s.lastFetchedAt !== since ? s : null;
-  }, { what: 'the calendar to be read' });
-
-const importedEntries = async (userId: string, sourceId: string) =>
-  stack.db.availability.findMany({ where: { userId, calendarSourceId: sourceId, deletedAt: null }, orderBy: { startDate: 'asc' } });
-
 const etalentaDays = (user: TestUser) => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).map((e) => `${e.from}..${e.to} ${e.state}/${e.category}`);
-
-/** Waits until every workflow the source's schedule started has ended, and returns the last one's result. */
-async function lastRunResult(sourceId: string) {
-  const description = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
-  const runs = description.info.recentActions.map((a) => a.action.workflow.workflowId);
-  expect(runs.length).toBeGreaterThan(0);
-  let result: unknown;
-  for (const workflowId of runs) result = await stack.temporal.workflow.getHandle(workflowId).result();
-  return result as { status: string };
-}
 
 describe('an ICS subscription', () => {
   let user: TestUser;
