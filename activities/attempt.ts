@@ -60,7 +60,7 @@ export async function beginAttempt(db: Db, config: Config, input: AttemptInput):
         throw signal.aborted ? cancelledFailure(signal) : error;
       });
     }
-    log = openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
+    log = await openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
   } catch (error) {
     clearInterval(beat);
     await lease?.release();

@@ -1,6 +1,5 @@
 // One SyncLog row per attempt: opened as pending when the attempt starts, closed with its outcome. The sync
 // metrics (lib/metrics.ts) are recorded here too, so every attempt is counted exactly once.
-import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ErrorType } from '../adapters/error-types.js';
 import { recordAttemptFinished, recordAttemptStarted, type AttemptLabels } from '../lib/metrics.js';
@@ -13,48 +12,36 @@ export interface OpenLog {
   startedAt: number;
   labels: AttemptLabels;
   requestIds: string[];
-  /** The row's insert: closing the row waits for it (and fails with it). */
-  opened: Promise<void>;
 }
 
-/**
- * Opens the attempt's row; requestIds are the gateway requests that caused it, logged to follow one change. The
- * row's id is made here and the insert runs while the attempt reads what it needs (one database round trip of
- * waiting less before the platform's first request); closing the row awaits the insert.
- */
-export function openSyncLog(db: Db, userId: string, platformId: string, operation: SyncOperation, requestIds: string[] = []): OpenLog {
+/** Opens the attempt's row; requestIds are the gateway requests that caused it, logged to follow one change. */
+export async function openSyncLog(db: Db, userId: string, platformId: string, operation: SyncOperation, requestIds: string[] = []): Promise<OpenLog> {
   const { info, log } = Context.current();
   const workflowId = info.workflowExecution?.workflowId ?? null;
-  const id = randomUUID();
-  const opened = (async () => {
-    if (info.attempt > 1 && workflowId) {
-      // An attempt that never closed its row was cut off (worker killed, heartbeat lost): say so.
-      await db.syncLog.updateMany({
-        where: { workflowId, activityId: info.activityId, status: 'pending' },
-        data: { status: 'failed', errorMessage: 'attempt interrupted: the worker stopped or lost its heartbeat', errorType: 'Interrupted', finishedAt: new Date() },
-      });
-    }
-    await db.syncLog.create({
-      data: {
-        id,
-        userId,
-        platformId,
-        operation,
-        status: 'pending',
-        attempt: info.attempt,
-        workflowId,
-        runId: info.workflowExecution?.runId ?? null,
-        activityId: info.activityId,
-      },
+  if (info.attempt > 1 && workflowId) {
+    // An attempt that never closed its row was cut off (worker killed, heartbeat lost): say so.
+    await db.syncLog.updateMany({
+      where: { workflowId, activityId: info.activityId, status: 'pending' },
+      data: { status: 'failed', errorMessage: 'attempt interrupted: the worker stopped or lost its heartbeat', errorType: 'Interrupted', finishedAt: new Date() },
     });
-  })();
-  // Observed when the row is closed; until then a failed insert must not count as an unhandled rejection.
-  opened.catch(() => undefined);
+  }
+  const row = await db.syncLog.create({
+    data: {
+      userId,
+      platformId,
+      operation,
+      status: 'pending',
+      attempt: info.attempt,
+      workflowId,
+      runId: info.workflowExecution?.runId ?? null,
+      activityId: info.activityId,
+    },
+  });
   const labels = { platform: platformId, operation };
   recordAttemptStarted(labels, info.attempt);
   // The activity logger adds workflow, run and activity ids and the attempt number.
-  log.info('sync attempt started', { platformId, operation, syncLogId: id, requestIds });
-  return { id, startedAt: Date.now(), labels, requestIds, opened };
+  log.info('sync attempt started', { platformId, operation, syncLogId: row.id, requestIds });
+  return { id: row.id, startedAt: Date.now(), labels, requestIds };
 }
 
 export interface SyncLogOutcome {
@@ -79,8 +66,7 @@ export async function closeSyncLog(db: Db, log: OpenLog, outcome: SyncLogOutcome
 export function syncLogClose(log: OpenLog, outcome: SyncLogOutcome): { write(db: Db | Tx): Promise<unknown>; report(): void } {
   let durationMs = Date.now() - log.startedAt;
   return {
-    async write(db) {
-      await log.opened;
+    write(db) {
       durationMs = Date.now() - log.startedAt;
       return db.syncLog.update({
         where: { id: log.id },
