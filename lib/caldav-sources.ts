@@ -37,7 +37,7 @@ export function sealCalDavCredentials(config: Config, source: Sealable, credenti
   return { credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, host: new URL(credentials.calendarUrl).host };
 }
 
-export function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'calendarUrl'>): CalDavAccount {
+function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'calendarUrl'>): CalDavAccount {
   return {
     serverUrl: login.serverUrl,
     username: login.username,

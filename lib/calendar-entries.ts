@@ -141,7 +141,7 @@ function inputOf(entry: Availability): AvailabilityInput {
 }
 
 /** An option's expiry is set in the request only when it is still ahead (a lapsed one would expire at once). */
-export function refusePastExpiry(input: Pick<AvailabilityInput, 'optionExpiresAt'>, now = new Date()) {
+function refusePastExpiry(input: Pick<AvailabilityInput, 'optionExpiresAt'>, now = new Date()) {
   if (input.optionExpiresAt && new Date(input.optionExpiresAt) <= now) {
     throw new CalendarError(400, `optionExpiresAt ${input.optionExpiresAt} is not in the future; an option's expiry must lie ahead`);
   }
@@ -180,7 +180,7 @@ export function checkedRange(input: AvailabilityInput, maxRangeDays: number) {
  * expiry or a new one, stopped when it loses it or stops being an option, stopped for every option the change
  * released). The relay makes each timer match its entry as it is when delivered.
  */
-export function changeMessages(before: Availability | null, after: Availability, effects: OptionEffects): OutboxMessageInput[] {
+function changeMessages(before: Availability | null, after: Availability, effects: OptionEffects): OutboxMessageInput[] {
   const expiryOf = (entry: Availability | null) => (entry && isLiveOption(entry) ? (entry.optionExpiresAt?.toISOString() ?? null) : null);
   const timers = new Set(effects.released);
   if (expiryOf(before) !== expiryOf(after)) timers.add(after.id);

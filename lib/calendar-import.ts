@@ -19,7 +19,7 @@ import type { OutboxMessageInput } from './outbox.js';
 type Tx = Prisma.TransactionClient;
 
 /** What `source` says on an entry imported from a calendar source. */
-export const calendarEntrySource = (sourceId: string) => `calendar:${sourceId}`;
+const calendarEntrySource = (sourceId: string) => `calendar:${sourceId}`;
 
 /** One entry the source should have: an occurrence's consecutive days (split where a range would be too long). */
 export interface PlannedEntry {

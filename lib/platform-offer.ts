@@ -22,7 +22,7 @@ export interface ConnectBody {
   agencyEmail?: string;
 }
 
-export const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[]> = {
+const credentialFieldsByKind: Record<PlatformEntry['kind'], (keyof ConnectBody)[]> = {
   rest: ['apiKey'],
   browser: ['email', 'password'],
   email: ['agencyEmail'],
@@ -111,5 +111,5 @@ export function presentConnection(connection: PlatformConnection | undefined, co
 export const FILMMAKERS_WEBHOOK_ROUTE = '/api/webhooks/filmmakers/:connectionRef';
 
 /** The URL the user registers with Filmmakers for this connection. */
-export const filmmakersWebhookUrl = (config: Pick<Config, 'publicUrl'>, connectionRef: string) =>
+const filmmakersWebhookUrl = (config: Pick<Config, 'publicUrl'>, connectionRef: string) =>
   `${config.publicUrl}${FILMMAKERS_WEBHOOK_ROUTE.replace(':connectionRef', connectionRef)}`;
