@@ -1,12 +1,12 @@
-// Starts the Temporal workers: one for workflows (with the database-only local activities) and one activity
-// worker per platform task queue, rate-limited by the platform catalog. SIGINT/SIGTERM drain them gracefully.
+// Starts the Temporal workers: one for workflows (with the database-only local activities), one for the destination
+// calendars' pushes, and one activity worker per platform task queue, rate-limited by the platform catalog. SIGINT/SIGTERM drain them gracefully.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createCoreActivities, createPlatformActivities } from './activities/index.js';
-import { platformTaskQueue, WORKFLOW_TASK_QUEUE } from './workflows/plumbing.js';
+import { createCalendarDestinationWorkerActivities, createCoreActivities, createPlatformActivities } from './activities/index.js';
+import { CALENDAR_DESTINATION_TASK_QUEUE, platformTaskQueue, WORKFLOW_TASK_QUEUE } from './workflows/plumbing.js';
 import { platformCatalog, type PlatformEntry } from './adapters/catalog.js';
 import { closeBrowser } from './adapters/browser/browser-pool.js';
 import { closeSmtpPools } from './adapters/email/smtp-pool.js';
@@ -73,6 +73,16 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       plugins,
       ...(workflowBundle ? { workflowBundle } : workflowCode()),
       activities: createCoreActivities(deps),
+    }),
+    // The user's own calendar servers: no platform's limits; a few at a time per worker process.
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: CALENDAR_DESTINATION_TASK_QUEUE,
+      dataConverter,
+      plugins,
+      activities: createCalendarDestinationWorkerActivities(deps),
+      maxConcurrentActivityTaskExecutions: 10,
     }),
     ...(await Promise.all(
       platforms.map((platform) =>

@@ -1,10 +1,11 @@
 // The activities, built around their dependencies (database, configuration, a Temporal client) as in Temporal's
-// samples. New activities join one of the two groups below.
+// samples. New activities join one of the groups below.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { createAvailabilityPullActivities } from './availability-pull.js';
 import { createAvailabilityPushActivities } from './availability-push.js';
+import { createCalendarDestinationActivities } from './calendar-destination-push.js';
 import { createCalendarRefreshActivities } from './calendar-refresh.js';
 import { createConnectionCheckActivities } from './connection-check.js';
 import { createMediaDriftActivities } from './media-drift.js';
@@ -43,6 +44,12 @@ export const createPlatformActivities = (deps: ActivityDeps) => ({
   ...createProfilePushActivities(deps.db, deps.config),
   ...createConnectionCheckActivities(deps.db, deps.config),
 });
+
+/**
+ * The user's destination calendars (CalDAV), on their shared task queue: the same pushAvailability the availability
+ * workflow calls for a platform, written for a calendar.
+ */
+export const createCalendarDestinationWorkerActivities = (deps: ActivityDeps) => createCalendarDestinationActivities(deps.db, deps.config);
 
 export type CoreActivities = ReturnType<typeof createCoreActivities>;
 export type PlatformActivities = ReturnType<typeof createPlatformActivities>;

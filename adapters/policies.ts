@@ -17,7 +17,10 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { ConnectionKind } from './catalog-types.js';
 import { NON_RETRYABLE_ERROR_TYPES } from './error-types.js';
 
-export const activityOptionsByKind: Record<ConnectionKind, ActivityOptions> = {
+/** Where a sync pushes: a platform of one of the connection kinds, or the user's destination calendar (CalDAV). */
+export type TargetKind = ConnectionKind | 'calendar';
+
+export const activityOptionsByKind: Record<TargetKind, ActivityOptions> = {
   // HTTP APIs answer in seconds; a dead worker is noticed through the missing heartbeat. 1, 2, 4, ... 30 s, for
   // 30 minutes: about 65 attempts, then re-drive.
   rest: {
@@ -39,6 +42,13 @@ export const activityOptionsByKind: Record<ConnectionKind, ActivityOptions> = {
     heartbeatTimeout: '30 seconds',
     scheduleToCloseTimeout: '1 hour',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  },
+  // A CalDAV server answers in seconds, like an API: the same window.
+  calendar: {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '5 seconds',
+    scheduleToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
   },
   // SMTP relays queue on their side; an hour of retries, then re-drive.
   email: {

@@ -50,6 +50,12 @@ function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'calendarU
   };
 }
 
+/** The account and calendar a destination source's events are written to (activities/calendar-destination-push.ts). */
+export function destinationCalendar(config: Config, source: SealedRow): { account: CalDavAccount; calendarUrl: string } {
+  const credentials = openCalDavCredentials(config, source);
+  return { account: calDavAccount(config, credentials), calendarUrl: credentials.calendarUrl };
+}
+
 /**
  * Tries the login against the server (discovery: principal, calendar home, calendars) and picks the calendar:
  * the one named by `calendarUrl`, else the account's only calendar with events. Throws the server's refusal as a

@@ -15,11 +15,9 @@ import { addDays, daysFrom } from './calendars/zones.js';
 import { parseDay, toDay } from './days.js';
 import { lockUserCalendar } from './options.js';
 import type { OutboxMessageInput } from './outbox.js';
+import { calendarTargetId } from '../workflows/plumbing.js';
 
 type Tx = Prisma.TransactionClient;
-
-/** What `source` says on an entry imported from a calendar source. */
-const calendarEntrySource = (sourceId: string) => `calendar:${sourceId}`;
 
 /** One entry the source should have: an occurrence's consecutive days (split where a range would be too long). */
 export interface PlannedEntry {
@@ -142,7 +140,7 @@ export async function importCalendarDays(
     if (!row) {
       touched.push(
         await tx.availability.create({
-          data: { userId, ...fields, status: 'unavailable', source: calendarEntrySource(sourceId), calendarSourceId: sourceId, calendarEventKey: entry.key },
+          data: { userId, ...fields, status: 'unavailable', source: calendarTargetId(sourceId), calendarSourceId: sourceId, calendarEventKey: entry.key },
         }),
       );
       counts.added++;
@@ -176,7 +174,7 @@ export async function removeCalendarEntries(tx: Tx, send: (messages: OutboxMessa
     data: { deletedAt: new Date(), calendarEventKey: null, version: { increment: 1 } },
   });
   await tx.conflict.updateMany({
-    where: { userId, platformId: calendarEntrySource(sourceId), status: 'open' },
+    where: { userId, platformId: calendarTargetId(sourceId), status: 'open' },
     data: { status: 'dismissed', resolvedAt: new Date(), resolution: { action: 'source_removed' } },
   });
   if (count > 0) await send([{ topic: 'sync', data: 'availability' }]);
@@ -211,7 +209,7 @@ async function coveredDays(tx: Tx, userId: string, sourceId: string, days: reado
 /** One open conflict per live option an imported entry lands on (none when one is open already). */
 async function openOptionConflicts(tx: Tx, { userId, sourceId, sourceName }: ImportTarget, entries: Availability[]): Promise<number> {
   let opened = 0;
-  const platformId = calendarEntrySource(sourceId);
+  const platformId = calendarTargetId(sourceId);
   for (const entry of entries) {
     const options = await tx.availability.findMany({
       where: { userId, deletedAt: null, status: 'tentative', startDate: { lte: entry.endDate }, endDate: { gte: entry.startDate } },

@@ -18,6 +18,7 @@ import { feedUrl } from './ics-fetch.js';
 import type { OutboxMessageInput } from './outbox.js';
 import type { SyncOutbox } from './outbox-relay.js';
 import { calendarSourceOwner as calendarOwner, openJson, sealJson } from './secrets.js';
+import { calendarTargetId } from '../workflows/plumbing.js';
 
 /** A user keeps at most this many calendar sources: each is read on its own schedule. */
 export const MAX_SOURCES_PER_USER = 20;
@@ -59,6 +60,8 @@ export interface CalendarSourceChange extends SourceAccess {
   name?: string;
   rules?: CalendarRule[];
   shareDetails?: boolean;
+  /** CalDAV only: castsync writes its entries into this calendar (one per user: another one stops being it). */
+  destination?: boolean;
 }
 
 const CALDAV_FIELDS = ['serverUrl', 'calendarUrl', 'username', 'password'] as const;
@@ -170,6 +173,9 @@ export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: C
   const rules = change.rules ? checkedRules(change.rules) : undefined;
   const before = await ownSource(db, caller.userId, sourceId);
   checkKindFields(before.kind, change, false);
+  if (change.destination && before.kind !== 'caldav') {
+    throw new CalendarSourceError(400, 'destination: only a caldav calendar can be written to; an ics feed is read-only');
+  }
   let sealed: Prisma.CalendarSourceUpdateInput = {};
   let newAccess = false;
   let newCalendar = false;
@@ -190,12 +196,14 @@ export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: C
     const current = await ownSource(tx, caller.userId, sourceId);
     const inFull = newCalendar || rules !== undefined || (change.shareDetails !== undefined && change.shareDetails !== current.shareDetails);
     const rereads = newAccess || inFull;
+    const destinations = change.destination !== undefined && change.destination !== current.destination ? await switchDestination(tx, current, change.destination) : [];
     const row = await tx.calendarSource.update({
       where: { id: current.id },
       data: {
         ...(change.name !== undefined ? { name: change.name } : {}),
         ...(rules ? { rules: json(rules) } : {}),
         ...(change.shareDetails !== undefined ? { shareDetails: change.shareDetails } : {}),
+        ...(change.destination !== undefined ? { destination: change.destination } : {}),
         ...sealed,
         // A new address or login is a new chance: its trouble is found again by the next read.
         ...(newAccess ? { status: 'ok' as const, lastError: null } : {}),
@@ -204,6 +212,11 @@ export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: C
     });
     await audit(tx, caller, 'calendar.update', row, { fields: Object.keys(change).sort(), ...(newAccess ? { host: row.host } : {}) });
     if (rereads) await send([{ topic: 'calendar_refresh', sourceId }]);
+    // A destination with a new login may be written to again; one switched on or off is written (or emptied) now.
+    if (destinations.length || (newAccess && row.destination)) {
+      const platformIds = destinations.length ? destinations : [calendarTargetId(sourceId)];
+      await send([{ topic: 'sync_targets' }, { topic: 'sync', data: 'availability', manual: true, platformIds }]);
+    }
     return row;
   });
   return presentWithCount(db, updated);
@@ -231,11 +244,26 @@ export async function deleteCalendarSource(db: Db, outbox: SyncOutbox, caller: C
       throw new CalendarSourceError(400, `removing "${row.name}" also removes the ${entries} entries it brought in, from every platform: send confirm=true to go ahead`);
     }
     const removedEntries = await removeCalendarEntries(tx, send, caller.userId, sourceId);
+    // What castsync wrote into it as the destination stays there (its login goes now); the record of it goes.
+    await tx.platformAvailabilityState.deleteMany({ where: { userId: caller.userId, platformId: calendarTargetId(sourceId) } });
     await tx.calendarSource.delete({ where: { id: row.id } });
     await audit(tx, caller, 'calendar.delete', row, { host: row.host, removedEntries });
-    await send([{ topic: 'calendar_schedule', sourceId }]);
+    await send([{ topic: 'calendar_schedule', sourceId }, ...(row.destination ? [{ topic: 'sync_targets' as const }] : [])]);
     return { removedEntries };
   });
+}
+
+/**
+ * Makes the source the user's destination calendar (the one before stops being it) or stops it being one, under
+ * the user's lock, so two requests at once leave one destination. The targets whose events change: written to now,
+ * or emptied of castsync's events by their next push.
+ */
+async function switchDestination(tx: Prisma.TransactionClient, source: CalendarSource, destination: boolean): Promise<string[]> {
+  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${source.userId}::uuid FOR UPDATE`;
+  if (!destination) return [calendarTargetId(source.id)];
+  const before = await tx.calendarSource.findMany({ where: { userId: source.userId, destination: true, NOT: { id: source.id } }, select: { id: true } });
+  await tx.calendarSource.updateMany({ where: { id: { in: before.map((s) => s.id) } }, data: { destination: false } });
+  return [source.id, ...before.map((s) => s.id)].map(calendarTargetId);
 }
 
 const scheduleAndRefresh = (sourceId: string): OutboxMessageInput[] => [
@@ -276,6 +304,7 @@ export function present(row: CalendarSource, entries: number) {
     host: row.host,
     rules: row.rules as unknown as CalendarRule[],
     shareDetails: row.shareDetails,
+    destination: row.destination,
     status: row.status,
     lastError: row.lastError,
     lastFetchedAt: row.lastFetchedAt?.toISOString() ?? null,

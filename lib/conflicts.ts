@@ -21,6 +21,7 @@ import type { Caller } from './calendar-sources.js';
 import type { Db } from './db.js';
 import { lockUserCalendar, noEffects, type Tx } from './options.js';
 import type { SyncOutbox } from './outbox-relay.js';
+import { calendarSourceIdOf, calendarTargetId } from '../workflows/plumbing.js';
 
 export const resolutionActions = ['keep_ours', 'accept_theirs', 'edit'] as const;
 export type ResolutionAction = (typeof resolutionActions)[number];
@@ -204,8 +205,8 @@ async function resolveMediaDrift(tx: Tx, send: SendMessages, conflict: Conflict,
 
 /** The name of each conflict's platform, or of its calendar source (platformId "calendar:<id>"). */
 async function platformNames(db: Db, userId: string, rows: Pick<Conflict, 'platformId'>[]): Promise<(row: Pick<Conflict, 'platformId'>) => string> {
-  const ids = rows.filter((row) => row.platformId.startsWith('calendar:')).map((row) => row.platformId.slice('calendar:'.length));
+  const ids = rows.flatMap((row) => calendarSourceIdOf(row.platformId) ?? []);
   const sources = ids.length ? await db.calendarSource.findMany({ where: { userId, id: { in: ids } }, select: { id: true, name: true } }) : [];
-  const calendars = new Map(sources.map((source) => [`calendar:${source.id}`, source.name]));
+  const calendars = new Map(sources.map((source) => [calendarTargetId(source.id), source.name]));
   return ({ platformId }) => (isPlatformId(platformId) ? getPlatform(platformId).name : (calendars.get(platformId) ?? platformId));
 }

@@ -3,7 +3,7 @@
 import { continueAsNew, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CoreActivities, PlatformActivities } from '../activities/index.js';
 import type { SyncTarget } from '../activities/sync-targets.js';
-import { platformTaskQueue, syncSignals } from './plumbing.js';
+import { CALENDAR_DESTINATION_TASK_QUEUE, platformTaskQueue, syncSignals } from './plumbing.js';
 import { activityOptionsByKind, localActivityOptions } from '../adapters/policies.js';
 import { runPlatformSyncLoop, type PushOptions, type SyncLoopInput } from './platform-sync-loop.js';
 import type { SyncView } from './sync-signals.js';
@@ -19,14 +19,16 @@ const { listAvailabilitySyncTargets } = proxyLocalActivities<CoreActivities>(loc
 
 /**
  * The activities of one platform: on its own task queue, with its connection kind's retry policy and timeouts;
- * a single attempt for a re-drive's probe (the platform was down past its retry window).
+ * a single attempt for a re-drive's probe (the platform was down past its retry window). A destination calendar's
+ * push runs on the calendars' shared queue (a branch only target lists with a calendar take, so histories recorded
+ * before it replay unchanged).
  */
 export function platformActivities(target: SyncTarget, { singleAttempt = false }: PushOptions = {}) {
   const options = activityOptionsByKind[target.kind];
   return proxyActivities<PlatformActivities>({
     ...options,
     ...(singleAttempt ? { retry: { ...options.retry, maximumAttempts: 1 } } : {}),
-    taskQueue: platformTaskQueue(target.platformId),
+    taskQueue: target.kind === 'calendar' ? CALENDAR_DESTINATION_TASK_QUEUE : platformTaskQueue(target.platformId),
   });
 }
 

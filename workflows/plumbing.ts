@@ -16,6 +16,22 @@ export function platformTaskQueue(platformId: string): string {
   return `platform-${platformId}`;
 }
 
+/**
+ * The user's destination calendars (CalDAV): castsync's entries written there by one shared activity worker
+ * (activities/calendar-destination-push.ts); a calendar server of the user's own needs no platform's limits.
+ */
+export const CALENDAR_DESTINATION_TASK_QUEUE = 'calendar-destinations';
+
+/**
+ * A calendar source where the sync, the logs and the conflicts name a platform: "calendar:<sourceId>" (the
+ * source of the entries it brings in, the target a destination calendar is pushed as).
+ */
+export const calendarTargetId = (sourceId: string) => `calendar:${sourceId}`;
+
+/** The calendar source's id of a "calendar:<sourceId>" target, else undefined. */
+export const calendarSourceIdOf = (platformId: string): string | undefined =>
+  platformId.startsWith('calendar:') ? platformId.slice('calendar:'.length) : undefined;
+
 // Workflow ids. Those of the per-user sync workflows derive from the user and the kind of data, so every change of
 // one user's availability (or media, or profile) meets the same running workflow (signalWithStart) and changes
 // coalesce there.

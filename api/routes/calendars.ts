@@ -77,6 +77,12 @@ const editable = {
   shareDetails: { type: 'boolean', description: 'Send titles and locations to the platforms as the entry\'s note (default false: only the day and kind)' },
 } as const;
 
+const destinationField = {
+  type: 'boolean',
+  description:
+    'kind caldav: castsync writes its bookings, options and blocked days into this calendar (one per user: the one before stops being it, and castsync removes its events there); false removes them from this one',
+} as const;
+
 const createBody = {
   type: 'object',
   additionalProperties: false,
@@ -87,7 +93,7 @@ const createBody = {
   },
 } as const;
 
-const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: editable } as const;
+const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: { ...editable, destination: destinationField } } as const;
 
 const sourceSchema = {
   type: 'object',
@@ -98,6 +104,7 @@ const sourceSchema = {
     host: { type: 'string', description: 'The host of the feed\'s (or CalDAV calendar\'s) address: the only part of it shown' },
     rules: { type: 'array', items: ruleSchema },
     shareDetails: { type: 'boolean' },
+    destination: { type: 'boolean', description: 'castsync writes its entries into this calendar' },
     status: { type: 'string', enum: ['ok', 'failing', 'needs_reauth'] },
     lastError: { type: ['string', 'null'] },
     lastFetchedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -156,7 +163,7 @@ export async function calendarRoutes(app: FastifyInstance, { db, config, outbox 
     {
       schema: {
         tags,
-        summary: 'Rename a calendar source, or change its address or CalDAV login, rules or shareDetails (all but the name read it again at once)',
+        summary: 'Rename a calendar source, change its address or CalDAV login, rules or shareDetails (all but the name read it again at once), or make it the calendar castsync writes to (destination)',
         security: bearerSecurity,
         params: uuidParam('id'),
         body: patchBody,

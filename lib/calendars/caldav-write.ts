@@ -86,6 +86,12 @@ export async function removeEvent(account: CalDavAccount, href: string, etag?: s
   throw await refused(session, answer, 'remove the event');
 }
 
+/** The object at `href` as the calendar holds it now (text and ETag), or undefined when it is gone. */
+export async function readEvent(account: CalDavAccount, href: string): Promise<{ text: string; etag?: string } | undefined> {
+  const session = openSession(account);
+  return readObject(session, davAddress(href, account.allowHttpHosts ?? [], 'the event address is').href);
+}
+
 async function put(session: CalDavSession, href: string, body: string, conditions: Record<string, string>): Promise<Response> {
   return session.fetch(href, { method: 'PUT', body, headers: { ...session.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions } });
 }

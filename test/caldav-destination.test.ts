@@ -1,0 +1,240 @@
+// A CalDAV calendar as the destination castsync writes to (issue 16), against a real Radicale: a booking and an
+// option made in castsync appear there as events with castsync's UID (rank and holder in the title), follow edits
+// and deletions, and are never imported back as blocks; the user's own events of that calendar still come in, and
+// are not written back. An event the user changed in their calendar app is kept and becomes a conflict; keep_ours
+// writes ours again. A refused login turns the source needs_reauth and the writes wait for a new password. Another
+// calendar picked as the destination takes the events over: the first one is emptied of them.
+import { createDAVClient, type DAVCalendar } from 'tsdav';
+import ICAL from 'ical.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarTargetId } from '../workflows/plumbing.js';
+import { startRadicale, type RadicaleServer } from './support/radicale.js';
+import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
+import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
+
+const PASSWORD = 'app-password-1';
+
+let radicale: RadicaleServer;
+let other: Awaited<ReturnType<typeof createDAVClient>>;
+let stack: Stack;
+const { api, source, readAfter, importedEntries } = calendarSourceHelpers(() => stack);
+
+beforeAll(async () => {
+  radicale = await startRadicale('actor', PASSWORD);
+  other = await createDAVClient({
+    serverUrl: radicale.url,
+    credentials: { username: radicale.username, password: radicale.password },
+    authMethod: 'Basic',
+    defaultAccountType: 'caldav',
+  });
+  stack = await startStack({
+    restPlatforms: ['etalenta'],
+    workerPlatforms: ['etalenta'],
+    env: { CASTSYNC_CALENDAR_HTTP_HOSTS: '127.0.0.1', CASTSYNC_CALENDAR_REFRESH_MINUTES: '10080' },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await radicale?.stop();
+});
+
+let calendars = 0;
+async function newCalendar(displayname: string): Promise<DAVCalendar> {
+  const url = `${radicale.url}${radicale.username}/dest-${++calendars}/`;
+  await other.makeCalendar({ url, props: { displayname } });
+  return { url };
+}
+
+/** An all-day event as a calendar app writes it (`end` exclusive). */
+function vevent(uid: string, summary: string, start: string, end: string): string {
+  const day = (d: string) => d.replaceAll('-', '');
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Apple Inc.//macOS 15.1//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T090000Z', `DTSTART;VALUE=DATE:${day(start)}`, `DTEND;VALUE=DATE:${day(end)}`, `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+interface Seen {
+  url: string;
+  etag: string | undefined;
+  uid: string;
+  summary: string;
+  start: string;
+  /** The last day (DTEND is exclusive). */
+  end: string;
+  status: string | null;
+  sequence: number | null;
+}
+
+/** The calendar's events as another client sees them. */
+async function eventsIn(calendar: DAVCalendar): Promise<Seen[]> {
+  // One calendar-query with the data (no multiget after it, which a deletion between the two would fail).
+  const objects = await other.fetchCalendarObjects({ calendar, useMultiGet: false });
+  return objects.map((object) => {
+    const event = new ICAL.Component(ICAL.parse(object.data as string)).getFirstSubcomponent('vevent')!;
+    const day = (name: string) => String(event.getFirstPropertyValue(name));
+    const end = new Date(`${day('dtend')}T00:00:00Z`);
+    end.setUTCDate(end.getUTCDate() - 1);
+    return {
+      url: object.url,
+      etag: object.etag,
+      uid: String(event.getFirstPropertyValue('uid')),
+      summary: String(event.getFirstPropertyValue('summary')),
+      start: day('dtstart'),
+      end: end.toISOString().slice(0, 10),
+      status: (event.getFirstPropertyValue('status') as string | null) ?? null,
+      sequence: (event.getFirstPropertyValue('sequence') as number | null) ?? null,
+    };
+  });
+}
+
+const ours = (events: Seen[]) => events.filter((e) => e.uid.endsWith('@castsync')).sort((a, b) => a.start.localeCompare(b.start));
+
+const login = (calendar: DAVCalendar) => ({ serverUrl: radicale.url, username: radicale.username, password: PASSWORD, calendarUrl: calendar.url });
+
+describe('a CalDAV calendar as the destination', () => {
+  let user: TestUser;
+  let calendar: DAVCalendar;
+  let sourceId: string;
+  let bookingId: string;
+  let optionId: string;
+
+  beforeAll(async () => {
+    user = await stack.createUser({ platforms: ['etalenta'] });
+    calendar = await newCalendar('Nextcloud');
+    await other.createCalendarObject({ calendar, filename: 'urlaub.ics', iCalString: vevent('urlaub@nextcloud', 'Urlaub', '2027-04-01', '2027-04-03') });
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login(calendar) });
+    expect(created.statusCode, created.body).toBe(201);
+    sourceId = created.json().id;
+    await waitFor(async () => (await importedEntries(user.id, sourceId)).length === 1, { what: 'the user\'s own event to be imported' });
+    const booking = await api(user, 'POST', '/api/availability', { startDate: '2027-04-10', endDate: '2027-04-11', status: 'unavailable', type: 'booking', optionHolder: 'Studio Hamburg' });
+    expect(booking.statusCode, booking.body).toBe(201);
+    bookingId = booking.json().id;
+  });
+
+  it('refuses an ICS feed as the destination, and an unknown field, changing nothing', async () => {
+    const feed = await api(user, 'POST', '/api/calendars', { kind: 'ics', name: 'Feed', url: 'http://127.0.0.1:9/feed.ics' });
+    expect(feed.statusCode, feed.body).toBe(201);
+    const refused = await api(user, 'PATCH', `/api/calendars/${feed.json().id}`, { destination: true });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toMatch(/only a caldav calendar can be written to/);
+    expect((await source(user, feed.json().id)).destination).toBe(false);
+    const wrongType = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { destination: 'yes' });
+    expect(wrongType.statusCode).toBe(400);
+    expect(wrongType.json().message).toMatch(/destination must be boolean/);
+    expect((await source(user, sourceId)).destination).toBe(false);
+    expect((await api(user, 'DELETE', `/api/calendars/${feed.json().id}?confirm=true`)).statusCode).toBe(204);
+  });
+
+  it('writes castsync\'s bookings and options there once picked, with its UID, and never reads them back', async () => {
+    const picked = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { destination: true });
+    expect(picked.statusCode, picked.body).toBe(200);
+    expect(picked.json()).toMatchObject({ destination: true, status: 'ok' });
+    const option = await api(user, 'POST', '/api/availability', { startDate: '2027-04-20', endDate: '2027-04-20', status: 'tentative', type: 'booking', optionHolder: 'UFA Fiction' });
+    expect(option.statusCode, option.body).toBe(201);
+    optionId = option.json().id;
+
+    const written = await waitFor(async () => {
+      const events = ours(await eventsIn(calendar));
+      return events.length === 2 ? events : null;
+    }, { what: 'the booking and the option in the calendar' });
+    expect(written.map(({ uid, start, end, status }) => ({ uid, start, end, status }))).toEqual([
+      { uid: `${bookingId}@castsync`, start: '2027-04-10', end: '2027-04-11', status: 'CONFIRMED' },
+      { uid: `${optionId}@castsync`, start: '2027-04-20', end: '2027-04-20', status: 'TENTATIVE' },
+    ]);
+    expect(written[0]!.summary).toContain('Studio Hamburg');
+    expect(written[1]!.summary).toMatch(/1\. Option.*UFA Fiction/);
+    // The user's own event is not written back as one of ours.
+    expect((await eventsIn(calendar)).map((e) => e.uid).sort()).toEqual([`${bookingId}@castsync`, `${optionId}@castsync`, 'urlaub@nextcloud'].sort());
+
+    // Read again: the user's event stays the one import, castsync's two events become no blocks, no conflicts.
+    const before = await source(user, sourceId);
+    expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
+    await readAfter(user, sourceId, before.lastFetchedAt);
+    const imported = await importedEntries(user.id, sourceId);
+    expect(imported.map((e) => e.startDate.toISOString().slice(0, 10))).toEqual(['2027-04-01']);
+    expect((await api(user, 'GET', '/api/conflicts')).json().items).toEqual([]);
+
+    // Every write is a sync attempt of the calendar's, in the history like a platform's.
+    const logs = await stack.db.syncLog.findMany({ where: { userId: user.id, platformId: calendarTargetId(sourceId) } });
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.every((log) => log.status === 'success')).toBe(true);
+  });
+
+  it('follows an edit and a deletion made in castsync', async () => {
+    const moved = await api(user, 'PATCH', `/api/availability/${bookingId}`, { startDate: '2027-04-12', endDate: '2027-04-13', status: 'unavailable', type: 'booking', optionHolder: 'Studio Hamburg' });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await api(user, 'DELETE', `/api/availability/${optionId}`)).statusCode).toBe(204);
+    const events = await waitFor(async () => {
+      const now = ours(await eventsIn(calendar));
+      return now.length === 1 && now[0]!.start === '2027-04-12' ? now : null;
+    }, { what: 'the calendar to follow the edit and the deletion' });
+    expect(events[0]).toMatchObject({ uid: `${bookingId}@castsync`, end: '2027-04-13', sequence: 2 });
+  });
+
+  it('keeps an event the user changed in their calendar app, opens a conflict, and writes ours again on keep_ours', async () => {
+    const [mine] = ours(await eventsIn(calendar));
+    // The user drags castsync's event one day later in their calendar app.
+    const changed = vevent(`${bookingId}@castsync`, 'Gebucht: Studio Hamburg (verschoben)', '2027-04-14', '2027-04-16');
+    await other.updateCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag, data: changed } });
+    // A change in castsync meets it.
+    const noted = await api(user, 'PATCH', `/api/availability/${bookingId}`, { startDate: '2027-04-12', endDate: '2027-04-13', status: 'unavailable', type: 'booking', optionHolder: 'Studio Hamburg', note: 'Drehort Altona' });
+    expect(noted.statusCode, noted.body).toBe(200);
+
+    const conflict = await waitFor(async () => (await api(user, 'GET', '/api/conflicts')).json().items[0] ?? null, { what: 'the conflict' });
+    expect(conflict).toMatchObject({ platformId: calendarTargetId(sourceId), platformName: 'Nextcloud', kind: 'differs', entry: { id: bookingId } });
+    expect(conflict.message).toMatch(/was changed in your calendar "Nextcloud" \(now 2027-04-14 to 2027-04-15\)/);
+    expect(conflict.theirs).toMatchObject({ startDate: '2027-04-14', endDate: '2027-04-15' });
+    // Theirs is kept, and the sync log says why.
+    expect(ours(await eventsIn(calendar))[0]).toMatchObject({ start: '2027-04-14', summary: 'Gebucht: Studio Hamburg (verschoben)' });
+    const partial = await stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'partial' } });
+    expect(partial?.errorMessage).toMatch(/changed in your calendar app were left as they are/);
+
+    const resolved = await api(user, 'POST', `/api/conflicts/${conflict.id}/resolve`, { action: 'keep_ours' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    await waitFor(async () => ours(await eventsIn(calendar))[0]?.start === '2027-04-12', { what: 'ours written again' });
+    expect(ours(await eventsIn(calendar))).toHaveLength(1);
+  });
+
+  it('turns needs_reauth when the app password is refused, and writes what waited once a new one is given', async () => {
+    await radicale.setPassword('app-password-2');
+    try {
+      const added = await api(user, 'POST', '/api/availability', { startDate: '2027-05-05', endDate: '2027-05-05', status: 'unavailable', type: 'block' });
+      expect(added.statusCode, added.body).toBe(201);
+      const failed = await waitFor(async () => {
+        const s = await source(user, sourceId);
+        return s.status === 'needs_reauth' ? s : null;
+      }, { what: 'the refusal on the source' });
+      expect(failed.lastError).toMatch(/^writing to the calendar: .*401/);
+      expect(failed.lastError).not.toContain('app-password');
+      const log = await stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'failed' } });
+      expect(log?.errorType).toBe('PlatformAuthError');
+
+      const renewed = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: 'app-password-2' });
+      expect(renewed.statusCode, renewed.body).toBe(200);
+      const where = { availabilityId_platformId: { availabilityId: added.json().id as string, platformId: calendarTargetId(sourceId) } };
+      await waitFor(async () => (await stack.db.platformAvailabilityState.findUnique({ where }))?.confirmedVersion === 1, { what: 'the waiting entry to be written' });
+      expect((await source(user, sourceId)).status).toBe('ok');
+    } finally {
+      await radicale.setPassword(PASSWORD); // the other client (and the test after this one) log in with it
+    }
+    expect((await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: PASSWORD })).statusCode).toBe(200);
+    expect(ours(await eventsIn(calendar)).map((e) => e.start)).toEqual(['2027-04-12', '2027-05-05']);
+  });
+
+  it('moves castsync\'s events to another calendar picked as the destination, and empties one that stops being it', async () => {
+    const second = await newCalendar('iCloud');
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'iCloud', ...login(second) });
+    expect(created.statusCode, created.body).toBe(201);
+    const secondId = created.json().id as string;
+    const picked = await api(user, 'PATCH', `/api/calendars/${secondId}`, { destination: true });
+    expect(picked.statusCode, picked.body).toBe(200);
+    expect((await source(user, sourceId)).destination).toBe(false);
+
+    await waitFor(async () => ours(await eventsIn(calendar)).length === 0 && ours(await eventsIn(second)).length === 2, { what: 'the events to move' });
+    // The user's own event stays where it is.
+    expect((await eventsIn(calendar)).map((e) => e.uid)).toEqual(['urlaub@nextcloud']);
+
+    const off = await api(user, 'PATCH', `/api/calendars/${secondId}`, { destination: false });
+    expect(off.statusCode, off.body).toBe(200);
+    await waitFor(async () => ours(await eventsIn(second)).length === 0, { what: 'the second calendar to be emptied' });
+    expect((await api(user, 'GET', '/api/calendars')).json().items.every((s: { destination: boolean }) => !s.destination)).toBe(true);
+  });
+});
