@@ -216,7 +216,8 @@ async function recordDestinationTrouble(db: Db, source: CalendarSource, failure:
   if (failure.type === ErrorType.notConnected) return;
   const auth = isAuthFailure(failure);
   await db.calendarSource.updateMany({
-    where: { id: source.id },
+    // Not over a login given while this attempt ran (a new ciphertext): the next attempt tries that one.
+    where: { id: source.id, credentialsCiphertext: source.credentialsCiphertext },
     data: { status: auth ? 'needs_reauth' : 'failing', lastError: `writing to the calendar: ${failure.message}` },
   });
 }

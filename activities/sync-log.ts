@@ -2,7 +2,7 @@
 // metrics (lib/metrics.ts) are recorded here too, so every attempt is counted exactly once.
 import { Context } from '@temporalio/activity';
 import { ErrorType } from '../adapters/error-types.js';
-import { recordAttemptFinished, recordAttemptStarted, type AttemptLabels } from '../lib/metrics.js';
+import { platformLabel, recordAttemptFinished, recordAttemptStarted, type AttemptLabels } from '../lib/metrics.js';
 import type { Db } from '../lib/db.js';
 import type { Tx } from '../lib/options.js';
 import type { SyncOperation, SyncStatus } from '../generated/prisma/enums.js';
@@ -37,7 +37,7 @@ export async function openSyncLog(db: Db, userId: string, platformId: string, op
       activityId: info.activityId,
     },
   });
-  const labels = { platform: platformId, operation };
+  const labels = { platform: platformLabel(platformId), operation };
   recordAttemptStarted(labels, info.attempt);
   // The activity logger adds workflow, run and activity ids and the attempt number.
   log.info('sync attempt started', { platformId, operation, syncLogId: row.id, requestIds });

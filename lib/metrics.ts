@@ -5,6 +5,7 @@ import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from './db.js';
 import { outboxBacklog } from './sync-status.js';
+import { calendarSourceIdOf } from '../workflows/plumbing.js';
 
 /** The process's sync metrics (the worker's activities write them). */
 export const syncRegistry = new Registry();
@@ -47,6 +48,11 @@ const rateLimitWaits = new Counter({
   registers: [syncRegistry],
 });
 
+/** The platform label: a user's own calendar ("calendar:<sourceId>") counts as "calendar", keeping labels bounded. */
+export function platformLabel(platformId: string): string {
+  return calendarSourceIdOf(platformId) ? 'calendar' : platformId;
+}
+
 export interface AttemptLabels {
   platform: string;
   operation: string;
@@ -76,7 +82,7 @@ export function gatewayRegistry(db: Db): Registry {
     async collect() {
       this.reset();
       const groups = await db.conflict.groupBy({ by: ['platformId'], where: { status: 'open' }, _count: { _all: true } });
-      for (const group of groups) this.set({ platform: group.platformId }, group._count._all);
+      for (const group of groups) this.inc({ platform: platformLabel(group.platformId) }, group._count._all);
     },
   });
   // The depth says how much waits; the age says whether the relay is stuck (normally rows go within milliseconds).

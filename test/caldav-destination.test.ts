@@ -191,6 +191,14 @@ describe('a CalDAV calendar as the destination', () => {
     expect(resolved.statusCode, resolved.body).toBe(200);
     await waitFor(async () => ours(await eventsIn(calendar))[0]?.start === '2027-04-12', { what: 'ours written again' });
     expect(ours(await eventsIn(calendar))).toHaveLength(1);
+    // The partial attempt can be retried like a platform's: it finds the calendar in step.
+    const succeeded = () => stack.db.syncLog.count({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'success' } });
+    const before = await succeeded();
+    const retried = await api(user, 'POST', `/api/sync/retry/${partial!.id}`);
+    expect(retried.statusCode, retried.body).toBe(202);
+    expect(retried.json()).toMatchObject({ platformId: calendarTargetId(sourceId) });
+    await waitFor(async () => (await succeeded()) > before, { what: 'the retried attempt' });
+    expect(ours(await eventsIn(calendar)).map((e) => e.start)).toEqual(['2027-04-12']);
   });
 
   it('turns needs_reauth when the app password is refused, and writes what waited once a new one is given', async () => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { syncWorkflowId, type SyncedData } from '../../workflows/plumbing.js';
+import { calendarSourceIdOf, syncWorkflowId, type SyncedData } from '../../workflows/plumbing.js';
 import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { SyncLog } from '../../generated/prisma/client.js';
 import type { SyncOperation } from '../../generated/prisma/enums.js';
@@ -133,6 +133,13 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       throw new HttpError(409, `${getPlatform(platformId).name} does not take ${dataKinds[data].takes}`);
     }
     return connection;
+  }
+
+  /** A platform's attempt needs the platform connected; a destination calendar's, the calendar still there. */
+  async function retriedTarget(userId: string, platformId: string, data: SyncedData) {
+    const sourceId = calendarSourceIdOf(platformId);
+    if (!sourceId) return void (await connectedPlatform(userId, platformId, data));
+    if (!(await db.calendarSource.findFirst({ where: { id: sourceId, userId }, select: { id: true } }))) throw new HttpError(404, 'the calendar of this attempt was removed');
   }
 
   const presentLog = syncLogPresenter(deps);
@@ -313,7 +320,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       }
       const data = dataOfOperation(log.operation);
       if (!data) throw new HttpError(409, `a ${log.operation} attempt is retried by the next scheduled pull, or by a manual sync`);
-      await connectedPlatform(request.userId, log.platformId, data);
+      await retriedTarget(request.userId, log.platformId, data);
       await deps.outbox.transaction(db, request.userId, async (tx, send) => {
         await recordAudit(tx, { ...byUser(request), action: 'sync.retry', target: log.platformId, details: { syncLogId: log.id } });
         await send(syncMessages([data], { manual: true, platformIds: [log.platformId] }));
