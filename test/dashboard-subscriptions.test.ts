@@ -1,7 +1,8 @@
 // The dashboard's calendar subscriptions in real Chromium (Debian's): subscribing to a feed served locally shows the
 // source with its host only, its state and how many entries it brought; a refused address says why; a changed rule
 // turns the days into travel days; removing asks first, says how many entries go, and takes them away. A CalDAV
-// calendar (a real Radicale) is added with its server, account and app password: a refused password says so. Rules
+// calendar (a real Radicale) is added with its server, account and app password: a refused password says so; picked
+// as the destination, castsync's booking appears in it, and stopping removes it. Rules
 // are added and removed in the form, and the API stores them in the form's order.
 import { readFileSync } from 'node:fs';
 import { createDAVClient } from 'tsdav';
@@ -99,6 +100,18 @@ describe('calendar subscriptions in the dashboard', () => {
       expect(await card.locator('.badge').textContent()).toBe('ok');
       expect(await page.content()).not.toContain(radicale.password);
       await waitFor(() => stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).some((e) => e.from === '2027-05-04'), { what: 'the CalDAV day on e-TALENTA' });
+
+      // Picked as the destination: castsync's own entries are written there.
+      await card.getByText('castsync only reads this calendar.').waitFor();
+      await card.getByRole('button', { name: 'Write castsync’s entries here' }).click();
+      await page.getByRole('article', { name: 'Nextcloud' }).getByText('castsync writes your bookings, options and blocked days into this calendar.').waitFor();
+      const sources = (await stack.app.inject({ method: 'GET', url: '/api/calendars', headers: user.auth })).json() as { items: { name: string; destination: boolean }[] };
+      expect(sources.items.find((s) => s.name === 'Nextcloud')?.destination).toBe(true);
+      const booking = await stack.app.inject({ method: 'POST', url: '/api/availability', headers: user.auth, payload: { startDate: '2027-05-20', endDate: '2027-05-20', status: 'unavailable', type: 'booking', optionHolder: 'Bavaria' } });
+      expect(booking.statusCode, booking.body).toBe(201);
+      await waitFor(async () => (await other.fetchCalendarObjects({ calendar, useMultiGet: false })).some((o) => String(o.data).includes(`${booking.json().id}@castsync`)), { what: 'the booking in the calendar' });
+      await page.getByRole('article', { name: 'Nextcloud' }).getByRole('button', { name: 'Stop writing here' }).click();
+      await waitFor(async () => !(await other.fetchCalendarObjects({ calendar, useMultiGet: false })).some((o) => String(o.data).includes('@castsync')), { what: 'castsync\'s events to be removed' });
     } finally {
       await radicale.stop();
     }

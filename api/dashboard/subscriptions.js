@@ -12,7 +12,7 @@ import { describeRule, formRule, formShows, rulesEditor } from './subscription-r
  * A calendar source as GET /api/calendars gives it (never its address or login, only its host).
  * @typedef {{ kind: string, busyOnly?: boolean, category?: string, word?: string }} Rule
  * @typedef {{ id: string, kind: string, name: string, host: string, status: string, lastError: string | null, lastFetchedAt: string | null,
- *   entries: number, rules: Rule[], shareDetails: boolean }} Source
+ *   entries: number, rules: Rule[], shareDetails: boolean, destination: boolean }} Source
  * @typedef {{ kind?: string, name: string, url?: string, serverUrl?: string, calendarUrl?: string, username?: string, password?: string,
  *   rules?: Rule[], shareDetails: boolean }} SourceFields
  */
@@ -56,8 +56,13 @@ export function subscriptionsView(section, ctx) {
       h('p', { class: 'muted' }, source.lastFetchedAt ? `Last read ${dateTime(source.lastFetchedAt)}` : 'Not read yet'),
       h('ul', {}, source.rules.map((rule) => h('li', {}, describeRule(rule)))),
       h('p', { class: 'muted' }, source.shareDetails ? 'Titles and places are sent to the platforms.' : 'Only days and kinds are sent to the platforms; titles and places stay here.'),
+      source.kind === 'caldav' && h('p', { class: 'muted' }, source.destination
+        ? 'castsync writes your bookings, options and blocked days into this calendar.'
+        : 'castsync only reads this calendar.'),
       h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: () => readNow(source) }, 'Read now'),
+        source.kind === 'caldav' && h('button', { type: 'button', onclick: () => setDestination(source, !source.destination) },
+          source.destination ? 'Stop writing here' : 'Write castsync’s entries here'),
         h('button', { type: 'button', 'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => {
           edit.hidden = !edit.hidden;
           /** @type {HTMLElement} */ (event.currentTarget).setAttribute('aria-expanded', String(!edit.hidden));
@@ -76,6 +81,22 @@ export function subscriptionsView(section, ctx) {
       await post(`/api/calendars/${source.id}/refresh`);
       ctx.notify(`Reading “${source.name}”…`);
       ctx.changed();
+    } catch (error) {
+      ctx.fail(error);
+    }
+  }
+
+  /**
+   * One calendar takes castsync's entries; picking another moves them there, stopping removes them from this one.
+   * @param {Source} source
+   * @param {boolean} destination
+   */
+  async function setDestination(source, destination) {
+    try {
+      await patch(`/api/calendars/${source.id}`, { destination });
+      ctx.notify(destination ? `castsync writes your entries into “${source.name}”.` : `castsync removes its entries from “${source.name}”.`);
+      ctx.changed();
+      await refresh();
     } catch (error) {
       ctx.fail(error);
     }
