@@ -41,9 +41,14 @@ export function historyView(section, ctx) {
 
   async function refresh() {
     if (Object.keys(names).length === 0) {
-      const catalog = (await platformStore.recent(READ_MAX_AGE_MS)).platforms;
-      names = Object.fromEntries(catalog.map((p) => [p.id, p.name]));
-      platform.append(...catalog.map((p) => h('option', { value: p.id }, p.name)));
+      const [catalog, calendars] = await Promise.all([
+        platformStore.recent(READ_MAX_AGE_MS).then((state) => state.platforms),
+        /** @type {Promise<{ items: { id: string, name: string, kind: string }[] }>} */ (get('/api/calendars')).then((answer) => answer.items),
+      ]);
+      // A destination calendar's writes are logged as "calendar:<id>".
+      const targets = [...catalog.map((p) => ({ id: p.id, name: p.name })), ...calendars.filter((c) => c.kind === 'caldav').map((c) => ({ id: `calendar:${c.id}`, name: `Calendar “${c.name}”` }))];
+      names = Object.fromEntries(targets.map((t) => [t.id, t.name]));
+      platform.append(...targets.map((t) => h('option', { value: t.id }, t.name)));
     }
     const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
     for (const control of [platform, status, operation]) if (control.value) query.set(control.name, control.value);

@@ -266,7 +266,11 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
           type: 'object',
           additionalProperties: false,
           properties: {
-            platformId: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },
+            platformId: {
+              type: 'string',
+              pattern: '^([a-z0-9-]{1,64}|calendar:[0-9a-f-]{36})$',
+              description: 'A platform, or "calendar:<id>" for the writes to your destination calendar',
+            },
             status: { type: 'string', enum: syncStatuses },
             operation: { type: 'string', enum: syncOperations },
             ...pageQuery,
