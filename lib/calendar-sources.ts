@@ -240,8 +240,13 @@ export async function deleteCalendarSource(db: Db, outbox: SyncOutbox, caller: C
   return outbox.transaction(db, caller.userId, async (tx, send) => {
     const row = await ownSource(tx, caller.userId, sourceId);
     if (!confirm) {
-      const entries = await tx.availability.count({ where: { calendarSourceId: sourceId, deletedAt: null } });
-      throw new CalendarSourceError(400, `removing "${row.name}" also removes the ${entries} entries it brought in, from every platform: send confirm=true to go ahead`);
+      const [entries, written] = await Promise.all([
+        tx.availability.count({ where: { calendarSourceId: sourceId, deletedAt: null } }),
+        tx.platformAvailabilityState.count({ where: { userId: caller.userId, platformId: calendarTargetId(sourceId), confirmedDeleted: false, externalId: { not: null } } }),
+      ]);
+      // Its login goes with it, so castsync cannot remove its own events there afterwards: say so.
+      const stay = written ? `; the ${written} events castsync wrote into it stay there (stop writing to it first to have them removed)` : '';
+      throw new CalendarSourceError(400, `removing "${row.name}" also removes the ${entries} entries it brought in, from every platform${stay}: send confirm=true to go ahead`);
     }
     const removedEntries = await removeCalendarEntries(tx, send, caller.userId, sourceId);
     // What castsync wrote into it as the destination stays there (its login goes now); the record of it goes.

@@ -152,6 +152,11 @@ describe('a CalDAV calendar as the destination', () => {
     expect(imported.map((e) => e.startDate.toISOString().slice(0, 10))).toEqual(['2027-04-01']);
     expect((await api(user, 'GET', '/api/conflicts')).json().items).toEqual([]);
 
+    // Removing it would leave castsync's events there (its login goes with it): the confirmation says so.
+    const unconfirmed = await api(user, 'DELETE', `/api/calendars/${sourceId}`);
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(unconfirmed.json().message).toContain('the 2 events castsync wrote into it stay there (stop writing to it first to have them removed)');
+
     // Every write is a sync attempt of the calendar's, in the history like a platform's.
     const history = await api(user, 'GET', `/api/sync/history?platformId=${calendarTargetId(sourceId)}`);
     expect(history.statusCode, history.body).toBe(200);

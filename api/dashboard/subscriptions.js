@@ -110,6 +110,7 @@ export function subscriptionsView(section, ctx) {
     const entries = source.entries === 1 ? 'the 1 entry' : `the ${source.entries} entries`;
     fill(box,
       h('p', { role: 'alert' }, `Removing “${source.name}” also removes ${entries} it brought into your calendar, from every platform.`),
+      source.destination && h('p', {}, 'The events castsync wrote into it stay there: choose “Stop writing here” first to have them removed.'),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'danger', onclick: () => remove(source) }, `Remove “${source.name}” and its entries`),
         h('button', { type: 'button', onclick: () => (box.hidden = true) }, 'Keep it'),
