@@ -11,9 +11,11 @@ import { ErrorType } from '../adapters/error-types.js';
 import { addToOutbox } from '../lib/outbox.js';
 import { importCalendarDays, withoutOwnEvents, type ImportCounts } from '../lib/calendar-import.js';
 import { openFeedAddress } from '../lib/calendar-sources.js';
-import { readCalDavSource, sealObjects } from '../lib/caldav-sources.js';
+import { readCalDavSource, sealObjects, type HeldObjects } from '../lib/caldav-sources.js';
+import { calendarTargetId } from '../workflows/plumbing.js';
 import { eventDays, type CalendarRule } from '../lib/calendars/days.js';
-import { CalendarParseError, parseCalendar, type ParsedCalendar } from '../lib/calendars/events.js';
+import { CalendarParseError, parseCalendar, type CalendarWindow, type ParsedCalendar } from '../lib/calendars/events.js';
+import { parseDay } from '../lib/days.js';
 import type { Config } from '../lib/config.js';
 import { refreshIcsFeed } from '../lib/ics-fetch.js';
 import type { CalendarSource, Prisma } from '../generated/prisma/client.js';
@@ -25,8 +27,11 @@ export type CalendarRefreshResult =
   /** The source changed while its feed was read (new rules, a new address): the read is dropped, the next one counts. */
   | { status: 'stale' }
   | { status: 'not_modified' }
-  /** ownEvents: events castsync itself wrote into the calendar (its UID), left out. */
-  | ({ status: 'imported'; days: number; ownEvents: number } & ImportCounts)
+  /**
+   * ownEvents: events castsync itself wrote into the calendar (its UID), left out; changedOwnEvents: those of them
+   * the user changed or deleted in their calendar app (a destination calendar), whose write is then asked for.
+   */
+  | ({ status: 'imported'; days: number; ownEvents: number; changedOwnEvents?: number } & ImportCounts)
   | { status: 'failing' | 'needs_reauth'; error: string };
 
 export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
@@ -57,11 +62,14 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
           const now = await tx.calendarSource.findFirst({ where: { id: sourceId, userId, updatedAt: source.updatedAt } });
           if (!now) return null;
           const result = await importCalendarDays(tx, (messages) => addToOutbox(tx, userId, messages), { userId, sourceId, sourceName: source.name }, days, source.shareDetails ? details : null, config.maxRangeDays);
+          // castsync's own events there, changed or deleted in the calendar app: a full write finds which (push-then-reconcile).
+          const changedOwnEvents = refresh.objects ? await ownEventsChanged(tx, { userId, sourceId, window: refresh.calendar.window }, refresh.objects) : 0;
+          if (changedOwnEvents) await addToOutbox(tx, userId, [{ topic: 'sync', data: 'availability', manual: true, platformIds: [calendarTargetId(sourceId)] }]);
           await tx.calendarSource.update({
             where: { id: sourceId },
             data: { ...refresh.validators, status: 'ok', lastError: null, lastFetchedAt: fetchedAt, lastChangedAt: fetchedAt },
           });
-          return result;
+          return { ...result, ...(changedOwnEvents ? { changedOwnEvents } : {}) };
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
@@ -74,7 +82,13 @@ export function createCalendarRefreshActivities({ db, config }: Pick<ActivityDep
 /** A read of either kind: unchanged, or the calendar and the validators to keep for the next read. */
 type SourceRead =
   | { notModified: true }
-  | { notModified: false; calendar: Pick<ParsedCalendar, 'events' | 'window'>; validators: Prisma.CalendarSourceUpdateInput };
+  | {
+      notModified: false;
+      calendar: Pick<ParsedCalendar, 'events' | 'window'>;
+      validators: Prisma.CalendarSourceUpdateInput;
+      /** CalDAV: the calendar's objects by address, with their ETags. */
+      objects?: HeldObjects;
+    };
 
 async function readFeed(config: Config, source: CalendarSource, timeZone: string): Promise<SourceRead> {
   const refresh = await refreshIcsFeed(openFeedAddress(config, source), (text) => parseCalendar(text, { timeZone }), {
@@ -94,8 +108,43 @@ async function readCalDav(config: Config, source: CalendarSource, timeZone: stri
     notModified: false,
     calendar: read.calendar,
     validators: { ctag: read.ctag ?? null, syncToken: read.syncToken ?? null, ...sealObjects(config, source, read.objects) },
+    objects: read.objects,
   };
 }
+
+/**
+ * How many events castsync wrote into this calendar (its PlatformAvailabilityState rows as the destination) are
+ * gone from it, or carry another ETag than the one castsync's write got: the user changed them in the calendar app.
+ */
+async function ownEventsChanged(
+  tx: Prisma.TransactionClient,
+  { userId, sourceId, window }: { userId: string; sourceId: string; window: CalendarWindow },
+  objects: HeldObjects,
+): Promise<number> {
+  const written = await tx.platformAvailabilityState.findMany({
+    where: {
+      userId,
+      platformId: calendarTargetId(sourceId),
+      confirmedDeleted: false,
+      externalId: { not: null },
+      // A full read asks for the window only: events outside it are not missing, just not read.
+      confirmedEnd: { gte: parseDay(window.from)! },
+      confirmedStart: { lte: parseDay(window.until)! },
+    },
+    select: { externalId: true, externalVersion: true },
+  });
+  if (written.length === 0) return 0;
+  const etagAt = new Map(Object.entries(objects).map(([href, object]) => [pathOf(href), object.etag]));
+  return written.filter(({ externalId, externalVersion }) => {
+    const path = pathOf(externalId!);
+    if (!etagAt.has(path)) return true;
+    const etag = etagAt.get(path);
+    return etag !== undefined && externalVersion !== null && etag !== externalVersion;
+  }).length;
+}
+
+/** The same object whatever host or encoding an address names it with. */
+const pathOf = (href: string) => decodeURIComponent(new URL(href, 'http://calendar.invalid/').pathname);
 
 /** A failure of the source itself, as the source records it; null for castsync's own trouble (retried). */
 function feedFailure(error: unknown, source: Pick<CalendarSource, 'kind' | 'host'>): { status: 'failing' | 'needs_reauth'; error: string } | null {

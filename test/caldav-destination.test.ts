@@ -17,7 +17,7 @@ const PASSWORD = 'app-password-1';
 let radicale: RadicaleServer;
 let other: Awaited<ReturnType<typeof createDAVClient>>;
 let stack: Stack;
-const { api, source, readAfter, importedEntries } = calendarSourceHelpers(() => stack);
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
 
 beforeAll(async () => {
   radicale = await startRadicale('actor', PASSWORD);
@@ -150,6 +150,9 @@ describe('a CalDAV calendar as the destination', () => {
     await readAfter(user, sourceId, before.lastFetchedAt);
     const imported = await importedEntries(user.id, sourceId);
     expect(imported.map((e) => e.startDate.toISOString().slice(0, 10))).toEqual(['2027-04-01']);
+    const read = await lastRunResult(sourceId);
+    expect(read).toMatchObject({ status: 'imported', ownEvents: 2 });
+    expect(read).not.toHaveProperty('changedOwnEvents');
     expect((await api(user, 'GET', '/api/conflicts')).json().items).toEqual([]);
 
     // Removing it would leave castsync's events there (its login goes with it): the confirmation says so.
@@ -206,6 +209,23 @@ describe('a CalDAV calendar as the destination', () => {
     expect(retried.json()).toMatchObject({ platformId: calendarTargetId(sourceId) });
     await waitFor(async () => (await succeeded()) > before, { what: 'the retried attempt' });
     expect(ours(await eventsIn(calendar)).map((e) => e.start)).toEqual(['2027-04-12']);
+  });
+
+  it('notices on its next read an event of castsync\'s deleted in the calendar app, opens a conflict, and writes it again on keep_ours', async () => {
+    const [mine] = ours(await eventsIn(calendar));
+    await other.deleteCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag } });
+    const before = await source(user, sourceId);
+    expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
+    await readAfter(user, sourceId, before.lastFetchedAt);
+    expect(await lastRunResult(sourceId)).toMatchObject({ status: 'imported', ownEvents: 0, changedOwnEvents: 1 });
+
+    const conflict = await waitFor(async () => (await api(user, 'GET', '/api/conflicts')).json().items[0] ?? null, { what: 'the conflict' });
+    expect(conflict).toMatchObject({ kind: 'differs', theirs: null, entry: { id: bookingId } });
+    expect(conflict.message).toMatch(/was deleted in your calendar "Nextcloud": write it again \(keep_ours\)/);
+    expect(ours(await eventsIn(calendar))).toEqual([]);
+    const resolved = await api(user, 'POST', `/api/conflicts/${conflict.id}/resolve`, { action: 'keep_ours' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    await waitFor(async () => ours(await eventsIn(calendar))[0]?.start === '2027-04-12', { what: 'ours written again' });
   });
 
   it('turns needs_reauth when the app password is refused, and writes what waited once a new one is given', async () => {
