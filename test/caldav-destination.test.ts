@@ -4,29 +4,26 @@
 // are not written back. An event the user changed in their calendar app is kept and becomes a conflict; keep_ours
 // writes ours again. A refused login turns the source needs_reauth and the writes wait for a new password. Another
 // calendar picked as the destination takes the events over: the first one is emptied of them.
-import { createDAVClient, type DAVCalendar } from 'tsdav';
+import type { DAVCalendar } from 'tsdav';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarTargetId } from '../workflows/plumbing.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
+import { calendarApp, vevent, type CalDavClient } from './support/calendar-app.js';
 import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
 const PASSWORD = 'app-password-1';
 
 let radicale: RadicaleServer;
-let other: Awaited<ReturnType<typeof createDAVClient>>;
+let other: CalDavClient;
+let newCalendar: (displayname: string) => Promise<DAVCalendar>;
 let stack: Stack;
 const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
 
 beforeAll(async () => {
   radicale = await startRadicale('actor', PASSWORD);
-  other = await createDAVClient({
-    serverUrl: radicale.url,
-    credentials: { username: radicale.username, password: radicale.password },
-    authMethod: 'Basic',
-    defaultAccountType: 'caldav',
-  });
+  ({ client: other, newCalendar } = await calendarApp(radicale));
   stack = await startStack({
     restPlatforms: ['etalenta'],
     workerPlatforms: ['etalenta'],
@@ -37,19 +34,6 @@ afterAll(async () => {
   await stack?.stop();
   await radicale?.stop();
 });
-
-let calendars = 0;
-async function newCalendar(displayname: string): Promise<DAVCalendar> {
-  const url = `${radicale.url}${radicale.username}/dest-${++calendars}/`;
-  await other.makeCalendar({ url, props: { displayname } });
-  return { url };
-}
-
-/** An all-day event as a calendar app writes it (`end` exclusive). */
-function vevent(uid: string, summary: string, start: string, end: string): string {
-  const day = (d: string) => d.replaceAll('-', '');
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Apple Inc.//macOS 15.1//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T090000Z', `DTSTART;VALUE=DATE:${day(start)}`, `DTEND;VALUE=DATE:${day(end)}`, `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-}
 
 interface Seen {
   url: string;

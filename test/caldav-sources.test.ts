@@ -6,7 +6,7 @@
 // calendar over the deployment's CASTSYNC_CALENDAR_MAX_BYTES fails once with the limit on the source.
 // The login is in no answer, no audit event, not readable in the row, not in the schedule's action or the history.
 import { randomBytes } from 'node:crypto';
-import { createDAVClient, type DAVCalendar } from 'tsdav';
+import type { DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { calendarScheduleId } from '../workflows/plumbing.js';
@@ -14,6 +14,7 @@ import { putEvent } from '../lib/calendars/caldav-write.js';
 import { freePort } from '../lib/temporal-server.js';
 import { startProxy, type CountingProxy } from './support/http-proxy.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
+import { calendarApp, vevent, type CalDavClient } from './support/calendar-app.js';
 import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
 
@@ -23,19 +24,15 @@ const MAX_BYTES = 64 * 1024;
 
 let radicale: RadicaleServer;
 let proxy: CountingProxy;
-let other: Awaited<ReturnType<typeof createDAVClient>>;
+let other: CalDavClient;
+let newCalendar: (displayname: string) => Promise<DAVCalendar>;
 let stack: Stack;
 const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
 
 beforeAll(async () => {
   radicale = await startRadicale('actor', FIRST_PASSWORD);
   proxy = await startProxy(radicale.url);
-  other = await createDAVClient({
-    serverUrl: radicale.url,
-    credentials: { username: radicale.username, password: radicale.password },
-    authMethod: 'Basic',
-    defaultAccountType: 'caldav',
-  });
+  ({ client: other, newCalendar } = await calendarApp(radicale));
   stack = await startStack({
     restPlatforms: ['etalenta'],
     workerPlatforms: ['etalenta'],
@@ -52,20 +49,6 @@ afterAll(async () => {
   await proxy?.close();
   await radicale?.stop();
 });
-
-let calendars = 0;
-/** A new calendar made by another client, as a calendar app would. */
-async function newCalendar(displayname: string): Promise<DAVCalendar> {
-  const url = `${radicale.url}${radicale.username}/calendar-${++calendars}/`;
-  await other.makeCalendar({ url, props: { displayname } });
-  return { url };
-}
-
-/** One event as Apple Calendar or DAVx5 would put it: all-day (`end` exclusive) or timed in UTC. */
-function vevent(uid: string, summary: string, start: string, end: string): string {
-  const value = (at: string) => (at.includes('T') ? `:${at.replace(/[-:]/g, '')}` : `;VALUE=DATE:${at.replaceAll('-', '')}`);
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Apple Inc.//macOS 15.1//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T090000Z', `DTSTART${value(start)}`, `DTEND${value(end)}`, `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-}
 
 const login = () => ({ serverUrl: proxy.url(radicale.url), username: radicale.username, password: radicale.password });
 

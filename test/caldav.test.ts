@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import ICAL from 'ical.js';
-import { createDAVClient, type DAVCalendar } from 'tsdav';
+import type { DAVCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../adapters/error-types.js';
 import { platformFailure as failure } from './support/platform-failure.js';
@@ -17,11 +17,13 @@ import { castsyncIdOf, eventHref, isCastsyncEvent, putEvent, removeEvent } from 
 import { parseCalendar } from '../lib/calendars/events.js';
 import { eventUid } from '../lib/ics.js';
 import { startProxy, type CountingProxy } from './support/http-proxy.js';
+import { calendarApp, type CalDavClient } from './support/calendar-app.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
 
 let radicale: RadicaleServer;
 let proxy: CountingProxy;
-let other: Awaited<ReturnType<typeof createDAVClient>>;
+let other: CalDavClient;
+let newCalendar: (displayname: string) => Promise<DAVCalendar>;
 let account: CalDavAccount;
 const allowHttpHosts = ['127.0.0.1'];
 const year2027 = { start: new Date('2027-01-01T00:00:00Z'), end: new Date('2028-01-01T00:00:00Z') };
@@ -30,12 +32,7 @@ beforeAll(async () => {
   radicale = await startRadicale();
   proxy = await startProxy(radicale.url);
   account = { serverUrl: radicale.url, username: radicale.username, password: radicale.password, allowHttpHosts };
-  other = await createDAVClient({
-    serverUrl: radicale.url,
-    credentials: { username: radicale.username, password: radicale.password },
-    authMethod: 'Basic',
-    defaultAccountType: 'caldav',
-  });
+  ({ client: other, newCalendar } = await calendarApp(radicale));
 });
 
 afterAll(async () => {
@@ -47,14 +44,6 @@ beforeEach(() => {
   proxy.fault = 'none';
   proxy.reset();
 });
-
-let calendars = 0;
-/** A new calendar made by the other client, as a calendar app would. */
-async function newCalendar(displayname: string): Promise<DAVCalendar> {
-  const url = `${radicale.url}${radicale.username}/calendar-${++calendars}/`;
-  await other.makeCalendar({ url, props: { displayname } });
-  return { url };
-}
 
 function vevent(uid: string, day: string, summary: string, extra: string[] = []): string {
   const next = new Date(`${day}T00:00:00Z`);

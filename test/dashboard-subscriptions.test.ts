@@ -5,8 +5,8 @@
 // as the destination, castsync's booking appears in it, and stopping removes it. Rules
 // are added and removed in the form, and the API stores them in the form's order.
 import { readFileSync } from 'node:fs';
-import { createDAVClient } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarApp } from './support/calendar-app.js';
 import { openDashboard, signInWithToken, type Dashboard } from './support/dashboard.js';
 import { startFeedServer, type FeedServer } from './support/feed-server.js';
 import { startRadicale } from './support/radicale.js';
@@ -77,9 +77,8 @@ describe('calendar subscriptions in the dashboard', () => {
     const { page } = dashboard;
     const radicale = await startRadicale();
     try {
-      const other = await createDAVClient({ serverUrl: radicale.url, credentials: { username: radicale.username, password: radicale.password }, authMethod: 'Basic', defaultAccountType: 'caldav' });
-      const calendar = { url: `${radicale.url}${radicale.username}/drehs/` };
-      await other.makeCalendar({ url: calendar.url, props: { displayname: 'Drehs' } });
+      const { client: other, newCalendar } = await calendarApp(radicale);
+      const calendar = await newCalendar('Drehs');
       const event = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:dreh@nextcloud', 'DTSTAMP:20261201T090000Z', 'DTSTART;VALUE=DATE:20270504', 'DTEND;VALUE=DATE:20270505', 'SUMMARY:Dreh', 'END:VEVENT', 'END:VCALENDAR', ''];
       await other.createCalendarObject({ calendar, filename: 'dreh.ics', iCalString: event.join('\r\n') });
 
