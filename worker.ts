@@ -13,7 +13,7 @@ import { closeSmtpPools } from './adapters/email/smtp-pool.js';
 import { removeLeftoverUploads } from './adapters/browser/upload-file.js';
 import { hasAdapter } from './adapters/registry.js';
 import { platformsWorkableHere } from './lib/chromium.js';
-import { loadConfigOrExit, type Config } from './lib/config.js';
+import { loadConfigOrExit, platformDispatch, type Config } from './lib/config.js';
 import { createDb, type Db } from './lib/db.js';
 import { releaseUnneededOriginals } from './lib/media-originals.js';
 import { LocalDiskStorage } from './lib/media-storage.js';
@@ -93,8 +93,8 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
           dataConverter,
           plugins,
           activities: platformActivities,
-          maxTaskQueueActivitiesPerSecond: platform.dispatch.activitiesPerSecond,
-          maxConcurrentActivityTaskExecutions: platform.dispatch.maxConcurrent,
+          maxTaskQueueActivitiesPerSecond: platformDispatch(config, platform).activitiesPerSecond,
+          maxConcurrentActivityTaskExecutions: platformDispatch(config, platform).maxConcurrent,
         }),
       ),
     )),

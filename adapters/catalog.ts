@@ -192,7 +192,8 @@ export const platformCatalog = {
     capabilities: { pushAvailability: true, pullAvailability: true, media: false, profile: false },
     pullIntervalMinutes: 60,
     accountRateLimit: { requests: 600, perSeconds: HOUR },
-    dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+    // Not published (the brief: "pick"): like the REST APIs; the account quota above is what protects an account.
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 10 },
     oauth: { authorizePath: '/oauth/authorize', tokenPath: '/oauth/token', revokePath: '/oauth/revoke', scope: 'calendar:read calendar:write' },
   },
   wanted: {
@@ -201,7 +202,8 @@ export const platformCatalog = {
     kind: 'oauth',
     capabilities: { pushAvailability: true, pullAvailability: false, media: true, profile: false },
     accountRateLimit: { requests: 600, perSeconds: HOUR },
-    dispatch: { activitiesPerSecond: 10, maxConcurrent: 10 },
+    // Not published (the brief: "pick"): like the REST APIs; the account quota above is what protects an account.
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 10 },
     // Not published; chosen like the 8x10 portals.
     media: { formats: ['jpeg'], maxEdge: 2400, minEdge: 600, aspect: { width: 4, height: 5 }, maxBytes: 5 * 1024 * 1024 },
     // A push lists the calendar before it writes, so Wanted needs calendar:read although castsync never pulls from it.
@@ -321,7 +323,10 @@ export const platformCatalog = {
     kind: 'email',
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
-    dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+    // An agency reads e-mail and sets no limit (the brief: "none"): 20 messages a second to one agency lets a
+    // burst of its actors' changes out within seconds; an SMTP relay allowing fewer is set per deployment
+    // (CASTSYNC_DISPATCH_PER_SECOND_<ID>). Five at once per worker, over the pooled SMTP connections.
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 5 },
     email: { ...CASTSYNC_SENDER, subjectPrefix: 'Verfügbarkeit' },
   },
   'agentur-sarah-weiss': {
@@ -330,7 +335,10 @@ export const platformCatalog = {
     kind: 'email',
     capabilities: { pushAvailability: true, pullAvailability: false, media: false, profile: false },
     accountRateLimit: null,
-    dispatch: { activitiesPerSecond: 5, maxConcurrent: 5 },
+    // An agency reads e-mail and sets no limit (the brief: "none"): 20 messages a second to one agency lets a
+    // burst of its actors' changes out within seconds; an SMTP relay allowing fewer is set per deployment
+    // (CASTSYNC_DISPATCH_PER_SECOND_<ID>). Five at once per worker, over the pooled SMTP connections.
+    dispatch: { activitiesPerSecond: 20, maxConcurrent: 5 },
     email: { ...CASTSYNC_SENDER, subjectPrefix: 'Verfügbarkeit' },
   },
 } satisfies Record<string, PlatformEntry>;

@@ -2,7 +2,9 @@
 import { hkdfSync } from 'node:crypto';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
-import { assertProductionReady, ConfigError, enabledPlatforms, isProduction } from './production-settings.js';
+import { isPlatformId, platformIds } from '../adapters/catalog.js';
+import type { PlatformEntry } from '../adapters/catalog-types.js';
+import { assertProductionReady, ConfigError, enabledPlatforms, isProduction, platformVariable } from './production-settings.js';
 
 export { ConfigError };
 
@@ -108,6 +110,12 @@ export interface Config {
    * Request quotas castsync keeps to itself (lib/request-quotas.ts). Per platform id, an account quota that replaces
    * the catalog's accountRateLimit (CASTSYNC_ACCOUNT_QUOTA_<ID>="<requests>/<seconds>", or "off": null).
    */
+  /**
+   * Per platform id, activity starts per second for the whole deployment (CASTSYNC_DISPATCH_PER_SECOND_<ID>),
+   * replacing the catalog's dispatch.activitiesPerSecond: the operator's SMTP relay or an agreement with a platform
+   * may allow more, or less. Read through platformDispatch().
+   */
+  dispatchPerSecond: Record<string, number>;
   accountQuotas: Record<string, Quota | null>;
   /** Per platform id, the deployment-wide partner-API limit replacing the catalog's (CASTSYNC_API_QUOTA_<ID>). */
   apiQuotas: Record<string, Quota>;
@@ -180,6 +188,24 @@ function quotaSettings(env: NodeJS.ProcessEnv) {
   const quotaHeadroomPercent = int(env, 'CASTSYNC_QUOTA_HEADROOM', 5);
   if (quotaHeadroomPercent > 90) throw new ConfigError(`CASTSYNC_QUOTA_HEADROOM is a percent of each quota left unspent, at most 90, got ${quotaHeadroomPercent}`);
   return { accountQuotas, apiQuotas, quotaHeadroomPercent, quotaInlineWaitMs: int(env, 'CASTSYNC_QUOTA_INLINE_WAIT_MS', 20_000) };
+}
+
+/** CASTSYNC_DISPATCH_PER_SECOND_<ID>="<starts per second>" for a platform of the catalog. */
+function dispatchSettings(env: NodeJS.ProcessEnv): Record<string, number> {
+  const settings: Record<string, number> = {};
+  for (const [platformId, raw] of Object.entries(perPlatform(env, 'DISPATCH_PER_SECOND'))) {
+    const variable = platformVariable('DISPATCH_PER_SECOND', platformId);
+    if (!isPlatformId(platformId)) throw new ConfigError(`${variable} names no platform of the catalog (known: ${platformIds.join(', ')})`);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 1000) throw new ConfigError(`${variable} must be a whole number of activity starts per second from 1 to 1000, got "${raw}"`);
+    settings[platformId] = value;
+  }
+  return settings;
+}
+
+/** A platform's dispatch limits in this deployment: the catalog's, with CASTSYNC_DISPATCH_PER_SECOND_<ID> applied. */
+export function platformDispatch(config: Pick<Config, 'dispatchPerSecond'>, platform: PlatformEntry): PlatformEntry['dispatch'] {
+  return { ...platform.dispatch, activitiesPerSecond: config.dispatchPerSecond[platform.id] ?? platform.dispatch.activitiesPerSecond };
 }
 
 /** CASTSYNC_OAUTH_CLIENT_<ID>="client-id:client-secret" (npm start and the tests pass the simulators' client). */
@@ -280,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalRequestTimeoutMs: int(env, 'CASTSYNC_TEMPORAL_REQUEST_TIMEOUT_MS', 1000),
     connectCheckPickupMs: int(env, 'CASTSYNC_CONNECT_CHECK_PICKUP_MS', 30_000),
     platformUrls,
+    dispatchPerSecond: dispatchSettings(env),
     oauthClients: clients,
     publicUrl: (env.CASTSYNC_PUBLIC_URL ?? `http://localhost:${int(env, 'API_PORT', 3000)}`).replace(/\/$/, ''),
     chromiumPath: env.CHROMIUM_PATH ?? '/usr/bin/chromium',

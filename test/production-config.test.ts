@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncTargetActivities } from '../activities/sync-targets.js';
 import { oauthClientFor, platformBaseUrl } from '../adapters/adapter-context.js';
 import { reconcileScheduleId } from '../workflows/plumbing.js';
-import { platformIds } from '../adapters/catalog.js';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { getPlatform, platformIds } from '../adapters/catalog.js';
+import { ConfigError, loadConfig, platformDispatch } from '../lib/config.js';
 import { projectRoot } from '../lib/paths.js';
 import { addToOutbox } from '../lib/outbox.js';
 import { syncReconcileSchedule } from '../lib/reconcile-schedules.js';
@@ -139,6 +139,20 @@ describe('development mode', () => {
     expect(() => oauthClientFor(config, 'wanted')).toThrow('Wanted has no OAuth client on this server: set CASTSYNC_OAUTH_CLIENT_WANTED');
   });
 
+  it('takes a platform\'s dispatch limit from CASTSYNC_DISPATCH_PER_SECOND_<ID>, and refuses a bad one', () => {
+    const config = loadConfig({ CASTSYNC_DISPATCH_PER_SECOND_AGENTUR_IRIS_MUELLER: '3' });
+    expect(platformDispatch(config, getPlatform('agentur-iris-mueller'))).toEqual({ activitiesPerSecond: 3, maxConcurrent: 5 });
+    expect(platformDispatch(config, getPlatform('etalenta'))).toEqual(getPlatform('etalenta').dispatch);
+    for (const [variable, value, message] of [
+      ['CASTSYNC_DISPATCH_PER_SECOND_ETALENTA', '0', 'CASTSYNC_DISPATCH_PER_SECOND_ETALENTA must be a whole number of activity starts per second from 1 to 1000, got "0"'],
+      ['CASTSYNC_DISPATCH_PER_SECOND_ETALENTA', '2.5', 'got "2.5"'],
+      ['CASTSYNC_DISPATCH_PER_SECOND_MYSPACE', '5', 'CASTSYNC_DISPATCH_PER_SECOND_MYSPACE names no platform of the catalog'],
+    ] as const) {
+      expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [variable]: value })).toThrow(message);
+    }
+  });
+
   it('has no platform address but a configured one: the catalog holds no simulator default', () => {
     const config = loadConfig({ CASTSYNC_PLATFORM_URL_ETALENTA: 'http://127.0.0.1:4101' });
     expect(platformBaseUrl(config, 'etalenta')).toBe('http://127.0.0.1:4101');
@@ -151,7 +165,7 @@ describe('platforms enabled by configuration', () => {
   let user: TestUser;
   beforeAll(async () => {
     // jobwork and filmmakers are enabled but filmmakers has no address; wanted is in the catalog but not enabled.
-    stack = await startStack({ workerPlatforms: ['etalenta', 'wanted'], env: { CASTSYNC_PLATFORMS: 'etalenta,jobwork,filmmakers' } });
+    stack = await startStack({ workerPlatforms: ['etalenta', 'wanted'], env: { CASTSYNC_PLATFORMS: 'etalenta,jobwork,filmmakers', CASTSYNC_DISPATCH_PER_SECOND_ETALENTA: '7' } });
     user = await stack.createUser();
   });
   afterAll(() => stack?.stop());
@@ -200,9 +214,11 @@ describe('platforms enabled by configuration', () => {
     await expect(schedule.describe()).rejects.toThrow(/not found/i);
   });
 
-  it('runs no activity worker for a disabled platform', () => {
+  it('runs no activity worker for a disabled platform, and paces one by the deployment\'s dispatch setting', () => {
     const queues = stack.workers!.workers.map((w) => w.options.taskQueue);
     expect(queues).toContain('platform-etalenta');
     expect(queues).not.toContain('platform-wanted');
+    const etalenta = stack.workers!.workers.find((w) => w.options.taskQueue === 'platform-etalenta')!;
+    expect(etalenta.options.maxTaskQueueActivitiesPerSecond).toBe(7);
   });
 });

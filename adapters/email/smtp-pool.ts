@@ -19,7 +19,8 @@ export function pooledTransport(baseUrl: string, timeoutMs: number): SmtpPool {
     const options: SMTPPool.Options & { maxRequeues: number } = {
       ...smtpTransportOptions(baseUrl, timeoutMs),
       pool: true,
-      // As many as the e-mail platforms' dispatch lets a worker run at once (catalog: maxConcurrent 5).
+      // As many as the e-mail platforms' dispatch lets a worker run at once (catalog: maxConcurrent 5); a message
+      // takes a few milliseconds over an open connection, so five carry far more than the 20 a second dispatched.
       maxConnections: 5,
       // A connection the server closed while idle fails the message once it is in flight: it is sent once more on
       // a new connection; a second close fails the push (retried by Temporal like any network error).
