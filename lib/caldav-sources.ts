@@ -50,6 +50,23 @@ function calDavAccount(config: Config, login: Omit<CalDavCredentials, 'calendarU
   };
 }
 
+/**
+ * Before the calendar becomes the destination: it is still one of the account's calendars with events, and the
+ * server does not say this account may only read it (current-user-privilege-set; a server that does not say is
+ * trusted, and the first write tells). Throws the server's refusal or trouble as a PlatformError, or a validation
+ * error saying what to pick.
+ */
+export async function checkDestinationCalendar(config: Config, source: SealedRow): Promise<void> {
+  const credentials = openCalDavCredentials(config, source);
+  const host = new URL(credentials.calendarUrl).host;
+  const discovery = await discoverCalendars(calDavAccount(config, credentials));
+  const calendar = discovery.calendars.find((found) => found.events && sameCollection(found.url, credentials.calendarUrl));
+  if (!calendar) throw new PlatformError(ErrorType.validation, `the calendar is no longer among this account's calendars on ${host}: pick it again with calendarUrl`, false);
+  if (calendar.writable === false) {
+    throw new PlatformError(ErrorType.validation, `"${calendar.displayName}" on ${host} is read-only for this account: pick a calendar it may write to`, false);
+  }
+}
+
 /** The account and calendar a destination source's events are written to (activities/calendar-destination-push.ts). */
 export function destinationCalendar(config: Config, source: SealedRow): { account: CalDavAccount; calendarUrl: string } {
   const credentials = openCalDavCredentials(config, source);

@@ -10,7 +10,7 @@ import { ErrorType } from '../adapters/error-types.js';
 import { PlatformError } from '../adapters/errors.js';
 import { recordAudit } from './audit.js';
 import { removeCalendarEntries } from './calendar-import.js';
-import { checkCalDavLogin, openCalDavCredentials, sealCalDavCredentials, type CalDavLogin } from './caldav-sources.js';
+import { checkCalDavLogin, checkDestinationCalendar, openCalDavCredentials, sealCalDavCredentials, type CalDavLogin } from './caldav-sources.js';
 import { ALL_EVENTS_BLOCK, ruleProblem, type CalendarRule } from './calendars/days.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
@@ -82,14 +82,19 @@ function checkKindFields(kind: 'ics' | 'caldav', input: SourceAccess, creating: 
 
 /** Tries the CalDAV login once and seals it; the server's refusal or trouble as the answer, nothing stored. */
 async function connectCalDav(config: Config, source: { id: string; userId: string }, login: CalDavLogin) {
+  return asSourceError(async () => sealCalDavCredentials(config, source, await checkCalDavLogin(config, login)), 'nothing was stored');
+}
+
+/** The server's answer to a check as the API's: a refused login or bad pick 400, the server's trouble 502. */
+async function asSourceError<T>(check: () => Promise<T>, outcome: string): Promise<T> {
   try {
-    return sealCalDavCredentials(config, source, await checkCalDavLogin(config, login));
+    return await check();
   } catch (error) {
     if (!(error instanceof PlatformError)) throw error;
     if (error.type === ErrorType.auth) {
-      throw new CalendarSourceError(400, `the login was refused: ${error.message.replace(/; connect the calendar again$/, '')}; nothing was stored`);
+      throw new CalendarSourceError(400, `the login was refused: ${error.message.replace(/; connect the calendar again$/, '')}; ${outcome}`);
     }
-    if (error.retryable) throw new CalendarSourceError(502, `${error.message}; nothing was stored, try again later`);
+    if (error.retryable) throw new CalendarSourceError(502, `${error.message}; ${outcome}, try again later`);
     throw new CalendarSourceError(400, error.message);
   }
 }
@@ -191,6 +196,10 @@ export async function updateCalendarSource(db: Db, outbox: SyncOutbox, config: C
     newCalendar = openCalDavCredentials(config, { ...before, ...next }).calendarUrl !== held.calendarUrl;
     sealed = next;
     newAccess = true;
+  }
+  if (change.destination && !before.destination) {
+    // The calendar to write to, with the login it will be written with (a new one given along, else the kept one).
+    await asSourceError(() => checkDestinationCalendar(config, { ...before, ...(sealed as Partial<CalendarSource>) }), 'nothing was changed');
   }
   const updated = await outbox.transaction(db, caller.userId, async (tx, send) => {
     const current = await ownSource(tx, caller.userId, sourceId);

@@ -8,6 +8,7 @@ import type { DAVCalendar } from 'tsdav';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calendarTargetId } from '../workflows/plumbing.js';
+import { startProxy, type CountingProxy } from './support/http-proxy.js';
 import { startRadicale, type RadicaleServer } from './support/radicale.js';
 import { calendarApp, vevent, type CalDavClient } from './support/calendar-app.js';
 import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
@@ -16,6 +17,7 @@ import { startStack, waitFor, type Stack, type TestUser } from './support/stack.
 const PASSWORD = 'app-password-1';
 
 let radicale: RadicaleServer;
+let proxy: CountingProxy;
 let other: CalDavClient;
 let newCalendar: (displayname: string) => Promise<DAVCalendar>;
 let stack: Stack;
@@ -23,6 +25,7 @@ const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourc
 
 beforeAll(async () => {
   radicale = await startRadicale('actor', PASSWORD);
+  proxy = await startProxy(radicale.url);
   ({ client: other, newCalendar } = await calendarApp(radicale));
   stack = await startStack({
     restPlatforms: ['etalenta'],
@@ -32,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
+  await proxy?.close();
   await radicale?.stop();
 });
 
@@ -105,6 +109,28 @@ describe('a CalDAV calendar as the destination', () => {
     expect(wrongType.json().message).toMatch(/destination must be boolean/);
     expect((await source(user, sourceId)).destination).toBe(false);
     expect((await api(user, 'DELETE', `/api/calendars/${feed.json().id}?confirm=true`)).statusCode).toBe(204);
+  });
+
+  it('refuses, changing nothing, a calendar the server says is read-only for the account, or one that is gone', async () => {
+    const shared = await newCalendar('Agentur (nur lesen)');
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Agentur', ...login(shared), serverUrl: proxy.url(radicale.url), calendarUrl: proxy.url(shared.url) });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    // As iCloud or Google show a calendar shared read-only: no write privilege in current-user-privilege-set.
+    proxy.rewrite = (_request, body) => body.replace(/<([A-Za-z0-9]+:)?(all|write|write-content|write-properties|bind|unbind)\s*\/>/g, '');
+    const readOnly = await api(user, 'PATCH', `/api/calendars/${id}`, { destination: true });
+    proxy.rewrite = undefined;
+    expect(readOnly.statusCode).toBe(400);
+    expect(readOnly.json().message).toMatch(/^"Agentur \(nur lesen\)" on 127\.0\.0\.1:\d+ is read-only for this account: pick a calendar it may write to$/);
+    expect((await source(user, id)).destination).toBe(false);
+
+    await other.deleteObject({ url: shared.url });
+    const gone = await api(user, 'PATCH', `/api/calendars/${id}`, { destination: true });
+    expect(gone.statusCode).toBe(400);
+    expect(gone.json().message).toMatch(/^the calendar is no longer among this account's calendars on 127\.0\.0\.1:\d+: pick it again with calendarUrl$/);
+    expect((await source(user, id)).destination).toBe(false);
+    expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync_targets' } })).toBe(0);
+    expect((await api(user, 'DELETE', `/api/calendars/${id}?confirm=true`)).statusCode).toBe(204);
   });
 
   it('writes castsync\'s bookings and options there once picked, with its UID, and never reads them back', async () => {
