@@ -6,38 +6,16 @@
 // calendar picked as the destination takes the events over: the first one is emptied of them.
 import type { DAVCalendar } from 'tsdav';
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { calendarTargetId } from '../workflows/plumbing.js';
-import { startProxy, type CountingProxy } from './support/http-proxy.js';
-import { startRadicale, type RadicaleServer } from './support/radicale.js';
-import { calendarApp, vevent, type CalDavClient } from './support/calendar-app.js';
+import { useCalDavTestBed, vevent } from './support/calendar-app.js';
 import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
-import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
+import { waitFor, type TestUser } from './support/stack.js';
 
 const PASSWORD = 'app-password-1';
 
-let radicale: RadicaleServer;
-let proxy: CountingProxy;
-let other: CalDavClient;
-let newCalendar: (displayname: string) => Promise<DAVCalendar>;
-let stack: Stack;
-const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
-
-beforeAll(async () => {
-  radicale = await startRadicale('actor', PASSWORD);
-  proxy = await startProxy(radicale.url);
-  ({ client: other, newCalendar } = await calendarApp(radicale));
-  stack = await startStack({
-    restPlatforms: ['etalenta'],
-    workerPlatforms: ['etalenta'],
-    env: { CASTSYNC_CALENDAR_HTTP_HOSTS: '127.0.0.1', CASTSYNC_CALENDAR_REFRESH_MINUTES: '10080' },
-  });
-});
-afterAll(async () => {
-  await stack?.stop();
-  await proxy?.close();
-  await radicale?.stop();
-});
+const bed = useCalDavTestBed(PASSWORD);
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => bed.stack);
 
 interface Seen {
   url: string;
@@ -54,7 +32,7 @@ interface Seen {
 /** The calendar's events as another client sees them. */
 async function eventsIn(calendar: DAVCalendar): Promise<Seen[]> {
   // One calendar-query with the data (no multiget after it, which a deletion between the two would fail).
-  const objects = await other.fetchCalendarObjects({ calendar, useMultiGet: false });
+  const objects = await bed.other.fetchCalendarObjects({ calendar, useMultiGet: false });
   return objects.map((object) => {
     const event = new ICAL.Component(ICAL.parse(object.data as string)).getFirstSubcomponent('vevent')!;
     const day = (name: string) => String(event.getFirstPropertyValue(name));
@@ -75,7 +53,7 @@ async function eventsIn(calendar: DAVCalendar): Promise<Seen[]> {
 
 const ours = (events: Seen[]) => events.filter((e) => e.uid.endsWith('@castsync')).sort((a, b) => a.start.localeCompare(b.start));
 
-const login = (calendar: DAVCalendar) => ({ serverUrl: radicale.url, username: radicale.username, password: PASSWORD, calendarUrl: calendar.url });
+const login = (calendar: DAVCalendar) => ({ serverUrl: bed.radicale.url, username: bed.radicale.username, password: PASSWORD, calendarUrl: calendar.url });
 
 describe('a CalDAV calendar as the destination', () => {
   let user: TestUser;
@@ -85,9 +63,9 @@ describe('a CalDAV calendar as the destination', () => {
   let optionId: string;
 
   beforeAll(async () => {
-    user = await stack.createUser({ platforms: ['etalenta'] });
-    calendar = await newCalendar('Nextcloud');
-    await other.createCalendarObject({ calendar, filename: 'urlaub.ics', iCalString: vevent('urlaub@nextcloud', 'Urlaub', '2027-04-01', '2027-04-03') });
+    user = await bed.stack.createUser({ platforms: ['etalenta'] });
+    calendar = await bed.newCalendar('Nextcloud');
+    await bed.other.createCalendarObject({ calendar, filename: 'urlaub.ics', iCalString: vevent('urlaub@nextcloud', 'Urlaub', '2027-04-01', '2027-04-03') });
     const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login(calendar) });
     expect(created.statusCode, created.body).toBe(201);
     sourceId = created.json().id;
@@ -112,24 +90,24 @@ describe('a CalDAV calendar as the destination', () => {
   });
 
   it('refuses, changing nothing, a calendar the server says is read-only for the account, or one that is gone', async () => {
-    const shared = await newCalendar('Agentur (nur lesen)');
-    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Agentur', ...login(shared), serverUrl: proxy.url(radicale.url), calendarUrl: proxy.url(shared.url) });
+    const shared = await bed.newCalendar('Agentur (nur lesen)');
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Agentur', ...login(shared), serverUrl: bed.proxy.url(bed.radicale.url), calendarUrl: bed.proxy.url(shared.url) });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     // As iCloud or Google show a calendar shared read-only: no write privilege in current-user-privilege-set.
-    proxy.rewrite = (_request, body) => body.replace(/<([A-Za-z0-9]+:)?(all|write|write-content|write-properties|bind|unbind)\s*\/>/g, '');
+    bed.proxy.rewrite = (_request, body) => body.replace(/<([A-Za-z0-9]+:)?(all|write|write-content|write-properties|bind|unbind)\s*\/>/g, '');
     const readOnly = await api(user, 'PATCH', `/api/calendars/${id}`, { destination: true });
-    proxy.rewrite = undefined;
+    bed.proxy.rewrite = undefined;
     expect(readOnly.statusCode).toBe(400);
     expect(readOnly.json().message).toMatch(/^"Agentur \(nur lesen\)" on 127\.0\.0\.1:\d+ is read-only for this account: pick a calendar it may write to$/);
     expect((await source(user, id)).destination).toBe(false);
 
-    await other.deleteObject({ url: shared.url });
+    await bed.other.deleteObject({ url: shared.url });
     const gone = await api(user, 'PATCH', `/api/calendars/${id}`, { destination: true });
     expect(gone.statusCode).toBe(400);
     expect(gone.json().message).toMatch(/^the calendar is no longer among this account's calendars on 127\.0\.0\.1:\d+: pick it again with calendarUrl$/);
     expect((await source(user, id)).destination).toBe(false);
-    expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync_targets' } })).toBe(0);
+    expect(await bed.stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync_targets' } })).toBe(0);
     expect((await api(user, 'DELETE', `/api/calendars/${id}?confirm=true`)).statusCode).toBe(204);
   });
 
@@ -172,7 +150,7 @@ describe('a CalDAV calendar as the destination', () => {
 
     // Every write is a sync attempt of the calendar's, in the history like a platform's (once none is running: the
     // last one may still be recording what it wrote).
-    await waitFor(async () => (await stack.db.syncLog.count({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'pending' } })) === 0, { what: 'the attempts to end' });
+    await waitFor(async () => (await bed.stack.db.syncLog.count({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'pending' } })) === 0, { what: 'the attempts to end' });
     const history = await api(user, 'GET', `/api/sync/history?platformId=${calendarTargetId(sourceId)}`);
     expect(history.statusCode, history.body).toBe(200);
     const logs = history.json().items as { status: string; operation: string; errorMessage: string | null }[];
@@ -195,7 +173,7 @@ describe('a CalDAV calendar as the destination', () => {
     const [mine] = ours(await eventsIn(calendar));
     // The user drags castsync's event one day later in their calendar app.
     const changed = vevent(`${bookingId}@castsync`, 'Gebucht: Studio Hamburg (verschoben)', '2027-04-14', '2027-04-16');
-    await other.updateCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag, data: changed } });
+    await bed.other.updateCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag, data: changed } });
     // A change in castsync meets it.
     const noted = await api(user, 'PATCH', `/api/availability/${bookingId}`, { startDate: '2027-04-12', endDate: '2027-04-13', status: 'unavailable', type: 'booking', optionHolder: 'Studio Hamburg', note: 'Drehort Altona' });
     expect(noted.statusCode, noted.body).toBe(200);
@@ -206,7 +184,7 @@ describe('a CalDAV calendar as the destination', () => {
     expect(conflict.theirs).toMatchObject({ startDate: '2027-04-14', endDate: '2027-04-15' });
     // Theirs is kept, and the sync log says why.
     expect(ours(await eventsIn(calendar))[0]).toMatchObject({ start: '2027-04-14', summary: 'Gebucht: Studio Hamburg (verschoben)' });
-    const partial = await stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'partial' } });
+    const partial = await bed.stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'partial' } });
     expect(partial?.errorMessage).toMatch(/changed in your calendar app were left as they are/);
 
     const resolved = await api(user, 'POST', `/api/conflicts/${conflict.id}/resolve`, { action: 'keep_ours' });
@@ -220,13 +198,13 @@ describe('a CalDAV calendar as the destination', () => {
     expect(retried.statusCode, retried.body).toBe(202);
     expect(retried.json()).toMatchObject({ platformId: calendarTargetId(sourceId) });
     const where = { userId: user.id, platformId: calendarTargetId(sourceId), startedAt: { gte: retriedAt }, status: 'success' as const };
-    await waitFor(async () => (await stack.db.syncLog.count({ where })) > 0, { what: 'the retried attempt' });
+    await waitFor(async () => (await bed.stack.db.syncLog.count({ where })) > 0, { what: 'the retried attempt' });
     expect(ours(await eventsIn(calendar)).map((e) => e.start)).toEqual(['2027-04-12']);
   });
 
   it('notices on its next read an event of castsync\'s deleted in the calendar app, opens a conflict, and writes it again on keep_ours', async () => {
     const [mine] = ours(await eventsIn(calendar));
-    await other.deleteCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag } });
+    await bed.other.deleteCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag } });
     const before = await source(user, sourceId);
     expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
     await readAfter(user, sourceId, before.lastFetchedAt);
@@ -242,7 +220,7 @@ describe('a CalDAV calendar as the destination', () => {
   });
 
   it('turns needs_reauth when the app password is refused, and writes what waited once a new one is given', async () => {
-    await radicale.setPassword('app-password-2');
+    await bed.radicale.setPassword('app-password-2');
     try {
       const added = await api(user, 'POST', '/api/availability', { startDate: '2027-05-05', endDate: '2027-05-05', status: 'unavailable', type: 'block' });
       expect(added.statusCode, added.body).toBe(201);
@@ -252,23 +230,23 @@ describe('a CalDAV calendar as the destination', () => {
       }, { what: 'the refusal on the source' });
       expect(failed.lastError).toMatch(/^writing to the calendar: .*401/);
       expect(failed.lastError).not.toContain('app-password');
-      const log = await stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'failed' } });
+      const log = await bed.stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: calendarTargetId(sourceId), status: 'failed' } });
       expect(log?.errorType).toBe('PlatformAuthError');
 
       const renewed = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: 'app-password-2' });
       expect(renewed.statusCode, renewed.body).toBe(200);
       const where = { availabilityId_platformId: { availabilityId: added.json().id as string, platformId: calendarTargetId(sourceId) } };
-      await waitFor(async () => (await stack.db.platformAvailabilityState.findUnique({ where }))?.confirmedVersion === 1, { what: 'the waiting entry to be written' });
+      await waitFor(async () => (await bed.stack.db.platformAvailabilityState.findUnique({ where }))?.confirmedVersion === 1, { what: 'the waiting entry to be written' });
       expect((await source(user, sourceId)).status).toBe('ok');
     } finally {
-      await radicale.setPassword(PASSWORD); // the other client (and the test after this one) log in with it
+      await bed.radicale.setPassword(PASSWORD); // the other client (and the test after this one) log in with it
     }
     expect((await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: PASSWORD })).statusCode).toBe(200);
     expect(ours(await eventsIn(calendar)).map((e) => e.start)).toEqual(['2027-04-12', '2027-05-05']);
   });
 
   it('moves castsync\'s events to another calendar picked as the destination, and empties one that stops being it', async () => {
-    const second = await newCalendar('iCloud');
+    const second = await bed.newCalendar('iCloud');
     const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'iCloud', ...login(second) });
     expect(created.statusCode, created.body).toBe(201);
     const secondId = created.json().id as string;

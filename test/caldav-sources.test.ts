@@ -7,58 +7,31 @@
 // The login is in no answer, no audit event, not readable in the row, not in the schedule's action or the history.
 import { randomBytes } from 'node:crypto';
 import type { DAVCalendar } from 'tsdav';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toAvailabilityItem } from '../lib/availability-item.js';
 import { calendarScheduleId } from '../workflows/plumbing.js';
 import { putEvent } from '../lib/calendars/caldav-write.js';
 import { freePort } from '../lib/temporal-server.js';
-import { startProxy, type CountingProxy } from './support/http-proxy.js';
-import { startRadicale, type RadicaleServer } from './support/radicale.js';
-import { calendarApp, vevent, type CalDavClient } from './support/calendar-app.js';
+import { useCalDavTestBed, vevent } from './support/calendar-app.js';
 import { calendarSourceHelpers } from './support/calendar-source-helpers.js';
-import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
+import { waitFor, type TestUser } from './support/stack.js';
 
 const FIRST_PASSWORD = 'app-password-1';
 /** CASTSYNC_CALENDAR_MAX_BYTES for this stack: the calendars here are a few KiB, the large one is over it. */
 const MAX_BYTES = 64 * 1024;
 
-let radicale: RadicaleServer;
-let proxy: CountingProxy;
-let other: CalDavClient;
-let newCalendar: (displayname: string) => Promise<DAVCalendar>;
-let stack: Stack;
-const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => stack);
+const bed = useCalDavTestBed(FIRST_PASSWORD, { CASTSYNC_CALENDAR_MAX_BYTES: String(MAX_BYTES) });
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => bed.stack);
 
-beforeAll(async () => {
-  radicale = await startRadicale('actor', FIRST_PASSWORD);
-  proxy = await startProxy(radicale.url);
-  ({ client: other, newCalendar } = await calendarApp(radicale));
-  stack = await startStack({
-    restPlatforms: ['etalenta'],
-    workerPlatforms: ['etalenta'],
-    env: {
-      CASTSYNC_CALENDAR_HTTP_HOSTS: '127.0.0.1',
-      // Reads here are asked for (create, refresh); a scheduled one (a week apart) never falls inside the test.
-      CASTSYNC_CALENDAR_REFRESH_MINUTES: '10080',
-      CASTSYNC_CALENDAR_MAX_BYTES: String(MAX_BYTES),
-    },
-  });
-});
-afterAll(async () => {
-  await stack?.stop();
-  await proxy?.close();
-  await radicale?.stop();
-});
-
-const login = () => ({ serverUrl: proxy.url(radicale.url), username: radicale.username, password: radicale.password });
+const login = () => ({ serverUrl: bed.proxy.url(bed.radicale.url), username: bed.radicale.username, password: bed.radicale.password });
 
 const blockedOnEtalenta = (user: TestUser) =>
-  stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.state === 'unavailable').map((e) => `${e.from}..${e.to}`);
+  bed.stack.simulators.etalenta!.calendar(user.apiKeys.etalenta!).filter((e) => e.state === 'unavailable').map((e) => `${e.from}..${e.to}`);
 
 /** Every history the source's schedule made, as text (bytes as latin1, so a secret in a payload would show). */
 async function historiesOf(sourceId: string): Promise<string> {
-  const description = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
-  const histories = await Promise.all(description.info.recentActions.map((a) => stack.temporal.workflow.getHandle(a.action.workflow.workflowId).fetchHistory()));
+  const description = await bed.stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
+  const histories = await Promise.all(description.info.recentActions.map((a) => bed.stack.temporal.workflow.getHandle(a.action.workflow.workflowId).fetchHistory()));
   return JSON.stringify(histories, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
 }
 
@@ -69,19 +42,19 @@ describe('a CalDAV calendar as a source', () => {
   let optionDay: string;
 
   beforeAll(async () => {
-    user = await stack.createUser({ platforms: ['etalenta'] });
-    calendar = await newCalendar('Drehs');
-    await newCalendar('Privat');
-    await other.createCalendarObject({ calendar, filename: 'dreh.ics', iCalString: vevent('dreh@nextcloud', 'Dreh Tatort', '2027-03-10', '2027-03-11') });
-    await other.createCalendarObject({ calendar, filename: 'probe.ics', iCalString: vevent('probe@nextcloud', 'Probe Kabale und Liebe', '2027-03-12', '2027-03-14') });
+    user = await bed.stack.createUser({ platforms: ['etalenta'] });
+    calendar = await bed.newCalendar('Drehs');
+    await bed.newCalendar('Privat');
+    await bed.other.createCalendarObject({ calendar, filename: 'dreh.ics', iCalString: vevent('dreh@nextcloud', 'Dreh Tatort', '2027-03-10', '2027-03-11') });
+    await bed.other.createCalendarObject({ calendar, filename: 'probe.ics', iCalString: vevent('probe@nextcloud', 'Probe Kabale und Liebe', '2027-03-12', '2027-03-14') });
     // 22:00 to 03:00 in Berlin: both days.
-    await other.createCalendarObject({ calendar, filename: 'nacht.ics', iCalString: vevent('nacht@nextcloud', 'Nachtdreh', '2027-03-20T21:00:00Z', '2027-03-21T02:00:00Z') });
+    await bed.other.createCalendarObject({ calendar, filename: 'nacht.ics', iCalString: vevent('nacht@nextcloud', 'Nachtdreh', '2027-03-20T21:00:00Z', '2027-03-21T02:00:00Z') });
     // An option of castsync's own, written into this calendar as castsync writes a destination: never read back.
     const option = await api(user, 'POST', '/api/availability', { startDate: '2027-03-16', endDate: '2027-03-16', status: 'tentative', type: 'booking', optionHolder: 'UFA Fiction' });
     expect(option.statusCode, option.body).toBe(201);
     optionDay = '2027-03-16';
-    const row = await stack.db.availability.findUniqueOrThrow({ where: { id: option.json().id } });
-    const account = { serverUrl: radicale.url, username: radicale.username, password: radicale.password, allowHttpHosts: ['127.0.0.1'] };
+    const row = await bed.stack.db.availability.findUniqueOrThrow({ where: { id: option.json().id } });
+    const account = { serverUrl: bed.radicale.url, username: bed.radicale.username, password: bed.radicale.password, allowHttpHosts: ['127.0.0.1'] };
     expect(await putEvent(account, { calendarUrl: calendar.url }, toAvailabilityItem(row))).toMatchObject({ outcome: 'created' });
   });
 
@@ -89,12 +62,12 @@ describe('a CalDAV calendar as a source', () => {
     const unpicked = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login() });
     expect(unpicked.statusCode).toBe(400);
     expect(unpicked.json().message).toMatch(/has \d+ calendars: pick one with calendarUrl \(.*"Drehs" http:\/\/127\.0\.0\.1:\d+\/actor\/calendar-1\//);
-    expect(unpicked.body).not.toContain(radicale.password);
+    expect(unpicked.body).not.toContain(bed.radicale.password);
 
-    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login(), calendarUrl: proxy.url(calendar.url) });
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Nextcloud', ...login(), calendarUrl: bed.proxy.url(calendar.url) });
     expect(created.statusCode, created.body).toBe(201);
     sourceId = created.json().id;
-    expect(created.json()).toMatchObject({ kind: 'caldav', name: 'Nextcloud', host: new URL(proxy.url(radicale.url)).host, status: 'ok', rules: [{ kind: 'block' }] });
+    expect(created.json()).toMatchObject({ kind: 'caldav', name: 'Nextcloud', host: new URL(bed.proxy.url(bed.radicale.url)).host, status: 'ok', rules: [{ kind: 'block' }] });
 
     const expected = ['2027-03-10..2027-03-10', '2027-03-12..2027-03-13', '2027-03-20..2027-03-21'];
     await waitFor(() => blockedOnEtalenta(user).length === expected.length, { what: 'the calendar\'s days on e-TALENTA' });
@@ -108,51 +81,51 @@ describe('a CalDAV calendar as a source', () => {
     const shown = await source(user, sourceId);
     expect(shown).toMatchObject({ status: 'ok', lastError: null, entries: 3 });
     const answers = JSON.stringify([created.json(), shown, (await api(user, 'GET', '/api/calendars')).json()]);
-    for (const secret of [radicale.password, '/calendar-1']) expect(answers).not.toContain(secret);
-    const row = await stack.db.calendarSource.findUniqueOrThrow({ where: { id: sourceId } });
-    expect(Buffer.from(row.credentialsCiphertext).toString('latin1')).not.toContain(radicale.password);
+    for (const secret of [bed.radicale.password, '/calendar-1']) expect(answers).not.toContain(secret);
+    const row = await bed.stack.db.calendarSource.findUniqueOrThrow({ where: { id: sourceId } });
+    expect(Buffer.from(row.credentialsCiphertext).toString('latin1')).not.toContain(bed.radicale.password);
     expect(row.objectsCiphertext && Buffer.from(row.objectsCiphertext).toString('latin1')).not.toContain('Tatort');
     expect(row).toMatchObject({ ctag: expect.any(String), syncToken: expect.any(String) });
-    const schedule = await stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
+    const schedule = await bed.stack.temporal.schedule.getHandle(calendarScheduleId(sourceId)).describe();
     expect(schedule.action.type === 'startWorkflow' && schedule.action.args).toEqual([{ userId: user.id, sourceId }]);
-    expect(await historiesOf(sourceId)).not.toContain(radicale.password);
-    const audit = JSON.stringify(await stack.db.auditEvent.findMany({ where: { userId: user.id } }));
-    expect(audit).not.toContain(radicale.password);
+    expect(await historiesOf(sourceId)).not.toContain(bed.radicale.password);
+    const audit = JSON.stringify(await bed.stack.db.auditEvent.findMany({ where: { userId: user.id } }));
+    expect(audit).not.toContain(bed.radicale.password);
   });
 
   it('costs one PROPFIND when the calendar is unchanged, and touches no entry', async () => {
     const before = await source(user, sourceId);
     const entries = await importedEntries(user.id, sourceId);
-    proxy.reset();
+    bed.proxy.reset();
     expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
     const after = await readAfter(user, sourceId, before.lastFetchedAt);
     expect(await lastRunResult(sourceId)).toEqual({ status: 'not_modified' });
-    expect(proxy.requests).toEqual([`PROPFIND ${new URL(calendar.url).pathname}`]);
+    expect(bed.proxy.requests).toEqual([`PROPFIND ${new URL(calendar.url).pathname}`]);
     expect(after.lastChangedAt).toBe(before.lastChangedAt);
     expect(await importedEntries(user.id, sourceId)).toEqual(entries);
   });
 
   it('follows an edit and a deletion made in the calendar app through the sync token', async () => {
     const moved = (await importedEntries(user.id, sourceId)).find((e) => e.startDate.toISOString().startsWith('2027-03-10'))!;
-    const [dreh] = await other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}dreh.ics`] });
-    await other.updateCalendarObject({ calendarObject: { url: `${calendar.url}dreh.ics`, etag: dreh?.etag, data: vevent('dreh@nextcloud', 'Dreh Tatort (verschoben)', '2027-03-11', '2027-03-12') } });
-    await other.deleteCalendarObject({ calendarObject: { url: `${calendar.url}probe.ics` } });
-    proxy.reset();
+    const [dreh] = await bed.other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}dreh.ics`] });
+    await bed.other.updateCalendarObject({ calendarObject: { url: `${calendar.url}dreh.ics`, etag: dreh?.etag, data: vevent('dreh@nextcloud', 'Dreh Tatort (verschoben)', '2027-03-11', '2027-03-12') } });
+    await bed.other.deleteCalendarObject({ calendarObject: { url: `${calendar.url}probe.ics` } });
+    bed.proxy.reset();
     expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
 
     const expected = ['2027-03-11..2027-03-11', '2027-03-20..2027-03-21'];
     await waitFor(() => JSON.stringify(blockedOnEtalenta(user).sort()) === JSON.stringify(expected), { what: 'e-TALENTA to follow the edit and the deletion' });
     expect(await lastRunResult(sourceId)).toMatchObject({ status: 'imported', added: 0, changed: 1, removed: 1 });
     // The changes only: the collection's validators, then one sync-collection report.
-    expect(proxy.requests.map((r) => r.split(' ')[0])).toEqual(['PROPFIND', 'REPORT']);
-    expect(await stack.db.availability.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ version: 2, deletedAt: null });
+    expect(bed.proxy.requests.map((r) => r.split(' ')[0])).toEqual(['PROPFIND', 'REPORT']);
+    expect(await bed.stack.db.availability.findUniqueOrThrow({ where: { id: moved.id } })).toMatchObject({ version: 2, deletedAt: null });
   });
 
   it('turns needs_reauth when the app password is revoked, changes nothing, and reads again once a new one is given', async () => {
     const before = await source(user, sourceId);
     const entries = await importedEntries(user.id, sourceId);
-    await radicale.setPassword('app-password-2');
-    proxy.reset();
+    await bed.radicale.setPassword('app-password-2');
+    bed.proxy.reset();
     expect((await api(user, 'POST', `/api/calendars/${sourceId}/refresh`)).statusCode).toBe(202);
     const failed = await waitFor(async () => {
       const s = await source(user, sourceId);
@@ -161,7 +134,7 @@ describe('a CalDAV calendar as a source', () => {
     expect(failed.status).toBe('needs_reauth');
     expect(failed.lastError).toMatch(/refused the credentials \(401: wrong username or app password\): give the calendar a new app password/);
     expect(await lastRunResult(sourceId)).toMatchObject({ status: 'needs_reauth' });
-    expect(proxy.requests).toHaveLength(1); // not retried within the run
+    expect(bed.proxy.requests).toHaveLength(1); // not retried within the run
     expect(await importedEntries(user.id, sourceId)).toEqual(entries);
 
     const wrong = await api(user, 'PATCH', `/api/calendars/${sourceId}`, { password: 'still-wrong' });
@@ -178,7 +151,7 @@ describe('a CalDAV calendar as a source', () => {
     expect(read).toMatchObject({ status: 'ok', lastError: null, entries: entries.length });
     expect(before.lastChangedAt).toBe(read.lastChangedAt);
     expect(await importedEntries(user.id, sourceId)).toEqual(entries);
-    await radicale.setPassword(FIRST_PASSWORD); // the other client (and the tests after this one) log in with it
+    await bed.radicale.setPassword(FIRST_PASSWORD); // the other client (and the tests after this one) log in with it
   });
 
   it('removes the source and the days it brought in when confirmed', async () => {
@@ -190,31 +163,31 @@ describe('a CalDAV calendar as a source', () => {
 
 describe('a CalDAV calendar larger than the limit', () => {
   it('is refused by the deployment\'s CASTSYNC_CALENDAR_MAX_BYTES, once, saying so on the source, and read once it fits', async () => {
-    const user = await stack.createUser({ platforms: [] });
-    const calendar = await newCalendar('Archiv');
+    const user = await bed.stack.createUser({ platforms: [] });
+    const calendar = await bed.newCalendar('Archiv');
     // An event with a long description (an attached script, say): random text, so no compression makes it small.
     const notes = randomBytes(MAX_BYTES).toString('base64');
     const folded = `DESCRIPTION:${notes}`.match(/.{1,74}/g)!.join('\r\n ');
     const large = vevent('archiv@nextcloud', 'Drehbuch', '2027-05-03', '2027-05-04').replace('SUMMARY:', `${folded}\r\nSUMMARY:`);
-    await other.createCalendarObject({ calendar, filename: 'archiv.ics', iCalString: large });
+    await bed.other.createCalendarObject({ calendar, filename: 'archiv.ics', iCalString: large });
 
     // The login is tried with the same limit: discovery's answers are small.
-    proxy.reset();
-    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Archiv', ...login(), calendarUrl: proxy.url(calendar.url) });
+    bed.proxy.reset();
+    const created = await api(user, 'POST', '/api/calendars', { kind: 'caldav', name: 'Archiv', ...login(), calendarUrl: bed.proxy.url(calendar.url) });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     const failed = await waitFor(async () => {
       const s = await source(user, id);
       return s.lastError ? s : null;
     }, { what: 'the limit on the source' });
-    expect(failed).toMatchObject({ status: 'failing', lastError: `CalDAV server at ${new URL(proxy.url(radicale.url)).host} sent an answer larger than the limit of 64 KiB`, entries: 0 });
+    expect(failed).toMatchObject({ status: 'failing', lastError: `CalDAV server at ${new URL(bed.proxy.url(bed.radicale.url)).host} sent an answer larger than the limit of 64 KiB`, entries: 0 });
     expect(await lastRunResult(id)).toMatchObject({ status: 'failing' });
     // Read once (the collection's validators, then the calendar-query), not retried within the run.
-    expect(proxy.requests.filter((r) => r.startsWith('REPORT '))).toEqual([`REPORT ${new URL(calendar.url).pathname}`]);
+    expect(bed.proxy.requests.filter((r) => r.startsWith('REPORT '))).toEqual([`REPORT ${new URL(calendar.url).pathname}`]);
     expect(failed.lastError).not.toContain('/calendar-');
 
-    const [object] = await other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}archiv.ics`] });
-    await other.updateCalendarObject({ calendarObject: { url: `${calendar.url}archiv.ics`, etag: object?.etag, data: vevent('archiv@nextcloud', 'Drehbuch', '2027-05-03', '2027-05-04') } });
+    const [object] = await bed.other.fetchCalendarObjects({ calendar, objectUrls: [`${calendar.url}archiv.ics`] });
+    await bed.other.updateCalendarObject({ calendarObject: { url: `${calendar.url}archiv.ics`, etag: object?.etag, data: vevent('archiv@nextcloud', 'Drehbuch', '2027-05-03', '2027-05-04') } });
     expect((await api(user, 'POST', `/api/calendars/${id}/refresh`)).statusCode).toBe(202);
     const read = await readAfter(user, id, failed.lastFetchedAt);
     expect(read).toMatchObject({ status: 'ok', lastError: null, entries: 1 });
@@ -223,19 +196,19 @@ describe('a CalDAV calendar larger than the limit', () => {
 
 describe('adding a CalDAV source', () => {
   it('answers bad input, a refused login and an unreachable server clearly, and stores nothing', async () => {
-    const user = await stack.createUser({ platforms: [] });
-    await newCalendar('Noch eins');
+    const user = await bed.stack.createUser({ platforms: [] });
+    await bed.newCalendar('Noch eins');
     const closed = `http://127.0.0.1:${await freePort()}/`;
     const bad: [object, number, string][] = [
       [{ kind: 'caldav', name: 'x', username: 'actor', password: 'p' }, 400, "body must have required property 'serverUrl'"],
-      [{ kind: 'caldav', name: 'x', serverUrl: radicale.url, password: 'p' }, 400, "body must have required property 'username'"],
+      [{ kind: 'caldav', name: 'x', serverUrl: bed.radicale.url, password: 'p' }, 400, "body must have required property 'username'"],
       [{ kind: 'caldav', name: 'x', url: 'https://calendar.example/a.ics', ...login() }, 400, 'url is for an ics source'],
       [{ kind: 'ics', name: 'x', url: 'https://calendar.example/a.ics', password: 'secret-pw' }, 400, 'password: only for a caldav source'],
       [{ kind: 'caldav', name: 'x', ...login(), serverUrl: 'http://calendar.example/dav/' }, 400, 'serverUrl is http://calendar.example: only https:// CalDAV servers are allowed'],
       [{ kind: 'caldav', name: 'x', ...login(), serverUrl: 'https://10.1.2.3/dav/' }, 400, 'serverUrl is 10.1.2.3, which is not a public address'],
       [{ kind: 'caldav', name: 'x', ...login(), password: 'x'.repeat(600) }, 400, 'body/password must NOT have more than 512 characters'],
       [{ kind: 'caldav', name: 'x', ...login(), password: 'wrong-app-password' }, 400, 'the login was refused: CalDAV server at'],
-      [{ kind: 'caldav', name: 'x', ...login(), calendarUrl: proxy.url(`${radicale.url}actor/no-such-calendar/`) }, 400, 'calendarUrl is no calendar with events of this account'],
+      [{ kind: 'caldav', name: 'x', ...login(), calendarUrl: bed.proxy.url(`${bed.radicale.url}actor/no-such-calendar/`) }, 400, 'calendarUrl is no calendar with events of this account'],
       [{ kind: 'caldav', name: 'x', ...login() }, 400, 'calendars: pick one with calendarUrl'],
       [{ kind: 'caldav', name: 'x', ...login(), serverUrl: closed }, 502, 'could not be reached'],
     ];
@@ -245,16 +218,16 @@ describe('adding a CalDAV source', () => {
       expect(res.json().message).toContain(message);
       expect(res.body).not.toMatch(/wrong-app-password|secret-pw/);
     }
-    expect(await stack.db.calendarSource.count({ where: { userId: user.id } })).toBe(0);
-    expect(await stack.db.outboxMessage.count({ where: { userId: user.id } })).toBe(0);
-    expect(await stack.db.auditEvent.count({ where: { userId: user.id } })).toBe(0);
+    expect(await bed.stack.db.calendarSource.count({ where: { userId: user.id } })).toBe(0);
+    expect(await bed.stack.db.outboxMessage.count({ where: { userId: user.id } })).toBe(0);
+    expect(await bed.stack.db.auditEvent.count({ where: { userId: user.id } })).toBe(0);
   });
 
   it('keeps each user to their own sources: another user\'s is not there (404), not even to a new password', async () => {
-    const owner = await stack.createUser({ platforms: [] });
-    const stranger = await stack.createUser({ platforms: [] });
-    const calendar = await newCalendar('Eigenes');
-    const created = await api(owner, 'POST', '/api/calendars', { kind: 'caldav', name: 'Eigenes', ...login(), calendarUrl: proxy.url(calendar.url) });
+    const owner = await bed.stack.createUser({ platforms: [] });
+    const stranger = await bed.stack.createUser({ platforms: [] });
+    const calendar = await bed.newCalendar('Eigenes');
+    const created = await api(owner, 'POST', '/api/calendars', { kind: 'caldav', name: 'Eigenes', ...login(), calendarUrl: bed.proxy.url(calendar.url) });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     for (const [method, url, payload] of [
