@@ -154,7 +154,8 @@ function confirmedItem(s: PlatformAvailabilityState): AvailabilityItem {
   };
 }
 
-function confirmedFields(a: Availability, externalId: string) {
+/** The state row's fields for an entry the platform (or a destination calendar) confirmed under `externalId`. */
+export function confirmedFields(a: Availability, externalId: string) {
   return {
     externalId,
     confirmedVersion: a.version,

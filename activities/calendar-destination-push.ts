@@ -24,7 +24,7 @@ import type { Config } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
 import { toDay } from '../lib/days.js';
 import { calendarSourceIdOf, calendarTargetId } from '../workflows/plumbing.js';
-import type { PushAvailabilityInput, PushAvailabilityResult } from './availability-push.js';
+import { confirmedFields, type PushAvailabilityInput, type PushAvailabilityResult } from './availability-push.js';
 import { beginAttempt, type Attempt } from './attempt.js';
 import { isAuthFailure } from './failures.js';
 import { closeSyncLog } from './sync-log.js';
@@ -143,21 +143,7 @@ async function writeAll(db: Db, attempt: Attempt, destination: Destination, plan
 }
 
 async function recordWritten(db: Db, { userId, platformId, entry, href, etag }: { userId: string; platformId: string; entry: Availability; href: string; etag: string | null }) {
-  const fields = {
-    externalId: href,
-    externalVersion: etag,
-    confirmedVersion: entry.version,
-    confirmedStart: entry.startDate,
-    confirmedEnd: entry.endDate,
-    confirmedStatus: entry.status,
-    confirmedType: entry.type,
-    confirmedOptionRank: entry.optionRank,
-    confirmedOptionHolder: entry.optionHolder,
-    confirmedNote: entry.note,
-    confirmedDeleted: false,
-    syncedAt: new Date(),
-    lastError: null,
-  };
+  const fields = { ...confirmedFields(entry, href), externalVersion: etag, syncedAt: new Date(), lastError: null };
   await db.platformAvailabilityState.upsert({
     where: { availabilityId_platformId: { availabilityId: entry.id, platformId } },
     create: { userId, availabilityId: entry.id, platformId, ...fields },
