@@ -73,12 +73,14 @@ export async function revokeToken(db: Db, userId: string, tokenId: string): Prom
 
 /** The owner of a bearer token that exists, has not expired and belongs to an enabled user. */
 export async function authenticateToken(db: Db, token: string): Promise<TokenOwner | null> {
+  // The user's state as a filter, not a selected relation: one query (Prisma reads a selected relation with a
+  // query of its own, and every request pays for it).
   const row = await db.apiToken.findUnique({
-    where: { tokenHash: hashApiToken(token) },
-    select: { id: true, userId: true, expiresAt: true, lastUsedAt: true, user: { select: { disabledAt: true } } },
+    where: { tokenHash: hashApiToken(token), user: { disabledAt: null } },
+    select: { id: true, userId: true, expiresAt: true, lastUsedAt: true },
   });
   const now = new Date();
-  if (!row || row.user.disabledAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await db.apiToken.updateMany({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
