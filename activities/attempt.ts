@@ -46,27 +46,34 @@ export interface Attempt {
 /**
  * Takes the lease if asked (waiting for a previous attempt to stop), opens the attempt's sync-log row and starts the
  * heartbeats. The activity then runs in `try { ... } catch (e) { throw await attempt.failed(e) } finally { await attempt.end() }`.
+ *
+ * `read`: what the attempt reads from the database before it acts (never from the platform), run beside the row's
+ * insert, after the lease: one round trip of waiting less, and the row still exists before the platform's first
+ * request (the attempt acts only once both are done). A failed read closes the row like any failure and is thrown.
  */
-export async function beginAttempt(db: Db, config: Config, input: AttemptInput): Promise<Attempt> {
+export async function beginAttempt<T = undefined>(db: Db, config: Config, input: AttemptInput, read?: () => Promise<T>): Promise<Attempt & { read: T }> {
   const context = Context.current();
   const signal = context.cancellationSignal;
   const heartbeat = (detail?: string) => context.heartbeat(detail);
   const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
   let lease: PushLease | undefined;
   let log: OpenLog;
+  let readOutcome: PromiseSettledResult<T>;
   try {
     if (input.lease) {
       lease = await acquirePushLease(config.databaseUrl, { ...input, data: input.lease }, { signal, onWait: heartbeat }).catch((error: unknown) => {
         throw signal.aborted ? cancelledFailure(signal) : error;
       });
     }
-    log = await openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []);
+    // Settled, so a read that fails while the insert fails too is not an unhandled rejection.
+    const reading = Promise.allSettled([read ? read() : (undefined as T)]).then(([outcome]) => outcome!);
+    [log, readOutcome] = await Promise.all([openSyncLog(db, input.userId, input.platformId, input.operation, input.requestIds ?? []), reading]);
   } catch (error) {
     clearInterval(beat);
     await lease?.release();
     throw error;
   }
-  return {
+  const attempt: Attempt = {
     log,
     heartbeat,
     signal,
@@ -86,6 +93,14 @@ export async function beginAttempt(db: Db, config: Config, input: AttemptInput):
       await lease?.release();
     },
   };
+  if (readOutcome.status === 'rejected') {
+    try {
+      throw await attempt.failed(readOutcome.reason);
+    } finally {
+      await attempt.end();
+    }
+  }
+  return { ...attempt, read: readOutcome.value };
 }
 
 function cancelledFailure(signal: AbortSignal): CancelledFailure {

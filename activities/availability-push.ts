@@ -43,23 +43,26 @@ export function createAvailabilityPushActivities(db: Db, config: Config) {
 
   return {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
-      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds });
-      const { log } = attempt;
       const context = Context.current();
-      try {
-        // The three reads at once: one round trip of waiting, not two.
-        const [{ adapter }, wanted, confirmedStates] = await Promise.all([
+      // The three reads at once, beside the insert of the attempt's row: one round trip of waiting, not three.
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds }, () =>
+        Promise.all([
           loadConnectedAdapter(db, config, { userId, platformId, onProgress: (detail) => context.heartbeat(detail) }),
           // Entries imported from this platform are there already; pushing them back would double them.
           db.availability.findMany({ where: { userId, deletedAt: null, source: { not: platformId } }, orderBy: { startDate: 'asc' } }),
           loadConfirmedStates(userId, platformId),
-        ]);
+        ]),
+      );
+      const { log } = attempt;
+      const [{ adapter }, wanted, confirmedStates] = attempt.read;
+      try {
         const lastConfirmed = confirmedStates.map(confirmedItem);
-        if (!force && confirmsAll(lastConfirmed, wanted)) {
+        const inStep = confirmsAll(lastConfirmed, wanted);
+        if (!force && inStep) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, requests: 0, rejected: [] };
         }
-        const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed });
+        const result = await adapter.pushAvailability(wanted.map(toAvailabilityItem), { lastConfirmed, expectWrite: !inStep });
         attempt.throwIfCancelled(); // a stopped attempt records nothing: its successor reads the platform again
         const syncedAt = new Date();
         const rejectedIds = new Set(result.rejected.map((r) => r.id));

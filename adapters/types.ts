@@ -133,9 +133,11 @@ export interface PlatformAdapter {
   authenticate(): Promise<boolean>;
   /**
    * Make the platform hold exactly `desired` among the entries castsync pushed (state-based and idempotent).
-   * `known.lastConfirmed` is what this platform last confirmed, for platforms that cannot be read back (e-mail).
+   * `known.lastConfirmed` is what this platform last confirmed, for platforms that cannot be read back (e-mail);
+   * `known.expectWrite`: castsync's record says the platform lacks something of `desired`, so a push that reads the
+   * platform first will most likely write after it (it may take both requests from the quota at once).
    */
-  pushAvailability(desired: AvailabilityItem[], known?: { lastConfirmed: AvailabilityItem[] }): Promise<SyncResult>;
+  pushAvailability(desired: AvailabilityItem[], known?: { lastConfirmed: AvailabilityItem[]; expectWrite?: boolean }): Promise<SyncResult>;
   pullAvailability(): Promise<PlatformAvailabilityItem[]>;
   /** Platforms with capabilities.media. */
   media?: PlatformMediaOps;

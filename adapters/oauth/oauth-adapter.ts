@@ -12,6 +12,7 @@ import { ErrorType } from '../error-types.js';
 import { PlatformError, sessionError } from '../errors.js';
 import { httpJson, type HttpCall, type MultipartForm } from '../http.js';
 import { OAuthMediaOps } from './oauth-media.js';
+import { PrepaidRequests } from '../prepaid-requests.js';
 import { OAuthTokenError, requestTokens, type OAuthClientCredentials } from './token-client.js';
 
 /** The platform's wire format for one calendar entry. */
@@ -56,10 +57,12 @@ export class OAuthAdapter implements PlatformAdapter {
   readonly media?: PlatformMediaOps;
   private tokens: AuthData;
   private requests = 0;
+  private readonly quota: PrepaidRequests;
 
   constructor(private readonly context: AdapterContext) {
     this.platform = context.platform;
     this.tokens = context.credentials;
+    this.quota = new PrepaidRequests(context.quotas?.account);
     if (context.platform.capabilities.media) this.media = new OAuthMediaOps((method, path, json, multipart) => this.call(method, path, json, multipart));
   }
 
@@ -87,8 +90,10 @@ export class OAuthAdapter implements PlatformAdapter {
     }));
   }
 
-  async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {
+  async pushAvailability(desired: AvailabilityItem[], known?: { expectWrite?: boolean }): Promise<SyncResult> {
     this.requests = 0;
+    // The list and the first write that will follow it (adapters/prepaid-requests.ts).
+    if (known?.expectWrite) await this.quota.prepay(2);
     const ours = new Map<string, OAuthCalendarEntry>();
     for (const entry of await this.listEntries()) if (entry.ref) ours.set(entry.ref, entry);
     const result: SyncResult = { itemsProcessed: 0, requests: 0, confirmed: {}, rejected: [] };
@@ -169,7 +174,7 @@ export class OAuthAdapter implements PlatformAdapter {
   private async send<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const { accessToken } = this.tokens;
     if (!accessToken) throw accessRevokedError(this.platform.name, 'no access token stored');
-    await this.context.quotas?.account?.take();
+    await this.quota.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
     const answer = await httpJson<T>(this.platform, {
@@ -202,7 +207,7 @@ export class OAuthAdapter implements PlatformAdapter {
 
   private async refresh(current: AuthData): Promise<AuthData> {
     if (!current.refreshToken) throw accessRevokedError(this.platform.name, 'no refresh token stored');
-    await this.context.quotas?.account?.take();
+    await this.quota.take();
     this.requests += 1;
     this.context.onProgress?.('refresh access token');
     try {

@@ -14,6 +14,7 @@ import type {
 import { PlatformError, authError } from '../errors.js';
 import { httpJson, type HttpCall, type MultipartForm } from '../http.js';
 import { RestMediaOps } from './rest-media.js';
+import { PrepaidRequests } from '../prepaid-requests.js';
 
 /** e-TALENTA's wire format for one calendar entry. */
 export interface RestCalendarEntry {
@@ -43,16 +44,18 @@ export class RestAdapter implements PlatformAdapter {
   /** Only on platforms whose catalog entry takes media (Agentur Connection shares this adapter and takes none). */
   readonly media?: PlatformMediaOps;
   private requests = 0;
+  private readonly quota: PrepaidRequests;
 
   constructor(private readonly context: AdapterContext) {
     this.platform = context.platform;
+    this.quota = new PrepaidRequests(context.quotas?.account);
     if (context.platform.capabilities.media) this.media = new RestMediaOps((method, path, json, multipart) => this.call(method, path, json, multipart));
   }
 
   private async call<T>(method: HttpCall['method'], path: string, json?: unknown, multipart?: MultipartForm): Promise<T> {
     const apiKey = this.context.credentials.apiKey;
     if (!apiKey) throw authError(this.platform.name, 'no API key stored');
-    await this.context.quotas?.account?.take();
+    await this.quota.take();
     this.requests += 1;
     this.context.onProgress?.(`${method} ${path}`);
     const answer = await httpJson<T>(this.platform, {
@@ -101,8 +104,10 @@ export class RestAdapter implements PlatformAdapter {
     }));
   }
 
-  async pushAvailability(desired: AvailabilityItem[]): Promise<SyncResult> {
+  async pushAvailability(desired: AvailabilityItem[], known?: { expectWrite?: boolean }): Promise<SyncResult> {
     this.requests = 0;
+    // The list and the batch that will follow it (adapters/prepaid-requests.ts).
+    if (known?.expectWrite) await this.quota.prepay(2);
     const current = await this.listEntries();
     const ours = new Map(current.filter((e) => e.clientRef).map((e) => [e.clientRef!, e]));
     const confirmed: Record<string, string> = {};
