@@ -192,8 +192,13 @@ describe('media sync to an OAuth platform (Wanted)', () => {
     ]);
     const logs = await stack.db.syncLog.findMany({ where: { userId: user.id, platformId: 'wanted' }, orderBy: { startedAt: 'asc' } });
     expect(logs.every((l) => l.attempt === 1)).toBe(true);
-    expect(logs.at(-1)).toMatchObject({ status: 'partial', errorType: 'skipped' });
-    expect(logs.at(-1)!.errorMessage).toContain('small.jpg');
+    // The uploads may reach Wanted in one push or in several, and a round that finds everything in step records a
+    // success: the pushes that met the files Wanted cannot take are partial and name them.
+    expect(logs.map((l) => l.status).filter((status) => status !== 'success' && status !== 'partial')).toEqual([]);
+    const partial = logs.filter((l) => l.status === 'partial');
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.map((l) => l.errorType)).toEqual(partial.map(() => 'skipped'));
+    expect(partial.map((l) => l.errorMessage).join('\n')).toContain('small.jpg');
 
     // A second photo becomes the main one there, and a deleted one goes.
     const second = await upload(user, { fileName: 'second.jpg', content: await image(1600, 2000, 'jpeg', '#446688') });
