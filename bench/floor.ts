@@ -16,7 +16,10 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { getPlatform } from '../adapters/catalog.js';
+import { platformDispatch } from '../lib/config.js';
 import { createDatabase, dropDatabase, siblingDatabaseUrl } from '../lib/databases.js';
+import { platformVariable } from '../lib/production-settings.js';
 import { startDevServer } from '../lib/temporal-server.js';
 import { applyMigrations } from '../scripts/db-migrate.js';
 import { OAuthPlatformSimulator } from '../simulators/oauth/server.js';
@@ -37,12 +40,17 @@ const { values: flags } = parseArgs({
     samples: { type: 'string', default: process.env.BENCH_SAMPLES ?? '15' },
     users: { type: 'string', default: process.env.BENCH_USERS ?? '50' },
     changes: { type: 'string', default: process.env.BENCH_CHANGES ?? '4' },
+    // castsync's dispatch limit for every platform it pushes to here (CASTSYNC_DISPATCH_PER_SECOND_<ID>); default
+    // the catalog's. The limit paces castsync's bursts on purpose (e-TALENTA: 20 push starts a second for the whole
+    // deployment); a higher one shows what the path itself carries.
+    dispatch: { type: 'string', default: process.env.BENCH_DISPATCH },
   },
 });
 const ROUNDS = Number(flags.rounds);
 const SAMPLES = Number(flags.samples);
 const USERS = Number(flags.users);
 const CHANGES = Number(flags.changes);
+const DISPATCH = flags.dispatch === undefined ? undefined : Number(flags.dispatch);
 const BURST_FALLBACK_MS = 50;
 // One at a time means after the previous change's work is over: castsync's push still writes its states and its
 // workflow takes the activity's result after the platform held the change, and a change signalled meanwhile waits
@@ -152,7 +160,7 @@ const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 const times = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)}×`;
 const perChange = (value: number, changes: number) => (value / changes).toFixed(1);
 
-function printTables(turns: Turn[], idleCpuPerSecond: CpuUse) {
+function printTables(turns: Turn[], idleCpuPerSecond: CpuUse, dispatch: string) {
   const stats = turns.map(({ variant, tally }) => ({
     name: variant.name,
     tally,
@@ -161,7 +169,7 @@ function printTables(turns: Turn[], idleCpuPerSecond: CpuUse) {
     rate: tally.burst.changes / (tally.burst.ms / 1000),
   }));
   const [floor, minimal] = [stats[0]!, stats[1]!];
-  console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.versions.node}; ${ROUNDS} rounds: ${ROUNDS * SAMPLES} changes one at a time and ${ROUNDS} bursts of ${USERS} users × ${CHANGES} changes per variant\n`);
+  console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.versions.node}; ${ROUNDS} rounds: ${ROUNDS * SAMPLES} changes one at a time and ${ROUNDS} bursts of ${USERS} users × ${CHANGES} changes per variant; castsync's dispatch limits, push starts per second: ${dispatch}\n`);
   console.log('| variant | p50 | p95 | changes/s | requests/change | CPU ms/change | p50 ratio to minimal workflow (to requests alone) | throughput ratio to minimal workflow (to requests alone) |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const s of stats) {
@@ -205,7 +213,12 @@ async function main() {
     // castsync's worker runs as its own process, as deployed: in this process it would share the gateway's database
     // pool, and a burst of writes then waits for connections the activities hold.
     const platformIds = [...REST, 'jobwork', AGENCY];
-    stack = await buildStack({ restPlatforms: REST, workers: false, env: { ...env, CASTSYNC_PLATFORMS: platformIds.join(',') } }, { databaseUrl, temporalAddress: server.address });
+    const dispatchSettings = DISPATCH === undefined ? {} : Object.fromEntries(platformIds.map((id) => [platformVariable('DISPATCH_PER_SECOND', id), String(DISPATCH)]));
+    stack = await buildStack(
+      { restPlatforms: REST, workers: false, env: { ...env, ...dispatchSettings, CASTSYNC_PLATFORMS: platformIds.join(',') } },
+      { databaseUrl, temporalAddress: server.address },
+    );
+    const dispatch = platformIds.map((id) => `${id} ${platformDispatch(stack!.config, getPlatform(id)).activitiesPerSecond}`).join(', ');
     castsyncWorker = await startWorkerProcess(stack.env);
     const db = stack.db;
     const platforms = new PlatformTally();
@@ -254,7 +267,7 @@ async function main() {
       }
       console.log(`round ${round}/${ROUNDS} (${order.map((t) => t.variant.name).join(', ')}): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
-    printTables(turns, idlePerSecond);
+    printTables(turns, idlePerSecond, dispatch);
     const turnOf = (name: string) => turns.find((t) => t.variant.name === name);
     const [minimal, one] = [turnOf('minimal workflow + 1 activity'), turnOf('castsync, 1 platform')];
     if (minimal && one) {
@@ -265,7 +278,7 @@ async function main() {
     }
     const four = turns.find((t) => t.variant.name === 'castsync, 4 platforms');
     if (four) await printPlatformTimes(db, four.single.id, four.variant.name);
-    if (four) await printBurstAttempts(db, four.crowd.map((u) => u.id), four.variant.name);
+    for (const turn of [one, four]) if (turn) await printBurstAttempts(db, turn.crowd.map((u) => u.id), turn.variant.name);
   } finally {
     if (floorWorker) {
       floorWorker.worker.shutdown();
