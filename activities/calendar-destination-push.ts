@@ -40,16 +40,18 @@ export function createCalendarDestinationActivities(db: Db, config: Config) {
     async pushAvailability({ userId, platformId, force = false, requestIds = [] }: PushAvailabilityInput): Promise<PushAvailabilityResult> {
       const sourceId = calendarSourceIdOf(platformId);
       if (!sourceId) throw ApplicationFailure.create({ type: ErrorType.notConnected, message: `${platformId} is no calendar`, nonRetryable: true });
-      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds });
-      let source: Destination['source'] | null = null;
-      try {
-        const [found, wanted, states, conflicted] = await Promise.all([
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'availability', operation: 'push_availability', requestIds }, () =>
+        Promise.all([
           db.calendarSource.findFirst({ where: { id: sourceId, userId }, include: { user: { select: { timeZone: true } } } }),
           // The user's own entries and bookings pulled from platforms; a calendar's imports are in the calendars already.
           db.availability.findMany({ where: { userId, deletedAt: null, calendarSourceId: null }, orderBy: { startDate: 'asc' } }),
           db.platformAvailabilityState.findMany({ where: { userId, platformId, confirmedDeleted: false } }),
           openConflictEntries(db, userId, platformId),
-        ]);
+        ]),
+      );
+      const [found, wanted, states, conflicted] = attempt.read;
+      let source: Destination['source'] | null = null;
+      try {
         source = found;
         if (!source || source.kind !== 'caldav') {
           throw ApplicationFailure.create({ type: ErrorType.notConnected, message: 'the destination calendar was removed', nonRetryable: true });

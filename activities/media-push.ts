@@ -40,11 +40,10 @@ export function createMediaPushActivities(db: Db, config: Config) {
 
   return {
     async pushMedia({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<MediaPushResult> {
-      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'media', operation: 'sync_media', requestIds });
-      const { log, heartbeat, throwIfCancelled } = attempt;
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'media', operation: 'sync_media', requestIds }, () => loadLibrary(db, userId, platformId));
+      const { log, heartbeat, throwIfCancelled, read: library } = attempt;
       try {
         const platform = getPlatform(platformId);
-        const library = await loadLibrary(db, userId, platformId);
         if (!force && inStep(library)) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, uploaded: 0, removed: 0, rejected: [] };

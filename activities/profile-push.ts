@@ -23,15 +23,14 @@ export interface ProfilePushResult extends PushOutcome {
 export function createProfilePushActivities(db: Db, config: Config) {
   return {
     async pushProfile({ userId, platformId, force = false, requestIds = [] }: PushInput): Promise<ProfilePushResult> {
-      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'profile', operation: 'update_profile', requestIds });
+      const attempt = await beginAttempt(db, config, { userId, platformId, lease: 'profile', operation: 'update_profile', requestIds }, () =>
+        Promise.all([db.profile.findUnique({ where: { userId } }), db.platformProfileState.findUnique({ where: { userId_platformId: { userId, platformId } } })]),
+      );
       const { log } = attempt;
+      const [profile, state] = attempt.read;
       const context = Context.current();
       try {
         const platform = getPlatform(platformId);
-        const [profile, state] = await Promise.all([
-          db.profile.findUnique({ where: { userId } }),
-          db.platformProfileState.findUnique({ where: { userId_platformId: { userId, platformId } } }),
-        ]);
         if (!profile || (!force && state?.syncedVersion === profile.version)) {
           await closeSyncLog(db, log, { status: 'success', itemsProcessed: 0 });
           return { status: 'success', itemsProcessed: 0, rejected: [] };
