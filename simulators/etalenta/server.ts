@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SimProfiles, simProfileRoutes } from './profile-api.js';
 import { MediaLibrary, PERMISSIVE_MEDIA_RULES, addMediaByHand, apiMediaRoutes, type ApiMediaCounters, type ApiMediaItem, type ApiMediaRules } from '../api-media.js';
+import { arrivedAt } from '../request-log.js';
 
 export interface SimEntry {
   id: string;
@@ -50,6 +51,7 @@ export interface Faults {
 }
 
 export interface RequestRecord {
+  /** When the request arrived (epoch ms). */
   at: number;
   method: string;
   path: string;
@@ -152,7 +154,7 @@ export class RestPlatformSimulator {
     app.addHook('onResponse', async (request, reply) => {
       if (request.url.startsWith('/_sim')) return;
       this.requests.push({
-        at: Date.now(),
+        at: arrivedAt(reply),
         method: request.method,
         path: request.url,
         status: reply.statusCode,

@@ -13,6 +13,7 @@ import { TokenAuthority } from './authority.js';
 import { authorizeRoutes } from './authorize-routes.js';
 import { calendarApi, storeEntry, validateEntryFields, type CalendarEntry, type EntryFields } from './calendar-api.js';
 import { tokenRoutes } from './token-routes.js';
+import { arrivedAt } from '../request-log.js';
 
 /**
  * The client registration every OAuth simulator accepts. Development and tests only: `npm start` and the test stack
@@ -64,6 +65,7 @@ export interface OAuthFaults {
 }
 
 export interface OAuthRequestRecord {
+  /** When the request arrived (epoch ms). */
   at: number;
   method: string;
   /** Without the query string, which can carry codes and challenges. */
@@ -297,7 +299,7 @@ export class OAuthPlatformSimulator {
   private routes() {
     this.app.addHook('onResponse', async (request, reply) => {
       this.requests.push({
-        at: Date.now(),
+        at: arrivedAt(reply),
         method: request.method,
         path: request.url.split('?')[0]!,
         status: reply.statusCode,

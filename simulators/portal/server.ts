@@ -30,6 +30,7 @@ import {
 import { PartnerApi, type PartnerApiActor, type PartnerApiOptions } from './partner-api.js';
 import { PortalWebhooks, type WebhookOptions } from './webhooks.js';
 import { EMPTY_PROFILE, PROFILE_PATH, profileFormOf, profilePageBody, readProfileForm, type PortalProfile, type ProfileForm } from './profile-pages.js';
+import { arrivedAt } from '../request-log.js';
 
 export { MEDIA_PATH, type MediaRules, type PortalMediaItem } from './media-pages.js';
 export { PROFILE_PATH, type PortalProfile } from './profile-pages.js';
@@ -64,6 +65,7 @@ export interface PortalFaults {
 }
 
 export interface PortalRequestRecord {
+  /** When the request arrived (epoch ms). */
   at: number;
   method: string;
   path: string;
@@ -308,7 +310,7 @@ export class PortalSimulator {
     const app = this.app;
     app.addHook('onRequest', async (request, reply) => this.injectFaults(request, reply));
     app.addHook('onResponse', async (request, reply) => {
-      this.requests.push({ at: Date.now(), method: request.method, path: request.url, status: reply.statusCode, email: this.signedInAs.get(request) ?? null });
+      this.requests.push({ at: arrivedAt(reply), method: request.method, path: request.url, status: reply.statusCode, email: this.signedInAs.get(request) ?? null });
     });
 
     app.get('/', async (_request, reply) => reply.redirect(CALENDAR_PATH));
