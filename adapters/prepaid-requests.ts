@@ -1,7 +1,7 @@
 // Requests an adapter takes from its account quota ahead of sending them. A push that will list the platform's
 // calendar and then write takes both at once: one round trip to the quota's table before the platform holds the
-// change, not two. Prepaid requests are spent first. One the push did not need (the list showed the platform holds
-// everything already) stays counted: castsync then paces itself one request early, never late.
+// change, not two. Prepaid requests are spent first; what the push did not send (the list showed the platform holds
+// everything already, or a request failed) is given back when it ends, so the count stays what was sent.
 import type { RequestBudget } from './types.js';
 
 export class PrepaidRequests {
@@ -9,10 +9,15 @@ export class PrepaidRequests {
 
   constructor(private readonly budget: RequestBudget | undefined) {}
 
-  /** Takes `requests` from the quota now (waiting as take() does). */
-  async prepay(requests: number): Promise<void> {
+  /** Takes `requests` at once, runs `work` (whose requests spend them first), then gives back what it did not send. */
+  async spending<T>(requests: number, work: () => Promise<T>): Promise<T> {
     await this.budget?.take(requests);
     this.prepaid += requests;
+    try {
+      return await work();
+    } finally {
+      await this.giveBackUnsent();
+    }
   }
 
   /** Takes one request: a prepaid one, else from the quota. */
@@ -22,5 +27,12 @@ export class PrepaidRequests {
       return;
     }
     await this.budget?.take();
+  }
+
+  private async giveBackUnsent(): Promise<void> {
+    const unsent = this.prepaid;
+    this.prepaid = 0;
+    // Not given back (the database is away): it stays counted, and castsync paces itself early, never late.
+    if (unsent > 0) await this.budget?.giveBack?.(unsent).catch(() => undefined);
   }
 }

@@ -181,4 +181,6 @@ export interface AdapterContext {
 /** Requests spent from a quota: take() resolves once they fit, waiting a little, or throws a QuotaWaitError. */
 export interface RequestBudget {
   take(requests?: number): Promise<void>;
+  /** Returns requests taken at once and not sent (adapters/prepaid-requests.ts). */
+  giveBack?(requests: number): Promise<void>;
 }

@@ -94,6 +94,14 @@ export function requestBudget(db: Db, spec: BudgetSpec, platform: PlatformEntry,
         await sleep(Math.min(waitMs, 1000));
       }
     },
+    async giveBack(requests) {
+      // From the budget's latest take that holds more: a push's take of list and write (one availability push per
+      // connection runs at a time, under its lease, and every other take is of one request). The take keeps its
+      // time, so the window counts exactly what was sent then.
+      await db.$executeRaw`
+        UPDATE "QuotaUse" SET "requests" = "requests" - ${requests}::int
+        WHERE id = (SELECT id FROM "QuotaUse" WHERE "budget" = ${spec.key} AND "requests" > ${requests}::int ORDER BY "usedAt" DESC, id DESC LIMIT 1)`;
+    },
   };
 }
 

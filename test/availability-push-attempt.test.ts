@@ -2,8 +2,8 @@
 // push's database reads beside the insert of its sync-log row, but the attempt acts only once the row exists: a push
 // whose row cannot be written yet sends nothing to the platform, and a read that fails (the platform is not
 // connected) closes the row as failed and gives the lease back. A push that will list and write takes both
-// requests from the account quota at once (adapters/prepaid-requests.ts); a forced one that finds the platform in
-// step takes only the list. Real PostgreSQL and the e-TALENTA simulator; the activity runs in Temporal's
+// requests from the account quota at once (adapters/prepaid-requests.ts) and gives back the write it did not send;
+// a forced one that finds the platform in step takes only the list. Real PostgreSQL and the e-TALENTA simulator; the activity runs in Temporal's
 // MockActivityEnvironment.
 import pg from 'pg';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -84,6 +84,19 @@ describe('an availability push attempt', () => {
     await expect(push(user.id, true)).resolves.toMatchObject({ status: 'success', itemsProcessed: 0, requests: 1 });
     expect(sent()).toBe(3);
     expect(await quotaTakes(user.id)).toEqual([2, 1]);
+
+    // castsync's record lost (it expects to write), but the platform holds the entry: the unsent write is given back.
+    await stack.db.platformAvailabilityState.deleteMany({ where: { userId: user.id } });
+    await expect(push(user.id)).resolves.toMatchObject({ status: 'success', requests: 1 });
+    expect(sent()).toBe(4);
+    expect(await quotaTakes(user.id)).toEqual([2, 1, 1]);
+
+    // The list fails: the write it never sent is given back too.
+    await blockedDay(user.id, '2027-03-04');
+    etalenta.faults = { failNext: { count: 1, status: 503 } };
+    await expect(push(user.id)).rejects.toMatchObject({ type: ErrorType.server });
+    expect(sent()).toBe(5);
+    expect(await quotaTakes(user.id)).toEqual([2, 1, 1, 1]);
   });
 
   it('closes the row as failed when a read fails, and gives the lease back', async () => {

@@ -92,8 +92,12 @@ export class OAuthAdapter implements PlatformAdapter {
 
   async pushAvailability(desired: AvailabilityItem[], known?: { expectWrite?: boolean }): Promise<SyncResult> {
     this.requests = 0;
-    // The list and the first write that will follow it (adapters/prepaid-requests.ts).
-    if (known?.expectWrite) await this.quota.prepay(2);
+    // The list and the first write that will follow it, taken from the quota at once (adapters/prepaid-requests.ts).
+    return known?.expectWrite ? this.quota.spending(2, () => this.reconcile(desired)) : this.reconcile(desired);
+  }
+
+  /** Lists the platform's calendar and writes each entry that differs from `desired`, one request each. */
+  private async reconcile(desired: AvailabilityItem[]): Promise<SyncResult> {
     const ours = new Map<string, OAuthCalendarEntry>();
     for (const entry of await this.listEntries()) if (entry.ref) ours.set(entry.ref, entry);
     const result: SyncResult = { itemsProcessed: 0, requests: 0, confirmed: {}, rejected: [] };

@@ -106,8 +106,12 @@ export class RestAdapter implements PlatformAdapter {
 
   async pushAvailability(desired: AvailabilityItem[], known?: { expectWrite?: boolean }): Promise<SyncResult> {
     this.requests = 0;
-    // The list and the batch that will follow it (adapters/prepaid-requests.ts).
-    if (known?.expectWrite) await this.quota.prepay(2);
+    // The list and the batch that will follow it, taken from the quota at once (adapters/prepaid-requests.ts).
+    return known?.expectWrite ? this.quota.spending(2, () => this.reconcile(desired)) : this.reconcile(desired);
+  }
+
+  /** Lists the platform's calendar and sends what differs from `desired` in batches. */
+  private async reconcile(desired: AvailabilityItem[]): Promise<SyncResult> {
     const current = await this.listEntries();
     const ours = new Map(current.filter((e) => e.clientRef).map((e) => [e.clientRef!, e]));
     const confirmed: Record<string, string> = {};
