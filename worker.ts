@@ -85,18 +85,19 @@ export async function createWorkers({ config, db, workflowBundle, platformIds }:
       maxConcurrentActivityTaskExecutions: 10,
     }),
     ...(await Promise.all(
-      platforms.map((platform) =>
-        Worker.create({
+      platforms.map((platform) => {
+        const dispatch = platformDispatch(config, platform);
+        return Worker.create({
           connection,
           namespace,
           taskQueue: platformTaskQueue(platform.id),
           dataConverter,
           plugins,
           activities: platformActivities,
-          maxTaskQueueActivitiesPerSecond: platformDispatch(config, platform).activitiesPerSecond,
-          maxConcurrentActivityTaskExecutions: platformDispatch(config, platform).maxConcurrent,
-        }),
-      ),
+          maxTaskQueueActivitiesPerSecond: dispatch.activitiesPerSecond,
+          maxConcurrentActivityTaskExecutions: dispatch.maxConcurrent,
+        });
+      }),
     )),
   ];
 

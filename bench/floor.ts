@@ -50,7 +50,7 @@ const ROUNDS = Number(flags.rounds);
 const SAMPLES = Number(flags.samples);
 const USERS = Number(flags.users);
 const CHANGES = Number(flags.changes);
-const DISPATCH = flags.dispatch === undefined ? undefined : Number(flags.dispatch);
+const DISPATCH = flags.dispatch;
 const BURST_FALLBACK_MS = 50;
 // One at a time means after the previous change's work is over: castsync's push still writes its states and its
 // workflow takes the activity's result after the platform held the change, and a change signalled meanwhile waits
@@ -213,7 +213,7 @@ async function main() {
     // castsync's worker runs as its own process, as deployed: in this process it would share the gateway's database
     // pool, and a burst of writes then waits for connections the activities hold.
     const platformIds = [...REST, 'jobwork', AGENCY];
-    const dispatchSettings = DISPATCH === undefined ? {} : Object.fromEntries(platformIds.map((id) => [platformVariable('DISPATCH_PER_SECOND', id), String(DISPATCH)]));
+    const dispatchSettings = DISPATCH === undefined ? {} : Object.fromEntries(platformIds.map((id) => [platformVariable('DISPATCH_PER_SECOND', id), DISPATCH]));
     stack = await buildStack(
       { restPlatforms: REST, workers: false, env: { ...env, ...dispatchSettings, CASTSYNC_PLATFORMS: platformIds.join(',') } },
       { databaseUrl, temporalAddress: server.address },

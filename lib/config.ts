@@ -107,15 +107,15 @@ export interface Config {
   /** Hosts whose calendar feeds may be read over plain http (CASTSYNC_CALENDAR_HTTP_HOSTS): local servers, tests; none by default. */
   calendarHttpHosts: string[];
   /**
-   * Request quotas castsync keeps to itself (lib/request-quotas.ts). Per platform id, an account quota that replaces
-   * the catalog's accountRateLimit (CASTSYNC_ACCOUNT_QUOTA_<ID>="<requests>/<seconds>", or "off": null).
-   */
-  /**
    * Per platform id, activity starts per second for the whole deployment (CASTSYNC_DISPATCH_PER_SECOND_<ID>),
    * replacing the catalog's dispatch.activitiesPerSecond: the operator's SMTP relay or an agreement with a platform
    * may allow more, or less. Read through platformDispatch().
    */
   dispatchPerSecond: Record<string, number>;
+  /**
+   * Request quotas castsync keeps to itself (lib/request-quotas.ts). Per platform id, an account quota that replaces
+   * the catalog's accountRateLimit (CASTSYNC_ACCOUNT_QUOTA_<ID>="<requests>/<seconds>", or "off": null).
+   */
   accountQuotas: Record<string, Quota | null>;
   /** Per platform id, the deployment-wide partner-API limit replacing the catalog's (CASTSYNC_API_QUOTA_<ID>). */
   apiQuotas: Record<string, Quota>;
