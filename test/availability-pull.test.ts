@@ -237,7 +237,8 @@ describe('scheduled pull', () => {
   it('retries a pull against a failing platform (503) and logs every attempt', async () => {
     const user = await connectedUser();
     platformEntry(user, 'et_web_retry', { from: '2027-11-01', to: '2027-11-01' });
-    stack.simulators.etalenta!.faults = { failNext: { count: 2, status: 503 } };
+    // This account's requests only: another test's user on the same simulator must not take one of the 503s.
+    stack.simulators.etalenta!.faults = { failNext: { count: 2, status: 503, apiKey: user.apiKeys.etalenta } };
     try {
       expect(await pullNow(user)).toMatchObject({ status: 'success', imported: 1 });
     } finally {

@@ -35,8 +35,8 @@ export interface SimAccount {
 }
 
 export interface Faults {
-  /** Answer the next `count` API requests with `status` (e.g. 503). */
-  failNext?: { count: number; status: number };
+  /** Answer the next `count` API requests with `status` (e.g. 503); with `apiKey`, only that account's. */
+  failNext?: { count: number; status: number; apiKey?: string };
   /** Probability (0..1) that an API request fails with 503. */
   errorRate?: number;
   /** Extra delay before every API request is handled. */
@@ -282,7 +282,7 @@ export class RestPlatformSimulator {
   private async gate(request: FastifyRequest, reply: FastifyReply) {
     const f = this.faults;
     if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (f.failNext && f.failNext.count > 0) {
+    if (f.failNext && f.failNext.count > 0 && (!f.failNext.apiKey || f.failNext.apiKey === bearer(request))) {
       f.failNext.count -= 1;
       return reply.code(f.failNext.status).send({ error: 'service unavailable' });
     }
