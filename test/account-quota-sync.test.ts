@@ -73,7 +73,7 @@ describe("an account's request quota", () => {
       waiting = seen.waiting;
     }
     expect(waiting.errorMessage).toMatch(
-      /^waiting for e-TALENTA's account quota \(4 requests per 20 s\): castsync has spent it and sends nothing more until \d\d:\d\d:\d\d UTC \(in \d+ s\); next attempt in \d+ s$/,
+      /^waiting for e-TALENTA's account quota \(4 requests per 20 s\): castsync has spent it and sends nothing more until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d UTC \(in \d+ s\); next attempt in \d+ s$/,
     );
 
     const now = await status(user);

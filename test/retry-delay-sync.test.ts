@@ -60,7 +60,7 @@ describe('a 429 from a platform', () => {
     }, { what: 'the success row' });
     expect(rows.map((r) => [r.attempt, r.status])).toEqual([[1, 'failed'], [2, 'success']]);
     const message = rows[0]!.errorMessage ?? '';
-    const named = /^e-TALENTA rate limit reached \(429\): asked to wait until \d\d:\d\d:\d\d UTC \(RateLimit-Reset: (\d+)\); next attempt in ([1-4]) s$/.exec(message);
+    const named = /^e-TALENTA rate limit reached \(429\): asked to wait until (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d UTC \(RateLimit-Reset: (\d+)\); next attempt in ([1-4]) s$/.exec(message);
     expect(named, message).not.toBeNull();
     // The reset is a whole second; the retry is scheduled for it, so the next attempt starts no earlier (one
     // machine, one clock; lower bound only: a busy machine only adds to it).
