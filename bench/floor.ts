@@ -3,6 +3,9 @@
 //   requests alone:    the two requests castsync's REST adapter makes for a new entry (list + batch), nothing else;
 //   minimal workflow:  a workflow of its own (bench/floor/workflow.ts) whose one activity makes the same two
 //                      requests, on its own worker and task queue;
+//   minimal workflow after an outbox commit: the same, started after the entry and its outbox row were committed
+//                      in one transaction (castsync's way into Temporal, without its HTTP, token, lock or sync
+//                      workflow);
 //   castsync, 1 / 4:   POST /api/availability through the gateway (outbox, relay, sync workflow, activity) for a user
 //                      connected to e-TALENTA only, or to e-TALENTA, Agentur Connection (REST), JobWork (OAuth) and
 //                      an agency by e-mail (SMTP).
@@ -269,10 +272,12 @@ async function main() {
     }
     printTables(turns, idlePerSecond, dispatch);
     const turnOf = (name: string) => turns.find((t) => t.variant.name === name);
-    const [minimal, one] = [turnOf('minimal workflow + 1 activity'), turnOf('castsync, 1 platform')];
-    if (minimal && one) {
+    const [minimal, afterOutbox, one] = [turnOf('minimal workflow + 1 activity'), turnOf('minimal workflow after an outbox commit'), turnOf('castsync, 1 platform')];
+    if (minimal && afterOutbox && one) {
       printStages([
         { name: minimal.variant.name, stages: await minimalWorkflowStages(floorClient, minimal.tally.timed) },
+        // Its "start reached Temporal" holds the transaction before the start.
+        { name: afterOutbox.variant.name, stages: await minimalWorkflowStages(floorClient, afterOutbox.tally.timed) },
         { name: one.variant.name, stages: await castsyncStages(stack.temporal, db, one.single.id, one.tally.timed) },
       ]);
     }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { platformCatalog } from '../../adapters/catalog.js';
 import type { OAuthPlatformSimulator } from '../../simulators/oauth/server.js';
+import { addToOutbox } from '../../lib/outbox.js';
 import type { Stack } from '../../test/support/stack-core.js';
 import { grantTokens } from '../../test/support/oauth-grant.js';
 import type { PlatformTally } from './meter.js';
@@ -119,6 +120,36 @@ export function variants(parts: VariantParts): Variant[] {
     held: (changes) => changes.filter((c) => onEtalenta(parts, c)),
   };
 
+  // The minimal workflow behind castsync's own way into Temporal: the entry and its outbox row committed in one
+  // transaction, the workflow started, the row marked delivered afterwards (lib/outbox-relay.ts). No HTTP, token,
+  // lock or sync workflow: the floor of a change that is durable before Temporal hears of it.
+  const minimalAfterOutbox: Variant = {
+    name: 'minimal workflow after an outbox commit',
+    fallbackMs: 50,
+    retried: 0,
+    async user() {
+      const { id } = await stack.createUser({ platforms: [] });
+      const apiKey = `key_${randomUUID()}`;
+      etalenta.addAccount(apiKey);
+      parts.floorKeys.set(id, apiKey);
+      tally.own(apiKey, 'minimal workflow after an outbox commit');
+      return { id, apiKeys: { etalenta: apiKey }, days: 0 };
+    },
+    async submit(user) {
+      const entry = floorEntry(user);
+      const day = new Date(`${entry.from}T00:00:00Z`);
+      // Claimed at insert, as the gateway's own rows are: castsync's relay leaves them to this hand-off.
+      const rows = await stack.db.$transaction(async (tx) => {
+        await tx.availability.create({ data: { id: entry.clientRef, userId: user.id, startDate: day, endDate: day, status: 'unavailable', type: 'block' } });
+        return addToOutbox(tx, user.id, [{ topic: 'sync', data: 'availability' }], { claimedUntil: new Date(Date.now() + 60_000) });
+      });
+      await parts.floorClient.workflow.start(floorPush, { taskQueue: FLOOR_TASK_QUEUE, workflowId: `floor-${entry.clientRef}`, args: [{ account: user.id, entry }] });
+      void stack.db.outboxMessage.updateMany({ where: { id: { in: rows.map((row) => row.id) } }, data: { deliveredAt: new Date(), claimedUntil: null } });
+      return { user, ref: entry.clientRef };
+    },
+    held: (changes) => changes.filter((c) => onEtalenta(parts, c)),
+  };
+
   const castsyncOne: Variant = {
     name: 'castsync, 1 platform',
     fallbackMs: 50,
@@ -163,5 +194,5 @@ export function variants(parts: VariantParts): Variant[] {
     },
   };
 
-  return [requestsAlone, minimalWorkflow, castsyncOne, castsyncFour];
+  return [requestsAlone, minimalWorkflow, minimalAfterOutbox, castsyncOne, castsyncFour];
 }
