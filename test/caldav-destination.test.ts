@@ -15,7 +15,7 @@ import { waitFor, type TestUser } from './support/stack.js';
 const PASSWORD = 'app-password-1';
 
 const bed = useCalDavTestBed(PASSWORD);
-const { api, source, readAfter, importedEntries, lastRunResult, syncSettled } = calendarSourceHelpers(() => bed.stack);
+const { api, source, readAfter, importedEntries, lastRunResult } = calendarSourceHelpers(() => bed.stack);
 
 interface Seen {
   url: string;
@@ -150,7 +150,7 @@ describe('a CalDAV calendar as the destination', () => {
 
     // Every write is a sync attempt of the calendar's, in the history like a platform's (once none is running or
     // due: the last one may still be recording what it wrote, and one more may follow it).
-    await syncSettled(user.id, calendarTargetId(sourceId));
+    await bed.stack.availabilitySettled(user.id, calendarTargetId(sourceId));
     const history = await api(user, 'GET', `/api/sync/history?platformId=${calendarTargetId(sourceId)}`);
     expect(history.statusCode, history.body).toBe(200);
     const logs = history.json().items as { status: string; operation: string; errorMessage: string | null }[];
@@ -170,7 +170,7 @@ describe('a CalDAV calendar as the destination', () => {
   });
 
   it('keeps an event the user changed in their calendar app, opens a conflict, and writes ours again on keep_ours', async () => {
-    await syncSettled(user.id, calendarTargetId(sourceId));
+    await bed.stack.availabilitySettled(user.id, calendarTargetId(sourceId));
     const [mine] = ours(await eventsIn(calendar));
     // The user drags castsync's event one day later in their calendar app.
     const changed = vevent(`${bookingId}@castsync`, 'Gebucht: Studio Hamburg (verschoben)', '2027-04-14', '2027-04-16');
@@ -205,7 +205,7 @@ describe('a CalDAV calendar as the destination', () => {
 
   it('notices on its next read an event of castsync\'s deleted in the calendar app, opens a conflict, and writes it again on keep_ours', async () => {
     // The last test's resolution and retry push too: one still to come would meet the deletion before the read does.
-    await syncSettled(user.id, calendarTargetId(sourceId));
+    await bed.stack.availabilitySettled(user.id, calendarTargetId(sourceId));
     const [mine] = ours(await eventsIn(calendar));
     await bed.other.deleteCalendarObject({ calendarObject: { url: mine!.url, etag: mine!.etag } });
     const before = await source(user, sourceId);

@@ -144,7 +144,10 @@ export function variants(parts: VariantParts): Variant[] {
         return addToOutbox(tx, user.id, [{ topic: 'sync', data: 'availability' }], { claimedUntil: new Date(Date.now() + 60_000) });
       });
       await parts.floorClient.workflow.start(floorPush, { taskQueue: FLOOR_TASK_QUEUE, workflowId: `floor-${entry.clientRef}`, args: [{ account: user.id, entry }] });
-      void stack.db.outboxMessage.updateMany({ where: { id: { in: rows.map((row) => row.id) } }, data: { deliveredAt: new Date(), claimedUntil: null } });
+      // Off the change's path, as the relay marks its rows; a failure only leaves the row claimed until the bench ends.
+      void stack.db.outboxMessage
+        .updateMany({ where: { id: { in: rows.map((row) => row.id) } }, data: { deliveredAt: new Date(), claimedUntil: null } })
+        .catch(() => undefined);
       return { user, ref: entry.clientRef };
     },
     held: (changes) => changes.filter((c) => onEtalenta(parts, c)),

@@ -1,8 +1,7 @@
 // What the calendar source tests (ICS and CalDAV) do alike: call /api/calendars as a user, wait for a source's next
 // read, list what a source brought in, and wait for its schedule's runs to end.
 import { expect } from 'vitest';
-import { syncStateQuery } from '../../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId, calendarScheduleId } from '../../workflows/plumbing.js';
+import { calendarScheduleId } from '../../workflows/plumbing.js';
 import { waitFor, type Stack, type TestUser } from './stack.js';
 
 /** `stackOf`: the test file's stack, made in its beforeAll. */
@@ -33,21 +32,5 @@ export function calendarSourceHelpers(stackOf: () => Stack) {
     return result as { status: string; error?: string };
   }
 
-  /**
-   * Waits until nothing more is coming for one of the user's sync targets: the outbox delivered, no attempt open,
-   * and the sync workflow neither pushing to it nor holding another push for it. A test that changes the calendar
-   * behind castsync's back does it only then, so a late push cannot meet the change before the read under test.
-   */
-  async function syncSettled(userId: string, platformId: string) {
-    const { db, temporal } = stackOf();
-    await waitFor(async () => {
-      if ((await db.outboxMessage.count({ where: { userId, deliveredAt: null } })) > 0) return false;
-      if ((await db.syncLog.count({ where: { userId, platformId, status: 'pending' } })) > 0) return false;
-      const view = await temporal.workflow.getHandle(availabilitySyncWorkflowId(userId)).query(syncStateQuery);
-      const platform = view.platforms.find((p) => p.platformId === platformId);
-      return !platform || (platform.state !== 'syncing' && !platform.queued);
-    }, { what: `the pushes to ${platformId} to settle` });
-  }
-
-  return { api, source, readAfter, importedEntries, lastRunResult, syncSettled };
+  return { api, source, readAfter, importedEntries, lastRunResult };
 }

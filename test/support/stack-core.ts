@@ -9,6 +9,8 @@ import { createDb, type Db } from '../../lib/db.js';
 import { temporalDataConverter } from '../../lib/payload-codec.js';
 import { temporalConnectionOptions } from '../../lib/temporal-client.js';
 import { getPlatform } from '../../adapters/catalog.js';
+import { syncStateQuery } from '../../workflows/availability-sync.js';
+import { availabilitySyncWorkflowId } from '../../workflows/plumbing.js';
 import type { AuthData } from '../../adapters/types.js';
 import { newMasterKey } from '../../lib/secrets.js';
 import { createUser } from '../../lib/accounts.js';
@@ -44,6 +46,12 @@ export interface Stack {
   createUser(options?: { platforms?: string[] }): Promise<TestUser>;
   /** Waits until the outbox relay has delivered every row of the user (or of everyone). */
   outboxDelivered(userId?: string): Promise<void>;
+  /**
+   * Waits until nothing more is coming for one of the user's availability targets: the outbox delivered, no attempt
+   * open, and the sync workflow neither pushing to it nor holding another push for it. A test that changes a
+   * platform or calendar behind castsync's back does it only then, so a late push cannot meet the change first.
+   */
+  availabilitySettled(userId: string, platformId: string): Promise<void>;
   /**
    * Stores a connection with sealed credentials as connect does (lib/connections.ts saveConnection), without the
    * credential check, the audit record or the outbox messages: the test decides what runs.
@@ -152,6 +160,15 @@ export async function buildStack(options: StackOptions, infra: Infrastructure): 
     },
     async outboxDelivered(userId) {
       await waitFor(async () => (await db.outboxMessage.count({ where: { deliveredAt: null, ...(userId ? { userId } : {}) } })) === 0, { what: 'the outbox delivered' });
+    },
+    async availabilitySettled(userId, platformId) {
+      await stack.outboxDelivered(userId);
+      await waitFor(async () => {
+        if ((await db.syncLog.count({ where: { userId, platformId, status: 'pending' } })) > 0) return false;
+        const view = await stack.temporal.workflow.getHandle(availabilitySyncWorkflowId(userId)).query(syncStateQuery);
+        const platform = view.platforms.find((p) => p.platformId === platformId);
+        return !platform || (platform.state !== 'syncing' && !platform.queued);
+      }, { what: `the pushes to ${platformId} to settle` });
     },
     async connect(userId, platformId, credentials, extra = {}) {
       await saveConnection(db, config, { userId, platformId, credentials, accountRef: extra.accountRef ?? null });
