@@ -3,9 +3,11 @@
 // status route folds it into the workflow's view ("synced" only when nothing is pending) and answers from it
 // alone when Temporal cannot answer in time.
 import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import protos from '@temporalio/proto';
 import type { SyncLog } from '../generated/prisma/client.js';
 import { syncStateQuery, type AvailabilitySyncView, type PlatformSyncView } from '../workflows/availability-sync.js';
-import { availabilitySyncWorkflowId } from '../workflows/plumbing.js';
+import { availabilitySyncWorkflowId, platformOfTaskQueue } from '../workflows/plumbing.js';
 import type { Db } from './db.js';
 import { withinMs } from './temporal-client.js';
 
@@ -61,6 +63,72 @@ export async function queryAvailabilitySync(temporal: Client, userId: string, ti
   } catch (error) {
     return error instanceof WorkflowNotFoundError || error instanceof QueryNotRegisteredError ? null : 'unreachable';
   }
+}
+
+/**
+ * Where Temporal holds a platform's availability push that the workflow has scheduled: `waiting` for a worker to
+ * take it (every worker of the platform busy or stopped, or its dispatch limit holding it back), `running` on a
+ * worker, or `retry_wait` after a failed attempt until its retry is due.
+ */
+export interface PushActivityView {
+  state: 'waiting' | 'running' | 'retry_wait';
+  /** The attempt waiting or running (the next one while in retry_wait). */
+  attempt: number;
+  /** waiting: scheduled then; running: started then; retry_wait: the failed attempt ended then. */
+  since: string;
+  /** retry_wait: when Temporal hands the next attempt to a worker. */
+  nextAttemptAt: string | null;
+}
+
+// A CommonJS module: Node's ESM import sees only its default export.
+const { PendingActivityState } = protos.temporal.api.enums.v1;
+type PendingActivityInfo = protos.temporal.api.workflow.v1.IPendingActivityInfo;
+
+/**
+ * The availability pushes the user's workflow has pending, by platform (the workflow's own state cannot tell a
+ * push that runs from one no worker has taken: only Temporal knows). Empty when Temporal did not answer in time.
+ */
+export async function pendingPushes(temporal: Client, userId: string, timeoutMs: number, now = Date.now()): Promise<Map<string, PushActivityView>> {
+  const pushes = new Map<string, PushActivityView>();
+  let pending: PendingActivityInfo[];
+  try {
+    const description = await withinMs(temporal, timeoutMs, () => temporal.workflow.getHandle(availabilitySyncWorkflowId(userId)).describe());
+    pending = description.raw.pendingActivities ?? [];
+  } catch {
+    return pushes;
+  }
+  for (const activity of pending) {
+    const platformId = activity.activityType?.name === 'pushAvailability' ? platformOfTaskQueue(activity.activityOptions?.taskQueue?.name ?? '') : undefined;
+    const view = platformId ? pushView(activity, now) : null;
+    if (platformId && view) pushes.set(platformId, view);
+  }
+  return pushes;
+}
+
+/** pendingPushes, asked only when the workflow's view has a push under way (none to describe otherwise). */
+export function pushesWhileSyncing(
+  temporal: Client,
+  userId: string,
+  view: AvailabilitySyncView | null | 'unreachable',
+  timeoutMs: number,
+): Promise<Map<string, PushActivityView>> {
+  const syncing = view !== null && view !== 'unreachable' && view.platforms.some((p) => p.state === 'syncing');
+  return syncing ? pendingPushes(temporal, userId, timeoutMs) : Promise.resolve(new Map());
+}
+
+function pushView(activity: PendingActivityInfo, now: number): PushActivityView | null {
+  const attempt = activity.attempt ?? 1;
+  const iso = (date: Date | undefined) => (date ?? new Date(now)).toISOString();
+  if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) {
+    return { state: 'running', attempt, since: iso(optionalTsToDate(activity.lastStartedTime)), nextAttemptAt: null };
+  }
+  if (activity.state !== PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) return null;
+  // A retry's next attempt is scheduled for when its backoff ends: until then no worker may take it.
+  const due = optionalTsToDate(activity.nextAttemptScheduleTime) ?? optionalTsToDate(activity.scheduledTime);
+  if (attempt > 1 && due && due.getTime() > now) {
+    return { state: 'retry_wait', attempt, since: iso(optionalTsToDate(activity.lastAttemptCompleteTime)), nextAttemptAt: due.toISOString() };
+  }
+  return { state: 'waiting', attempt, since: iso(due), nextAttemptAt: null };
 }
 
 /**

@@ -16,6 +16,11 @@ export function platformTaskQueue(platformId: string): string {
   return `platform-${platformId}`;
 }
 
+/** The platform whose task queue this is, else undefined. */
+export function platformOfTaskQueue(taskQueue: string): string | undefined {
+  return taskQueue.startsWith('platform-') ? taskQueue.slice('platform-'.length) : undefined;
+}
+
 /**
  * The user's destination calendars (CalDAV): castsync's entries written there by one shared activity worker
  * (activities/calendar-destination-push.ts); a calendar server of the user's own needs no platform's limits.

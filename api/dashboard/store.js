@@ -143,7 +143,7 @@ export function platformState(platform) {
     return { key: 'syncing', label: 'waiting for quota', message: `the account's quota (${requests} requests per ${perSeconds} s) is spent; castsync sends again at ${new Date(quota.waitingUntil).toLocaleTimeString()}` };
   }
   if (sync && running) {
-    return /RateLimit/i.test(lastError) ? { key: 'syncing', label: 'rate-limited', message: sync.lastError ?? undefined } : { key: 'syncing', label: 'syncing' };
+    return pushState(status?.push ?? null, { rateLimited: /RateLimit/i.test(lastError), lastError: status?.lastAttempt?.errorMessage ?? sync.lastError });
   }
   if (c.status === 'failing' || sync?.state === 'failed') {
     // A platform down past its retry window is pushed again by itself: say when.
@@ -153,4 +153,32 @@ export function platformState(platform) {
   }
   if (!platform.capabilities.pushAvailability) return { key: 'connected', label: 'connected' };
   return { key: 'in-sync', label: sync || c.lastSyncedAt ? 'in sync' : 'connected' };
+}
+
+/** How long a push may wait for a worker before the card says so: taking one normally takes milliseconds. */
+export const WORKER_WAIT_SHOWN_MS = 5000;
+
+/**
+ * A push under way, as Temporal holds it (GET /api/sync/status's `push`): running, waiting for a worker, or waiting
+ * to retry after a failed attempt (the platform's rate limit among the reasons).
+ * @param {import('./types.js').PushActivity | null} push
+ * @param {{ rateLimited: boolean, lastError: string | null }} last  the newest attempt's failure (its row is newer than the workflow's view)
+ * @returns {PlatformState}
+ */
+function pushState(push, { rateLimited, lastError }) {
+  const at = (/** @type {string} */ iso) => new Date(iso).toLocaleTimeString();
+  const label = rateLimited ? 'rate-limited' : 'syncing';
+  if (push?.state === 'retry_wait' && push.nextAttemptAt) {
+    const message = [lastError, `attempt ${push.attempt} at ${at(push.nextAttemptAt)}`].filter(Boolean).join('; ');
+    return { key: 'syncing', label: rateLimited ? label : 'retrying', message };
+  }
+  if (push?.state === 'waiting' && Date.now() - Date.parse(push.since) >= WORKER_WAIT_SHOWN_MS) {
+    return {
+      key: 'syncing',
+      label: 'waiting for a worker',
+      message: `no castsync worker has taken this push since ${at(push.since)}: the workers for this platform are busy or stopped, or held to its pace`,
+    };
+  }
+  if (rateLimited) return { key: 'syncing', label, message: lastError ?? undefined };
+  return push?.state === 'running' && push.attempt > 1 ? { key: 'syncing', label, message: `attempt ${push.attempt}` } : { key: 'syncing', label };
 }

@@ -55,6 +55,13 @@ export {};
  * @property {PlatformSync | null} sync
  * @property {SyncLogEntry | null} lastAttempt
  * @property {QuotaState | null} quota
+ * @property {PushActivity | null} [push]
+ *
+ * @typedef {object} PushActivity  the push Temporal holds now: see GET /api/sync/status
+ * @property {'waiting' | 'running' | 'retry_wait'} state
+ * @property {number} attempt
+ * @property {string} since
+ * @property {string | null} nextAttemptAt
  *
  * @typedef {object} Platform  GET /api/platforms, and each platform of GET /api/sync/status
  * @property {string} id

@@ -7,11 +7,11 @@ import { getPlatform, isPlatformId } from '../../adapters/catalog.js';
 import type { Config } from '../../lib/config.js';
 import type { Db } from '../../lib/db.js';
 import { accountQuotaState } from '../../lib/request-quotas.js';
-import { outboxBacklog, pendingAvailabilityByPlatform, platformSyncState, queryAvailabilitySync } from '../../lib/sync-status.js';
+import { outboxBacklog, pendingAvailabilityByPlatform, platformSyncState, pushesWhileSyncing, queryAvailabilitySync } from '../../lib/sync-status.js';
 import { bearerSecurity } from '../auth.js';
 import { offeredPlatforms } from '../../lib/platform-offer.js';
 import { platformSchema } from './platforms.js';
-import { outboxBacklogSchema, platformSyncStateSchema, quotaStateSchema, syncLogPresenter, syncLogSchema } from './sync.js';
+import { outboxBacklogSchema, platformSyncStateSchema, pushActivitySchema, quotaStateSchema, syncLogPresenter, syncLogSchema } from './sync.js';
 
 export interface SyncStatusRouteDeps {
   db: Db;
@@ -43,6 +43,7 @@ const statusSchema = {
               sync: platformSyncStateSchema,
               lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },
               quota: quotaStateSchema,
+              push: pushActivitySchema,
             },
           },
         },
@@ -73,7 +74,7 @@ export async function platformsStatus({ db, config, temporal }: SyncStatusRouteD
   const pushed = platforms.filter((p) => p.connection?.connected && p.capabilities.pushAvailability).map((p) => p.id);
   // The workflow first: rows read afterwards are at least as new as its state (see platformSyncState).
   const view = pushed.length > 0 ? await queryAvailabilitySync(temporal, userId, config.temporalRequestTimeoutMs) : null;
-  const [lastAttempts, pending, outbox, quotas] = await Promise.all([
+  const [lastAttempts, pending, outbox, quotas, pushes] = await Promise.all([
     db.syncLog.findMany({
       where: { userId, platformId: { in: pushed }, operation: 'push_availability' },
       orderBy: [{ platformId: 'asc' }, { startedAt: 'desc' }],
@@ -86,6 +87,7 @@ export async function platformsStatus({ db, config, temporal }: SyncStatusRouteD
         .filter((c) => pushed.includes(c.platformId) && isPlatformId(c.platformId))
         .map(async (c) => [c.platformId, await accountQuotaState(db, config, getPlatform(c.platformId), c.id)] as const),
     ),
+    pushesWhileSyncing(temporal, userId, view, config.temporalRequestTimeoutMs),
   ]);
   const presentLog = syncLogPresenter(config);
   const statusOf = (platformId: string) => {
@@ -97,6 +99,7 @@ export async function platformsStatus({ db, config, temporal }: SyncStatusRouteD
       sync: platformSyncState(view, platformId, { lastAttempt, pendingEntries, waiting: outbox.waiting }),
       lastAttempt: lastAttempt && presentLog(lastAttempt),
       quota: quotas.find(([id]) => id === platformId)?.[1] ?? null,
+      push: pushes.get(platformId) ?? null,
     };
   };
   return {

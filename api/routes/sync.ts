@@ -12,7 +12,7 @@ import type { Db } from '../../lib/db.js';
 import { syncMessages } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { accountQuotaState, type QuotaSettings } from '../../lib/request-quotas.js';
-import { outboxBacklog, pendingAvailabilityEntries, platformSyncState, queryAvailabilitySync } from '../../lib/sync-status.js';
+import { outboxBacklog, pendingAvailabilityEntries, platformSyncState, pushesWhileSyncing, queryAvailabilitySync } from '../../lib/sync-status.js';
 import { bearerSecurity } from '../auth.js';
 import { errorSchema, fileAnswer, HttpError, pageQuery, platformParam, queuedSync, syncOperations, syncRequestedSchema, syncStatuses, uuidParam } from '../schemas.js';
 
@@ -86,6 +86,18 @@ export const platformSyncStateSchema = {
       description: 'The platform was down longer than its retry window: when it is pushed again (a manual sync pushes at once)',
       properties: { failedProbes: { type: 'integer' }, intervalMs: { type: 'integer' }, nextAttemptAt: { type: 'string', format: 'date-time' } },
     },
+  },
+} as const;
+
+export const pushActivitySchema = {
+  type: ['object', 'null'],
+  description:
+    'The availability push Temporal holds for this platform now (null when none is under way): waiting for a worker to take it (the workers of the platform are busy or stopped, or its dispatch limit holds it back), running, or waiting to retry after a failed attempt',
+  properties: {
+    state: { type: 'string', enum: ['waiting', 'running', 'retry_wait'] },
+    attempt: { type: 'integer', description: 'The attempt waiting or running; in retry_wait, the next one' },
+    since: { type: 'string', format: 'date-time', description: 'waiting: scheduled then; running: started then; retry_wait: the failed attempt ended then' },
+    nextAttemptAt: { type: ['string', 'null'], format: 'date-time', description: 'retry_wait: when the next attempt is handed to a worker' },
   },
 } as const;
 
@@ -219,6 +231,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
               sync: platformSyncStateSchema,
               lastAttempt: { anyOf: [syncLogSchema, { type: 'null' }] },
               quota: quotaStateSchema,
+              push: pushActivitySchema,
             },
           },
           404: errorSchema,
@@ -231,12 +244,13 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
       // The workflow first: an activity updates the database before the workflow learns how it ended, so the
       // rows read afterwards are at least as new as the workflow's state.
       const view = await queryAvailabilitySync(temporal, request.userId, deps.temporalRequestTimeoutMs);
-      const [connection, lastAttempt, pendingEntries, outbox, quota] = await Promise.all([
+      const [connection, lastAttempt, pendingEntries, outbox, quota, pushes] = await Promise.all([
         connectedPlatform(request.userId, platformId),
         db.syncLog.findFirst({ where: { userId: request.userId, platformId, operation: 'push_availability' }, orderBy: { startedAt: 'desc' } }),
         pendingAvailabilityEntries(db, request.userId, platformId),
         outboxBacklog(db, request.userId),
         accountQuotaState(db, deps.quotas, getPlatform(platformId), connectionId),
+        pushesWhileSyncing(temporal, request.userId, view, deps.temporalRequestTimeoutMs),
       ]);
       return {
         platformId,
@@ -251,6 +265,7 @@ export async function syncRoutes(app: FastifyInstance, deps: SyncRouteDeps) {
         sync: platformSyncState(view, platformId, { lastAttempt, pendingEntries, waiting: outbox.waiting }),
         lastAttempt: lastAttempt ? presentLog(lastAttempt) : null,
         quota,
+        push: pushes.get(platformId) ?? null,
       };
     },
   );
