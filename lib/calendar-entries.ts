@@ -8,7 +8,7 @@ import type { Availability } from '../generated/prisma/client.js';
 import type { AvailabilityStatus, AvailabilityType } from '../generated/prisma/enums.js';
 import type { Db } from './db.js';
 import { daysInclusive, parseDay, toDay } from './days.js';
-import { applyEntryChange, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects, type Tx } from './options.js';
+import { applyEntryChange, isFirmBooking, isLiveOption, lockUserCalendar, nextFreeRank, type OptionEffects, type Tx } from './options.js';
 import type { OutboxMessageInput } from './outbox.js';
 import type { SyncOutbox } from './outbox-relay.js';
 
@@ -52,6 +52,12 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
     async add(userId: string, input: AvailabilityInput): Promise<Availability> {
       refusePastExpiry(input);
       const data = checkedRange(input, maxRangeDays);
+      if (!joinsOptionRules(data)) {
+        // Nothing to read first: no rank to find, no option to release. Without the calendar lock the insert is
+        // still ordered with every holder of it: its foreign key takes a KEY SHARE lock on the user's row, which
+        // waits for a FOR UPDATE held (a merge, a resolution) and makes a later one wait for this commit.
+        return outbox.write(db, userId, db.availability.create({ data: { userId, ...data, optionRank: null } }), [{ topic: 'sync', data: 'availability' }]);
+      }
       return outbox.transaction(db, userId, async (tx, send) => {
         await lockUserCalendar(tx, userId);
         const created = await tx.availability.create({ data: { userId, ...data, optionRank: await rankOf(tx, { userId, ...data }) } });
@@ -88,6 +94,11 @@ export function createCalendar({ db, outbox, maxRangeDays }: CalendarDeps) {
       });
     },
   };
+}
+
+/** An option, or a firm booking (which releases the options on its days): a new one reads the calendar under its lock. */
+function joinsOptionRules(entry: Pick<Availability, 'status' | 'type'>): boolean {
+  return isLiveOption({ ...entry, deletedAt: null }) || isFirmBooking({ ...entry, deletedAt: null });
 }
 
 /** The fields a change of an existing entry may set. */

@@ -21,8 +21,8 @@ type Entry = Pick<Availability, 'id' | 'userId' | 'startDate' | 'endDate' | 'sta
 
 export const noEffects = (): OptionEffects => ({ released: [], promoted: [] });
 
-export const isLiveOption = (entry: Entry) => entry.status === 'tentative' && entry.deletedAt === null;
-export const isFirmBooking = (entry: Entry) => entry.status === 'unavailable' && entry.type === 'booking' && entry.deletedAt === null;
+export const isLiveOption = (entry: Pick<Entry, 'status' | 'deletedAt'>) => entry.status === 'tentative' && entry.deletedAt === null;
+export const isFirmBooking = (entry: Pick<Entry, 'status' | 'type' | 'deletedAt'>) => entry.status === 'unavailable' && entry.type === 'booking' && entry.deletedAt === null;
 
 function liveOptionsOverlapping(span: Span) {
   return {

@@ -6,12 +6,13 @@
 // already signalled with, so a row whose relay died after signalling is not acted on twice.
 import { isGrpcServiceError, type Client, type Connection } from '@temporalio/client';
 import type { SyncedData } from '../workflows/plumbing.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { cancelOptionExpiry, scheduleOptionExpiry } from './option-expiry-timers.js';
 import { isLiveOption } from './options.js';
 import { ensureCalendarSchedule, removeCalendarSchedule, triggerCalendarRefresh } from './calendar-schedules.js';
-import { addToOutbox, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
+import { addToOutbox, outboxInsert, type OutboxMessageInput, type OutboxRow, type OutboxWriter } from './outbox.js';
 import { syncPullSchedule, triggerPull } from './pull-schedules.js';
 import { syncReconcileSchedule } from './reconcile-schedules.js';
 import { announceSyncTargetsChanged, requestSync } from './sync-requests.js';
@@ -50,6 +51,11 @@ export interface SyncOutbox {
   handOff(rows: Row[]): void;
   /** One transaction for the change and the messages it sends (`send`), handed off after the commit. */
   transaction<T>(db: Db, userId: string, change: (tx: Tx, send: Send) => Promise<T>, options?: { timeout?: number }): Promise<T>;
+  /**
+   * A change that reads nothing before it writes: its one write and the messages in a batch transaction, which
+   * sends the statements without an interactive transaction's round trips between them; handed off as above.
+   */
+  write<T>(db: Db, userId: string, write: Prisma.PrismaPromise<T>, messages: OutboxMessageInput[]): Promise<T>;
 }
 
 export class OutboxRelay implements SyncOutbox {
@@ -103,9 +109,18 @@ export class OutboxRelay implements SyncOutbox {
   }
 
   async add(tx: OutboxWriter, userId: string, messages: OutboxMessageInput[]): Promise<Row[]> {
-    // Claimed for this relay at once when it runs here: the hand-off delivers them, the sweeps leave them alone.
-    const claim = this.running ? { claimedUntil: new Date(Date.now() + this.leaseMs) } : undefined;
-    return addToOutbox(tx, userId, messages, claim);
+    return addToOutbox(tx, userId, messages, this.claimAtInsert());
+  }
+
+  async write<T>(db: Db, userId: string, write: Prisma.PrismaPromise<T>, messages: OutboxMessageInput[]): Promise<T> {
+    const [result, rows] = await db.$transaction([write, outboxInsert(db, userId, messages, this.claimAtInsert())]);
+    this.handOff(rows);
+    return result;
+  }
+
+  /** Rows are claimed for this relay at once when it runs here: the hand-off delivers them, the sweeps leave them alone. */
+  private claimAtInsert() {
+    return this.running ? { claimedUntil: new Date(Date.now() + this.leaseMs) } : undefined;
   }
 
   async transaction<T>(db: Db, userId: string, change: (tx: Tx, send: Send) => Promise<T>, options?: { timeout?: number }): Promise<T> {

@@ -38,8 +38,13 @@ export interface OutboxClaim {
 /** Writes the messages (inside the caller's transaction) and returns the rows, for the relay's hand-off. */
 export async function addToOutbox(tx: OutboxWriter, userId: string, messages: OutboxMessageInput[], claim?: OutboxClaim): Promise<OutboxRow[]> {
   if (messages.length === 0) return [];
+  return outboxInsert(tx, userId, messages, claim);
+}
+
+/** The insert of the messages' rows, not yet sent: awaited by itself, or one statement of a batch transaction. */
+export function outboxInsert(db: OutboxWriter, userId: string, messages: OutboxMessageInput[], claim?: OutboxClaim) {
   const requestId = currentRequestId() ?? null;
-  return tx.outboxMessage.createManyAndReturn({
+  return db.outboxMessage.createManyAndReturn({
     data: messages.map((message) => ({ userId, requestId, claimedUntil: claim?.claimedUntil ?? null, ...columnsOf(message) })),
     select: rowFields,
   });

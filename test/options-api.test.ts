@@ -1,6 +1,7 @@
 // Options and firm bookings through the API (lib/options.ts): a firm booking releases the options on its days,
 // lower options move up when one goes, new options queue behind existing ones, and the gateway keeps each
 // option's expiry timer (workflows/option-expiry.ts) in step with the entry.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optionExpiryWorkflowId } from '../workflows/plumbing.js';
 import { startStack, waitFor, type Stack, type TestUser } from './support/stack.js';
@@ -118,4 +119,38 @@ describe('option expiry timers from the gateway', () => {
       await waitFor(async () => (await describeTimer(id)).status.name === 'CANCELLED', { what: 'the timer to be cancelled' });
     }
   });
+});
+
+describe("the user's calendar lock", () => {
+  // A merge, a conflict resolution or an option's change holds the lock (SELECT ... FOR UPDATE on the user's row)
+  // while it reads and writes the calendar. A new plain block or an option reaches the calendar only after it: the
+  // option takes the lock itself, the block (which reads nothing) waits through its foreign key's KEY SHARE lock.
+  for (const [kind, payload] of [
+    ['a plain block', { startDate: '2027-08-01', endDate: '2027-08-01', status: 'unavailable', type: 'block' }],
+    ['an option', option('2027-08-02', '2027-08-02')],
+  ] as const) {
+    it(`writes ${kind} only after a holder of the lock has committed`, async () => {
+      const user = await stack.createUser();
+      const holder = new pg.Client({ connectionString: stack.config.databaseUrl });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('SELECT id FROM "User" WHERE id = $1 FOR UPDATE', [user.id]);
+        let answered = false;
+        const adding = api(user, 'POST', '/api/availability', payload).then((res) => {
+          answered = true;
+          return res;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(answered, 'the add waited for the lock').toBe(false);
+        expect(await stack.db.availability.count({ where: { userId: user.id } })).toBe(0);
+        await holder.query('COMMIT');
+        const res = await adding;
+        expect(res.statusCode, res.body).toBe(201);
+        expect(await stack.db.outboxMessage.count({ where: { userId: user.id, topic: 'sync', data: 'availability' } })).toBe(1);
+      } finally {
+        await holder.end();
+      }
+    });
+  }
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WORKFLOW_TASK_QUEUE, optionExpiryWorkflowId } from '../../workflows/plumbing.js';
 import { createCalendarSource, type Caller } from '../../lib/calendar-sources.js';
 import { parseDay } from '../../lib/days.js';
-import { addToOutbox } from '../../lib/outbox.js';
+import { addToOutbox, outboxInsert } from '../../lib/outbox.js';
 import type { SyncOutbox } from '../../lib/outbox-relay.js';
 import { scheduleOptionExpiry } from '../../lib/option-expiry-timers.js';
 import { calendarRefreshWorkflow } from '../../workflows/calendar-refresh.js';
@@ -107,6 +107,7 @@ it('records a calendar refresh that imports a feed', async () => {
     add: (tx, userId, messages) => addToOutbox(tx, userId, messages),
     handOff: () => {},
     transaction: (db, userId, change, options) => db.$transaction((tx) => change(tx, async (messages) => void (await addToOutbox(tx, userId, messages))), options),
+    write: async (db, userId, write, messages) => (await db.$transaction([write, outboxInsert(db, userId, messages)]))[0],
   };
   const caller: Caller = { userId: user.id, requestId: 'record-calendar' };
   const source = await createCalendarSource(stack.db, outbox, stack.config, caller, { kind: 'ics', name: 'Google privat', url: `${feeds.url}${FEED_PATH}`, rules: [{ word: 'probe', kind: 'block' }] });
