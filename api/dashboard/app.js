@@ -102,7 +102,7 @@ async function showSignedIn(user) {
   await route();
 }
 
-/** Says so while saved changes wait for the sync service (Temporal away): nothing is lost, it is only late. */
+/** Says so while saved changes wait for the sync service (Temporal away): nothing is lost, it is only late. Polled while the page is visible. */
 async function watchOutbox() {
   clearTimeout(outboxTimer);
   const banner = $('#outbox-waiting');
@@ -117,8 +117,15 @@ async function watchOutbox() {
   } catch {
     // Signed out, or the gateway itself is away: the views say so.
   }
-  if (!$('nav').hidden) outboxTimer = setTimeout(watchOutbox, OUTBOX_POLL_MS);
+  if (!$('nav').hidden && document.visibilityState === 'visible') outboxTimer = setTimeout(watchOutbox, OUTBOX_POLL_MS);
 }
+
+// A hidden tab asks nothing about the outbox either; it asks at once when it is shown again.
+document.addEventListener('visibilitychange', () => {
+  if ($('nav').hidden) return;
+  if (document.visibilityState === 'visible') void watchOutbox();
+  else clearTimeout(outboxTimer);
+});
 
 async function route() {
   const name = views[location.hash.slice(1)] ? location.hash.slice(1) : 'platforms';
