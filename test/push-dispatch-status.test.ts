@@ -127,8 +127,11 @@ describe('a push under way, as Temporal holds it', () => {
         return status?.push?.state === 'running' ? status.push : null;
       }, { what: "e-TALENTA's push running" });
       expect(running).toMatchObject({ state: 'running', attempt: 1, nextAttemptAt: null });
-      const started = await stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: 'etalenta', status: 'pending' } });
-      expect(started, 'the running attempt has its open row').not.toBeNull();
+      // Temporal says "started" as the worker takes the task, a moment before the attempt opens its row; the row then
+      // stands for the same attempt, while the platform's slow answer keeps it running.
+      const row = await waitFor(() => stack.db.syncLog.findFirst({ where: { userId: user.id, platformId: 'etalenta', status: 'pending' } }), { what: 'the running attempt\'s open row' });
+      expect(row.attempt).toBe(1);
+      expect((await platformStatus('etalenta'))?.push).toMatchObject({ state: 'running', attempt: 1, since: running.since });
     } finally {
       simulator.faults = {};
     }
