@@ -76,6 +76,8 @@ export interface PushActivityView {
   attempt: number;
   /** waiting: scheduled then; running: started then; retry_wait: the failed attempt ended then. */
   since: string;
+  /** How long it has been so, by the server's clock (a browser's own clock may be off by minutes). */
+  forMs: number;
   /** retry_wait: when Temporal hands the next attempt to a worker. */
   nextAttemptAt: string | null;
 }
@@ -118,17 +120,16 @@ export function pushesWhileSyncing(
 
 function pushView(activity: PendingActivityInfo, now: number): PushActivityView | null {
   const attempt = activity.attempt ?? 1;
-  const iso = (date: Date | undefined) => (date ?? new Date(now)).toISOString();
-  if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) {
-    return { state: 'running', attempt, since: iso(optionalTsToDate(activity.lastStartedTime)), nextAttemptAt: null };
-  }
+  const held = (state: PushActivityView['state'], since: Date | undefined, nextAttemptAt: Date | null = null): PushActivityView => {
+    const from = since ?? new Date(now);
+    return { state, attempt, since: from.toISOString(), forMs: Math.max(0, now - from.getTime()), nextAttemptAt: nextAttemptAt?.toISOString() ?? null };
+  };
+  if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) return held('running', optionalTsToDate(activity.lastStartedTime));
   if (activity.state !== PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) return null;
   // A retry's next attempt is scheduled for when its backoff ends: until then no worker may take it.
   const due = optionalTsToDate(activity.nextAttemptScheduleTime) ?? optionalTsToDate(activity.scheduledTime);
-  if (attempt > 1 && due && due.getTime() > now) {
-    return { state: 'retry_wait', attempt, since: iso(optionalTsToDate(activity.lastAttemptCompleteTime)), nextAttemptAt: due.toISOString() };
-  }
-  return { state: 'waiting', attempt, since: iso(due), nextAttemptAt: null };
+  if (attempt > 1 && due && due.getTime() > now) return held('retry_wait', optionalTsToDate(activity.lastAttemptCompleteTime), due);
+  return held('waiting', due);
 }
 
 /**

@@ -12,6 +12,7 @@ interface PushView {
   state: 'waiting' | 'running' | 'retry_wait';
   attempt: number;
   since: string;
+  forMs: number;
   nextAttemptAt: string | null;
 }
 interface PlatformStatus {
@@ -73,8 +74,11 @@ describe('a push under way, as Temporal holds it', () => {
     const since = Date.parse(waiting.push!.since);
     expect(since).toBeGreaterThanOrEqual(changedAt - 1000);
     expect(since).toBeLessThanOrEqual(Date.now());
-    // The platform's own status says the same; e-TALENTA's push is done, so it has none.
-    expect((await singleStatus('agentur-connection')).push).toEqual(waiting.push);
+    expect(waiting.push!.forMs).toBeLessThanOrEqual(Date.now() - since + 1000);
+    // The platform's own status says the same (a little later); e-TALENTA's push is done, so it has none.
+    const single = (await singleStatus('agentur-connection')).push!;
+    expect(single).toMatchObject({ state: 'waiting', attempt: 1, since: waiting.push!.since, nextAttemptAt: null });
+    expect(single.forMs).toBeGreaterThanOrEqual(waiting.push!.forMs);
     expect((await platformStatus('etalenta'))?.push).toBeNull();
 
     // The card says so once the wait is longer than a worker's normal pick-up (WORKER_WAIT_SHOWN_MS, 5 s).

@@ -155,7 +155,10 @@ export function platformState(platform) {
   return { key: 'in-sync', label: sync || c.lastSyncedAt ? 'in sync' : 'connected' };
 }
 
-/** How long a push may wait for a worker before the card says so: taking one normally takes milliseconds. */
+/**
+ * How long a push may wait for a worker before the card says so (by the server's clock, `forMs`: the browser's may
+ * be off): taking one normally takes milliseconds.
+ */
 export const WORKER_WAIT_SHOWN_MS = 5000;
 
 /**
@@ -172,7 +175,7 @@ function pushState(push, { rateLimited, lastError }) {
     const message = [lastError, `attempt ${push.attempt} at ${at(push.nextAttemptAt)}`].filter(Boolean).join('; ');
     return { key: 'syncing', label: rateLimited ? label : 'retrying', message };
   }
-  if (push?.state === 'waiting' && Date.now() - Date.parse(push.since) >= WORKER_WAIT_SHOWN_MS) {
+  if (push?.state === 'waiting' && push.forMs >= WORKER_WAIT_SHOWN_MS) {
     return {
       key: 'syncing',
       label: 'waiting for a worker',

@@ -61,6 +61,7 @@ export {};
  * @property {'waiting' | 'running' | 'retry_wait'} state
  * @property {number} attempt
  * @property {string} since
+ * @property {number} forMs
  * @property {string | null} nextAttemptAt
  *
  * @typedef {object} Platform  GET /api/platforms, and each platform of GET /api/sync/status

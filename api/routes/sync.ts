@@ -97,6 +97,7 @@ export const pushActivitySchema = {
     state: { type: 'string', enum: ['waiting', 'running', 'retry_wait'] },
     attempt: { type: 'integer', description: 'The attempt waiting or running; in retry_wait, the next one' },
     since: { type: 'string', format: 'date-time', description: 'waiting: scheduled then; running: started then; retry_wait: the failed attempt ended then' },
+    forMs: { type: 'integer', description: "How long it has been so, by the server's clock" },
     nextAttemptAt: { type: ['string', 'null'], format: 'date-time', description: 'retry_wait: when the next attempt is handed to a worker' },
   },
 } as const;
