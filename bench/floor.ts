@@ -31,7 +31,7 @@ import { stopChild } from '../lib/temporal-server.js';
 import { buildStack, type Stack } from '../test/support/stack-core.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
 import { quantile, runBenchmark } from './support.js';
-import { CpuMeter, PlatformTally, addCpu, cpuParts, noCpu, scaleCpu, totalCpu, type CpuUse } from './floor/meter.js';
+import { CpuMeter, PlatformTally, addCpu, cpuParts, noCpu, nodeCpu, scaleCpu, totalCpu, type CpuUse } from './floor/meter.js';
 import { printBurstAttempts, printPlatformTimes } from './floor/platform-times.js';
 import { castsyncStages, minimalWorkflowStages, printStages, type TimedChange } from './floor/stages.js';
 import { createFloorActivities } from './floor/requests.js';
@@ -173,13 +173,13 @@ function printTables(turns: Turn[], idleCpuPerSecond: CpuUse, dispatch: string) 
   }));
   const [floor, minimal] = [stats[0]!, stats[1]!];
   console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.versions.node}; ${ROUNDS} rounds: ${ROUNDS * SAMPLES} changes one at a time and ${ROUNDS} bursts of ${USERS} users × ${CHANGES} changes per variant; castsync's dispatch limits, push starts per second: ${dispatch}\n`);
-  console.log('| variant | p50 | p95 | changes/s | requests/change | CPU ms/change | p50 ratio to minimal workflow (to requests alone) | throughput ratio to minimal workflow (to requests alone) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| variant | p50 | p95 | changes/s | requests/change | CPU ms/change | of it Node processes | p50 ratio to minimal workflow (to requests alone) | throughput ratio to minimal workflow (to requests alone) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const s of stats) {
     const b = s.tally.burst;
     const requests = perChange(b.requests, b.changes) + (b.etalentaRequests !== b.requests ? ` (e-TALENTA ${perChange(b.etalentaRequests, b.changes)})` : '');
     const ratios = [`${times(s.p50 / minimal.p50)} (${times(s.p50 / floor.p50)})`, `${times(s.rate / minimal.rate)} (${times(s.rate / floor.rate)})`];
-    console.log(`| ${s.name} | ${ms(s.p50)} | ${ms(s.p95)} | ${s.rate.toFixed(1)} | ${requests} | ${perChange(totalCpu(b.cpu), b.changes)} | ${ratios.join(' | ')} |`);
+    console.log(`| ${s.name} | ${ms(s.p50)} | ${ms(s.p95)} | ${s.rate.toFixed(1)} | ${requests} | ${perChange(totalCpu(b.cpu), b.changes)} | ${perChange(nodeCpu(b.cpu), b.changes)} | ${ratios.join(' | ')} |`);
   }
   console.log('\nCPU ms per change, bench process / castsync worker process / Temporal server / PostgreSQL, and platform requests per change:\n');
   console.log('| variant | one at a time: CPU | one at a time: requests | burst: CPU | burst: requests |\n|---|---|---|---|---|');
@@ -193,7 +193,8 @@ function printTables(turns: Turn[], idleCpuPerSecond: CpuUse, dispatch: string) 
       ` submission until all were held. requests/change: on the simulators' side, e-mail messages counted as requests (bursts; castsync merges a user's changes` +
       ` that arrive while a push runs). CPU (bursts): the sum over the bench's Node process (every variant's client side, castsync's gateway via inject and its` +
       ` outbox relay, the minimal workflow's worker, all simulators and the waiting), castsync's worker process (worker.ts), the Temporal dev server` +
-      ` (/proc/<pid>/stat) and the PostgreSQL backends connected to the bench's database, counted for every variant alike; background work lands on` +
+      ` (/proc/<pid>/stat) and the PostgreSQL backends connected to the bench's database, counted for every variant alike; of it Node processes: the bench's and` +
+      ` castsync's worker, without the Temporal server and PostgreSQL (what the variant's own code costs; the floor's worker runs in the bench's process); background work lands on` +
       ` whichever variant runs. One at a time, CPU is counted from each submission until it was held (castsync's state write after that is in the bursts' figures). Idle, with nothing submitted, they used ${cpuParts(idleCpuPerSecond, 1)} CPU ms per second. Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
   );
   for (const { variant } of turns.filter((t) => t.variant.retried > 0)) {

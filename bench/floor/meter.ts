@@ -68,6 +68,8 @@ export const addCpu = (a: CpuUse, b: CpuUse) => Object.fromEntries(PARTS.map((k)
 export const scaleCpu = (cpu: CpuUse, factor: number) => Object.fromEntries(PARTS.map((k) => [k, cpu[k] * factor])) as unknown as CpuUse;
 export const noCpu = (): CpuUse => ({ node: 0, worker: 0, temporal: 0, postgres: 0 });
 export const totalCpu = (cpu: CpuUse) => PARTS.reduce((sum, k) => sum + cpu[k], 0);
+/** The Node processes' part: the bench's own (the floor's client and worker, castsync's gateway) and castsync's worker. */
+export const nodeCpu = (cpu: CpuUse) => cpu.node + cpu.worker;
 /** "node / worker / Temporal / PostgreSQL" per change. */
 export const cpuParts = (cpu: CpuUse, changes: number) => PARTS.map((k) => (cpu[k] / changes).toFixed(1)).join(' / ');
 

@@ -88,9 +88,9 @@ export async function castsyncStages(client: Client, db: Db, userId: string, cha
 }
 
 export function printStages(variants: { name: string; stages: Stages }[]) {
-  console.log('\nWhere one change goes (changes one at a time, from the Temporal histories), p50 in ms per stage\n');
+  console.log('\nWhere one change goes (changes one at a time, from the Temporal histories), p50 (p95) in ms per stage\n');
   for (const { name, stages } of variants) {
-    const parts = [...stages].map(([stage, values]) => `${stage} ${quantile(values, 0.5).toFixed(1)}`);
+    const parts = [...stages].map(([stage, values]) => `${stage} ${quantile(values, 0.5).toFixed(1)} (${quantile(values, 0.95).toFixed(0)})`);
     console.log(`- ${name}: ${parts.join(' · ')}`);
   }
 }
